@@ -1,0 +1,42 @@
+/**
+ * Publishing procedure events to NATS JetStream. Only activities touch NATS; the workflow calls them in order.
+ */
+import { RetentionPolicy, StorageType, type JetStreamManager, type NatsConnection } from 'nats';
+import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, eventMessageId, eventSubject, ProcedureEventSchema, type ProcedureEvent } from '../domain/events';
+
+/** Creates the events stream if it does not exist yet (file storage: events survive a NATS restart). */
+export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+  try {
+    await jsm.streams.info(EVENTS_STREAM);
+  } catch {
+    await jsm.streams.add({
+      name: EVENTS_STREAM,
+      subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      // Long enough that a publish retried after a short outage is still recognised as a duplicate.
+      duplicate_window: 10 * 60 * 1_000_000_000,
+    });
+  }
+}
+
+export function createEventActivities(nc: NatsConnection) {
+  let streamReady: Promise<void> | undefined;
+  const js = nc.jetstream();
+
+  return {
+    /** Publishes one procedure event; retried by Temporal until NATS takes it, deduplicated by its message id. */
+    async publishEvent(event: ProcedureEvent): Promise<{ stream: string; seq: number; duplicate: boolean }> {
+      const e = ProcedureEventSchema.parse(event);
+      streamReady ??= nc.jetstreamManager().then(ensureEventsStream);
+      try {
+        await streamReady;
+      } catch (err) {
+        streamReady = undefined;
+        throw err;
+      }
+      const ack = await js.publish(eventSubject(e), JSON.stringify(e), { msgID: eventMessageId(e) });
+      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+    },
+  };
+}

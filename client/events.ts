@@ -1,0 +1,58 @@
+/**
+ * Reading a decision's procedure events back from NATS JetStream, in order: to follow a decision live
+ * (the demo, later `juece watch`) or to check what was published.
+ */
+import { AckPolicy, DeliverPolicy, type Consumer, type NatsConnection } from 'nats';
+import { ensureEventsStream } from '../activities/events';
+import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, ProcedureEventSchema, type ProcedureEvent } from '../domain/events';
+
+export const decisionSubjects = (authority: string, decisionId: string) => `${EVENTS_SUBJECT_PREFIX}.${authority}.${decisionId}.>`;
+
+/**
+ * An ephemeral consumer of one decision's events from the first, removed by the server a minute after its last use.
+ * (An explicit consumer rather than nats.js's ordered consumer: Debian's nats-server 2.9 does not answer the latter.)
+ */
+async function decisionConsumer(nc: NatsConnection, authority: string, decisionId: string): Promise<{ consumer: Consumer; pending: number }> {
+  const jsm = await nc.jetstreamManager();
+  await ensureEventsStream(jsm);
+  const info = await jsm.consumers.add(EVENTS_STREAM, {
+    filter_subject: decisionSubjects(authority, decisionId),
+    deliver_policy: DeliverPolicy.All,
+    ack_policy: AckPolicy.None,
+    inactive_threshold: 60 * 1_000_000_000,
+  });
+  return { consumer: await nc.jetstream().consumers.get(EVENTS_STREAM, info.name), pending: info.num_pending };
+}
+
+/** Calls `onEvent` for each event of one decision, from its first, until `stop()` is called. */
+export async function followDecisionEvents(
+  nc: NatsConnection,
+  authority: string,
+  decisionId: string,
+  onEvent: (e: ProcedureEvent) => void,
+): Promise<{ stop(): Promise<void> }> {
+  const { consumer } = await decisionConsumer(nc, authority, decisionId);
+  const messages = await consumer.consume();
+  const done = (async () => {
+    for await (const m of messages) onEvent(ProcedureEventSchema.parse(m.json()));
+  })();
+  return {
+    async stop() {
+      await messages.close();
+      await done;
+    },
+  };
+}
+
+/** Every event of one decision stored in the stream so far, in stream order. */
+export async function readDecisionEvents(nc: NatsConnection, authority: string, decisionId: string): Promise<ProcedureEvent[]> {
+  const { consumer, pending } = await decisionConsumer(nc, authority, decisionId);
+  const events: ProcedureEvent[] = [];
+  if (pending === 0) return events;
+  const batch = await consumer.fetch({ max_messages: pending, expires: 5_000 });
+  for await (const m of batch) {
+    events.push(ProcedureEventSchema.parse(m.json()));
+    if (events.length === pending) break;
+  }
+  return events;
+}

@@ -1,0 +1,104 @@
+/**
+ * A sample decision and the actors who carry it, used by the README's main job (scripts/demo.ts) and the tests.
+ * The inputs are what each office would really submit; nothing here bypasses the workflow's rules.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { shanghaiDate } from '../domain/procedure';
+import type { Actor, Proposal, StepAck } from '../domain/schemas';
+import type { DecisionHandle } from './index';
+
+const ORG = '示范市人民政府';
+
+export const sampleActors = {
+  undertakingUnit: { id: 'u-transport-01', name: '王敏', role: 'undertakingUnit', organisation: '示范市交通运输局' },
+  expert: { id: 'e-0427', name: '李教授', role: 'expert', organisation: '示范大学交通学院' },
+  riskAssessor: { id: 'r-0103', name: '赵评估', role: 'riskAssessor', organisation: '示范市社会稳定风险评估中心' },
+  legalityReviewer: { id: 'l-0001', name: '陈律', role: 'legalityReviewer', organisation: '示范市司法局' },
+  meetingSecretary: { id: 's-0002', name: '刘秘书', role: 'meetingSecretary', organisation: `${ORG}办公室` },
+} satisfies Record<string, Actor>;
+
+export function sampleProposal(decisionId: string): Proposal {
+  const draft = '示范市中心城区公共交通票价调整方案（征求意见稿）';
+  return {
+    decisionId,
+    title: '示范市中心城区公共交通票价调整方案',
+    authority: { code: 'shifan-gov', name: ORG },
+    undertakingUnit: '示范市交通运输局',
+    draft: { reference: `${draft} v1`, sha256: createHash('sha256').update(draft).digest('hex') },
+  };
+}
+
+const request = () => randomUUID();
+
+/**
+ * Drives a decision through every step. `openedOn` is the day the consultation was published: on a real server
+ * a date 31 days back lets the comment period be over already; on the time-skipping server the caller skips time.
+ */
+export async function driveSampleDecision(
+  d: DecisionHandle,
+  o: { openedOn: string; onStep?: (ack: StepAck) => void; afterConsultationOpened?: () => Promise<void> },
+): Promise<void> {
+  const a = sampleActors;
+  const note = (ack: StepAck) => o.onStep?.(ack);
+  note(await d.openConsultation({ requestId: request(), actor: a.undertakingUnit, openedOn: o.openedOn, periodDays: 30 }));
+  await o.afterConsultationOpened?.();
+  await waitUntil(async () => (await d.status()).history.some((e) => e.type === 'commentPeriodClosed'));
+  note(
+    await d.completePublicParticipation({
+      requestId: request(),
+      actor: a.undertakingUnit,
+      commentsReceived: 1284,
+      adoptionReport: '共收到意见1284条，采纳312条；未采纳意见及理由已逐条说明。',
+    }),
+  );
+  note(
+    await d.completeExpertReview({
+      requestId: request(),
+      actor: a.expert,
+      opinions: [{ expert: a.expert.name, opinion: '票价测算依据充分，建议增设低收入群体优惠。', signed: true }],
+    }),
+  );
+  note(
+    await d.completeRiskAssessment({
+      requestId: request(),
+      actor: a.riskAssessor,
+      riskPoints: ['通勤成本上升引发群体不满', '换乘优惠衔接不畅'],
+      measures: '分步实施；同步推出月票优惠；设立意见反馈热线。',
+      verdict: 'controllable',
+    }),
+  );
+  note(
+    await d.completeLegalityReview({
+      requestId: request(),
+      actor: a.legalityReviewer,
+      verdict: 'lawful',
+      opinion: '决策权限、程序及内容符合《价格法》和《重大行政决策程序暂行条例》。',
+    }),
+  );
+  note(
+    await d.recordCollectiveDecision({
+      requestId: request(),
+      actor: a.meetingSecretary,
+      meeting: 'executive',
+      outcome: 'adopt',
+      minutes: '市政府第12次常务会议讨论通过。',
+    }),
+  );
+  note(
+    await d.recordPublication({
+      requestId: request(),
+      actor: a.undertakingUnit,
+      channel: 'governmentWebsite',
+      documentNumber: '示政发〔2026〕18号',
+      publishedOn: shanghaiDate(Date.now()),
+    }),
+  );
+}
+
+async function waitUntil(done: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the comment period to close');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

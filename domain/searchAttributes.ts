@@ -1,0 +1,22 @@
+/**
+ * Custom search attributes that let `temporal workflow list --query` find decisions by where they stand,
+ * e.g. `JueceStep = "legalityReview"`. Registered on the dev server at start (infra/servers.ts).
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** The step a decision is waiting on (a StepName), or the final state. */
+export const JueceStep = defineSearchAttributeKey('JueceStep', SearchAttributeType.KEYWORD);
+/** inProgress / adopted / rejected / published. */
+export const JueceStatus = defineSearchAttributeKey('JueceStatus', SearchAttributeType.KEYWORD);
+/** The deciding authority (决策机关). */
+export const JueceAuthority = defineSearchAttributeKey('JueceAuthority', SearchAttributeType.KEYWORD);
+/** The next statutory deadline of the decision, if any. */
+export const JueceNextDeadline = defineSearchAttributeKey('JueceNextDeadline', SearchAttributeType.DATETIME);
+
+/** Names and types in the Temporal CLI's `--search-attribute Name=Type` spelling. */
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Datetime'> = {
+  [JueceStep.name]: 'Keyword',
+  [JueceStatus.name]: 'Keyword',
+  [JueceAuthority.name]: 'Keyword',
+  [JueceNextDeadline.name]: 'Datetime',
+};

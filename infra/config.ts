@@ -1,0 +1,76 @@
+/**
+ * Runtime configuration, read from environment variables and validated once.
+ * Every process (worker, demo, tests) reads the same variables; the README lists them.
+ */
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const EnvSchema = z.object({
+  /** Where provisioned binaries (Temporal CLI, Java test server) are cached, per machine. */
+  JUECE_CACHE_DIR: z.string().min(1).optional(),
+  /** Where the dev server's SQLite file and the NATS JetStream store live. */
+  JUECE_DATA_DIR: z.string().min(1).optional(),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('juece'),
+  /** Port of the dev server's Web UI (the Temporal CLI default is the gRPC port + 1000). */
+  TEMPORAL_UI_PORT: port.optional(),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** Use this Temporal CLI instead of building one. */
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** Use this time-skipping test server executable instead of the Maven-provisioned one. */
+  TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
+  /** Use this nats-server binary instead of the one on PATH or from Debian's packages. */
+  NATS_SERVER_PATH: z.string().min(1).optional(),
+});
+
+export type JueceConfig = {
+  cacheDir: string;
+  dataDir: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  uiPort: number;
+  natsUrl: string;
+  temporalCliPath?: string;
+  testServerPath?: string;
+  natsServerPath?: string;
+};
+
+/** Reads and validates the configuration; throws a readable error naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid juece configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const cacheRoot = env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+  return {
+    cacheDir: path.resolve(e.JUECE_CACHE_DIR ?? path.join(cacheRoot, 'juece')),
+    dataDir: path.resolve(e.JUECE_DATA_DIR ?? path.join(process.cwd(), '.data')),
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    uiPort: e.TEMPORAL_UI_PORT ?? portOf(e.TEMPORAL_ADDRESS) + 1000,
+    natsUrl: e.NATS_URL,
+    temporalCliPath: e.TEMPORAL_CLI_PATH,
+    testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
+    natsServerPath: e.NATS_SERVER_PATH,
+  };
+}
+
+/** The port of a `host:port` address or a `scheme://host:port` URL. */
+export function portOf(address: string): number {
+  const m = /:(\d+)\/?$/.exec(address);
+  if (!m) throw new Error(`Address "${address}" has no port`);
+  return Number(m[1]);
+}
+
+/** The host of a `host:port` address or a `scheme://host:port` URL. */
+export function hostOf(address: string): string {
+  return address.replace(/^[a-z]+:\/\//, '').replace(/:\d+\/?$/, '');
+}

@@ -1,0 +1,197 @@
+/**
+ * Provisions the real servers juece runs on, from the package registries only, cached per machine:
+ * - the Temporal CLI (dev server), built with `go install` from the Go module proxy;
+ * - the Java time-skipping test server, resolved from Maven Central with its runtime classpath;
+ * - nats-server, from Debian's packages.
+ * Nothing here is written inside the repository; the cache lives in `JUECE_CACHE_DIR` (default ~/.cache/juece).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { JueceConfig } from './config';
+
+/** The last Temporal CLI tag whose go.mod has no replace directive, so `go install ...@tag` accepts it. */
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+/** io.temporal:temporal-test-server on Maven Central (Java SDK numbering); 1.20+ supports Updates. */
+export const TEST_SERVER_VERSION = '1.32.1';
+
+export type Log = (line: string) => void;
+const defaultLog: Log = (line) => process.stderr.write(`[provision] ${line}\n`);
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds a command on PATH (and the sbin folders, which a non-login PATH may lack). */
+export function which(command: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/local/sbin', '/usr/sbin', '/sbin']);
+  for (const dir of dirs) {
+    if (dir && isExecutable(path.join(dir, command))) return path.join(dir, command);
+  }
+  return undefined;
+}
+
+/** Runs a command, echoing its output through `log`, and prints elapsed time every 20 s so long builds show progress. */
+async function run(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; log: Log }): Promise<void> {
+  const started = Date.now();
+  const child = spawn(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const onData = (buf: Buffer) => {
+    for (const line of buf.toString().split('\n')) {
+      if (!line.trim()) continue;
+      tail.push(line);
+      if (tail.length > 30) tail.shift();
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const ticker = setInterval(() => opts.log(`  … still running (${Math.round((Date.now() - started) / 1000)} s)`), 20_000);
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    if (code !== 0) {
+      throw new Error(`${command} ${args.join(' ')} failed with exit code ${code}:\n${tail.join('\n')}`);
+    }
+    opts.log(`  done in ${Math.round((Date.now() - started) / 1000)} s`);
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+/**
+ * The Temporal CLI, for the dev server. Returns undefined when it cannot be built here (no Go toolchain):
+ * callers then fall back to the SDK's own download, which needs internet access.
+ */
+export async function ensureTemporalCli(cfg: JueceConfig, log: Log = defaultLog): Promise<string | undefined> {
+  if (cfg.temporalCliPath) {
+    if (!isExecutable(cfg.temporalCliPath)) throw new Error(`TEMPORAL_CLI_PATH=${cfg.temporalCliPath} is not an executable file`);
+    return cfg.temporalCliPath;
+  }
+  const dir = path.join(cfg.cacheDir, 'temporal-cli', TEMPORAL_CLI_VERSION);
+  const binary = path.join(dir, 'temporal');
+  if (isExecutable(binary)) return binary;
+  const go = which('go');
+  if (!go) {
+    log('No Go toolchain found: the Temporal SDK will download its dev server instead (needs internet).');
+    return undefined;
+  }
+  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first time on this machine: a few minutes)…`);
+  const staging = `${dir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+    env: { ...process.env, GOBIN: staging, GOFLAGS: '-mod=mod' },
+    log,
+  });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  log(`Temporal CLI ready: ${binary}`);
+  return binary;
+}
+
+/**
+ * The time-skipping test server: a wrapper script that execs the JVM (so the SDK's teardown kills it) on the
+ * Maven-resolved classpath. The SDK runs it as `<path> <port>`. Returns undefined when Java or Maven is missing.
+ */
+export async function ensureTestServer(cfg: JueceConfig, log: Log = defaultLog): Promise<string | undefined> {
+  if (cfg.testServerPath) {
+    if (!isExecutable(cfg.testServerPath)) throw new Error(`TEMPORAL_TEST_SERVER_PATH=${cfg.testServerPath} is not executable`);
+    return cfg.testServerPath;
+  }
+  const dir = path.join(cfg.cacheDir, 'temporal-test-server', TEST_SERVER_VERSION);
+  const wrapper = path.join(dir, 'temporal-test-server');
+  if (isExecutable(wrapper) && existsSync(path.join(dir, 'lib')) && readdirSync(path.join(dir, 'lib')).length > 0) {
+    return wrapper;
+  }
+  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : which('java');
+  const mvn = which('mvn');
+  if (!java || !mvn) {
+    log('Java or Maven not found: the Temporal SDK will download its test server instead (needs internet).');
+    return undefined;
+  }
+  log(`Resolving io.temporal:temporal-test-server:${TEST_SERVER_VERSION} and its classpath from Maven Central…`);
+  const staging = `${dir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(
+    path.join(staging, 'pom.xml'),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>juece.provision</groupId>
+  <artifactId>temporal-test-server-classpath</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId>
+      <artifactId>temporal-test-server</artifactId>
+      <version>${TEST_SERVER_VERSION}</version>
+    </dependency>
+  </dependencies>
+</project>
+`,
+  );
+  await run(mvn, ['-B', '-q', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${path.join(staging, 'lib')}`], {
+    cwd: staging,
+    log,
+  });
+  // Serial GC and C1-only JIT: the JVM must listen within the ~5 s the SDK waits, even on 2 busy cores.
+  writeFileSync(
+    path.join(staging, 'temporal-test-server'),
+    `#!/bin/sh
+# Temporal time-skipping test server ${TEST_SERVER_VERSION} (Maven Central), provisioned by juece.
+# The TypeScript SDK runs it as: temporal-test-server <port>
+here="$(cd "$(dirname "$0")" && pwd)"
+exec "${java}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -cp "$here/lib/*" io.temporal.testserver.TestServer "$@"
+`,
+    { mode: 0o755 },
+  );
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.dirname(dir), { recursive: true });
+  renameSync(staging, dir);
+  log(`Test server ready: ${wrapper}`);
+  return wrapper;
+}
+
+/** nats-server, from PATH or NATS_SERVER_PATH, installed from Debian's packages when missing and we are root. */
+export async function ensureNatsServer(cfg: JueceConfig, log: Log = defaultLog): Promise<string> {
+  if (cfg.natsServerPath) {
+    if (!isExecutable(cfg.natsServerPath)) throw new Error(`NATS_SERVER_PATH=${cfg.natsServerPath} is not executable`);
+    return cfg.natsServerPath;
+  }
+  const found = which('nats-server');
+  if (found) return found;
+  const aptGet = which('apt-get');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!aptGet || !isRoot) {
+    throw new Error(
+      'nats-server is not installed. Install it (Debian/Ubuntu: `sudo apt-get install nats-server`) or set NATS_SERVER_PATH.',
+    );
+  }
+  log("Installing nats-server from Debian's packages…");
+  await run(aptGet, ['update', '-qq'], { log });
+  await run(aptGet, ['install', '-y', '-qq', 'nats-server'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    log,
+  });
+  const installed = which('nats-server');
+  if (!installed) throw new Error('apt-get installed nats-server but it is not on PATH');
+  // Debian's package enables a system service on the default port; juece runs its own instance instead.
+  spawnSync('sh', ['-c', 'systemctl disable --now nats-server 2>/dev/null || service nats-server stop 2>/dev/null || true']);
+  return installed;
+}
+
+/** Everything the tests and the demo need; prints what it does. */
+export async function provisionAll(cfg: JueceConfig, log: Log = defaultLog) {
+  const temporalCli = await ensureTemporalCli(cfg, log);
+  const testServer = await ensureTestServer(cfg, log);
+  const natsServer = await ensureNatsServer(cfg, log);
+  return { temporalCli, testServer, natsServer };
+}

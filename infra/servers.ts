@@ -1,0 +1,142 @@
+/**
+ * Starts the real servers as child processes: the Temporal dev server (SQLite file, Web UI, juece's search
+ * attributes) and nats-server with JetStream. Used by the demo, `juece dev-server` and the test setup alike.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTE_TYPES } from '../domain/searchAttributes';
+
+export interface RunningServer {
+  /** host:port for Temporal, nats://host:port for NATS. */
+  address: string;
+  /** True when we found a server already listening and are only borrowing it. */
+  reused: boolean;
+  stop(): Promise<void>;
+}
+
+/** Resolves true once something accepts TCP connections on host:port. */
+export function isListening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function spawnServer(name: string, command: string, args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (buf: Buffer) => {
+    out = (out + buf.toString()).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.on('error', (err) => {
+    out += `\n${name} could not be started: ${err.message}`;
+  });
+  return { child, output: () => out };
+}
+
+async function waitUntilListening(name: string, host: string, port: number, child: ChildProcess, output: () => string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited before listening on ${host}:${port}:\n${output()}`);
+    }
+    if (await isListening(host, port)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${name} did not listen on ${host}:${port} within ${timeoutMs} ms:\n${output()}`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+}
+
+export interface DevServerOptions {
+  cli: string;
+  host?: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** SQLite file: decisions survive a restart of the dev server. */
+  dbFile: string;
+  /** Reuse a server already listening on the port instead of failing. */
+  reuseExisting?: boolean;
+}
+
+/** Starts `temporal server start-dev` with the Web UI and juece's custom search attributes registered. */
+export async function startDevServer(o: DevServerOptions): Promise<RunningServer> {
+  const host = o.host ?? '127.0.0.1';
+  const address = `${host}:${o.port}`;
+  if (await isListening(host, o.port)) {
+    if (o.reuseExisting) return { address, reused: true, stop: async () => {} };
+    throw new Error(`Port ${o.port} is already in use: is another Temporal server running? Set TEMPORAL_ADDRESS to use another port.`);
+  }
+  mkdirSync(path.dirname(o.dbFile), { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--ip', host,
+    '--port', String(o.port),
+    '--ui-port', String(o.uiPort),
+    '--namespace', o.namespace,
+    '--db-filename', o.dbFile,
+    '--log-level', 'warn',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+  ];
+  const { child, output } = spawnServer('Temporal dev server', o.cli, args);
+  await waitUntilListening('Temporal dev server', host, o.port, child, output, 60_000);
+  return { address, reused: false, stop: stopper(child) };
+}
+
+export interface NatsOptions {
+  binary: string;
+  host?: string;
+  port: number;
+  /** JetStream store folder: streams survive a restart. */
+  storeDir: string;
+  reuseExisting?: boolean;
+}
+
+/** Starts nats-server with JetStream on a loopback port. */
+export async function startNats(o: NatsOptions): Promise<RunningServer> {
+  const host = o.host ?? '127.0.0.1';
+  const address = `nats://${host}:${o.port}`;
+  if (await isListening(host, o.port)) {
+    if (o.reuseExisting) return { address, reused: true, stop: async () => {} };
+    throw new Error(`Port ${o.port} is already in use: is another NATS server running? Set NATS_URL to use another port.`);
+  }
+  mkdirSync(o.storeDir, { recursive: true });
+  const { child, output } = spawnServer('nats-server', o.binary, ['-a', host, '-p', String(o.port), '-js', '-sd', o.storeDir]);
+  await waitUntilListening('nats-server', host, o.port, child, output, 20_000);
+  return { address, reused: false, stop: stopper(child) };
+}

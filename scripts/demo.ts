@@ -1,0 +1,104 @@
+/**
+ * The main job on embedded defaults (`npm start`): provisions and starts the Temporal dev server and NATS,
+ * starts a worker, and drives one sample decision through every step, printing each event as NATS delivers it.
+ * Servers keep running afterwards so the history can be browsed in the Web UI; `--once` stops everything instead.
+ */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connect } from 'nats';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { JueceClient } from '../client';
+import { followDecisionEvents } from '../client/events';
+import { driveSampleDecision, sampleProposal } from '../client/sample';
+import { shanghaiDate, STEPS } from '../domain/procedure';
+import { hostOf, loadConfig, portOf } from '../infra/config';
+import { ensureNatsServer, ensureTemporalCli } from '../infra/provision';
+import { startDevServer, startNats, type RunningServer } from '../infra/servers';
+import { createWorker } from '../workers/worker';
+
+const once = process.argv.includes('--once');
+const say = (line: string) => console.log(line);
+
+async function main() {
+  const cfg = loadConfig();
+  // Keep the terminal for the decision's own events; the worker speaks only of problems.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const servers: RunningServer[] = [];
+  const cli = await ensureTemporalCli(cfg);
+  if (!cli) throw new Error('The Temporal CLI is needed: install Go 1.25+ (it is built from the Go module proxy) or set TEMPORAL_CLI_PATH.');
+  const natsBinary = await ensureNatsServer(cfg);
+
+  const temporal = await startDevServer({
+    cli,
+    host: hostOf(cfg.temporalAddress),
+    port: portOf(cfg.temporalAddress),
+    uiPort: cfg.uiPort,
+    namespace: cfg.namespace,
+    dbFile: path.join(cfg.dataDir, 'temporal.db'),
+    reuseExisting: true,
+  });
+  servers.push(temporal);
+  say(`Temporal dev server ${temporal.reused ? 'already running' : 'started'} at ${temporal.address} (data: ${cfg.dataDir})`);
+  const nats = await startNats({
+    binary: natsBinary,
+    host: hostOf(cfg.natsUrl),
+    port: portOf(cfg.natsUrl),
+    storeDir: path.join(cfg.dataDir, 'nats'),
+    reuseExisting: true,
+  });
+  servers.push(nats);
+  say(`NATS with JetStream ${nats.reused ? 'already running' : 'started'} at ${nats.address}`);
+
+  const jw = await createWorker({ temporalAddress: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, natsUrl: nats.address });
+  const running = jw.worker.run();
+  say(`Worker polling task queue "${cfg.taskQueue}"`);
+
+  const client = await JueceClient.connect({ address: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
+  const proposal = sampleProposal(`demo-${shanghaiDate(Date.now()).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`);
+  const watcher = await connect({ servers: nats.address, name: 'juece-demo' });
+  const follow = await followDecisionEvents(watcher, proposal.authority.code, proposal.decisionId, (e) => {
+    const step = e.step ? ` ${e.step} ${STEPS[e.step].term}` : '';
+    const who = e.actor ? ` by ${e.actor.name} (${e.actor.organisation})` : '';
+    const basis = e.basis ? ` [${e.basis}]` : '';
+    say(`  #${String(e.seq).padStart(2)} ${e.type}${step}: ${e.summary}${who}${basis}`);
+  });
+
+  const decision = await client.startDecision(proposal);
+  const uiUrl = `http://${hostOf(cfg.temporalAddress)}:${cfg.uiPort}/namespaces/${cfg.namespace}/workflows/${decision.workflowId}`;
+  say(`\nDecision "${proposal.title}"`);
+  say(`  workflow id: ${decision.workflowId}`);
+  say(`  history in the Web UI: ${uiUrl}\n`);
+  // The consultation was published 31 days ago, so its 30-day comment period is already over.
+  const openedOn = shanghaiDate(Date.now() - 31 * 86_400_000);
+  await driveSampleDecision(decision, { openedOn });
+  const final = await decision.result();
+  await new Promise((r) => setTimeout(r, 500)); // let the last events arrive
+  await follow.stop();
+  await watcher.close();
+  say(`\nDecision ${final.decisionId}: ${final.status}, ${final.history.length} procedure events.`);
+  say(`See its history at ${uiUrl}`);
+
+  const shutdown = async () => {
+    if (jw.worker.getState() === 'RUNNING') jw.worker.shutdown();
+    await running;
+    await jw.close();
+    await client.close();
+    for (const s of servers.reverse()) await s.stop();
+  };
+  if (once) {
+    await shutdown();
+    return;
+  }
+  say('\nThe servers keep running so you can browse the history. Press Ctrl-C to stop them.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  say('Stopping…');
+  await shutdown();
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+/**
+ * Starts the real servers once per test run: the Temporal dev server (Temporal CLI) and nats-server with
+ * JetStream, each on a free loopback port with its data in a temporary folder; provisions the time-skipping
+ * test server; bundles the workflow code once for every test file.
+ */
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../infra/config';
+import { provisionAll } from '../infra/provision';
+import { freePort, startDevServer, startNats, type RunningServer } from '../infra/servers';
+import { WORKFLOWS_PATH } from '../workers/worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    natsUrl: string;
+    testServerPath: string | undefined;
+    workflowBundlePath: string;
+    natsServerPath: string;
+    temporalCliPath: string | undefined;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const cfg = loadConfig();
+  const { temporalCli, testServer, natsServer } = await provisionAll(cfg);
+  if (!temporalCli) throw new Error('The tests need the Temporal CLI: install Go 1.25+ or set TEMPORAL_CLI_PATH.');
+  const dir = mkdtempSync(path.join(tmpdir(), 'juece-test-'));
+  const servers: RunningServer[] = [];
+  const stopAll = async () => {
+    for (const s of servers.reverse()) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const [temporalPort, uiPort, natsPort] = [await freePort(), await freePort(), await freePort()];
+    const [temporal, nats, bundle] = await Promise.all([
+      startDevServer({ cli: temporalCli, port: temporalPort, uiPort, namespace: 'default', dbFile: path.join(dir, 'temporal.db') }),
+      startNats({ binary: natsServer, port: natsPort, storeDir: path.join(dir, 'nats') }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    ]);
+    servers.push(temporal, nats);
+    const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
+    writeFileSync(workflowBundlePath, bundle.code);
+    project.provide('temporalAddress', temporal.address);
+    project.provide('natsUrl', nats.address);
+    project.provide('testServerPath', testServer);
+    project.provide('workflowBundlePath', workflowBundlePath);
+    project.provide('natsServerPath', natsServer);
+    project.provide('temporalCliPath', temporalCli);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return stopAll;
+}
+
+const quietLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn(message: string) {
+    console.warn(message);
+  },
+  error(message: string) {
+    console.error(message);
+  },
+};

@@ -1,0 +1,23 @@
+/**
+ * The juece worker process: `npm run worker`. Configured by environment variables (see README).
+ */
+import { loadConfig } from '../infra/config';
+import { createWorker } from './worker';
+
+async function main() {
+  const cfg = loadConfig();
+  const { worker, close } = await createWorker({
+    temporalAddress: cfg.temporalAddress,
+    namespace: cfg.namespace,
+    taskQueue: cfg.taskQueue,
+    natsUrl: cfg.natsUrl,
+  });
+  console.log(`juece worker polling task queue "${cfg.taskQueue}" on ${cfg.temporalAddress} (namespace ${cfg.namespace})`);
+  await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is done
+  await close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+/**
+ * Wires a Temporal worker: a connection, the workflows bundle and the activities with their dependencies.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { connect, type NatsConnection } from 'nats';
+import path from 'node:path';
+import { createActivities } from '../activities';
+
+/** The workflows' entry point; the SDK bundles it (and everything it imports) with its own webpack. */
+export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+
+export interface JueceWorkerOptions {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  natsUrl: string;
+  /** A prebuilt bundle (tests build it once); otherwise the worker bundles WORKFLOWS_PATH. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** An existing connection to use (tests share the test environment's). */
+  connection?: NativeConnection;
+}
+
+export interface JueceWorker {
+  worker: Worker;
+  nats: NatsConnection;
+  /** Closes the NATS and Temporal connections this function opened. */
+  close(): Promise<void>;
+}
+
+export async function createWorker(o: JueceWorkerOptions): Promise<JueceWorker> {
+  const nats = await connect({ servers: o.natsUrl, name: 'juece-worker', maxReconnectAttempts: -1 });
+  const connection = o.connection ?? (await NativeConnection.connect({ address: o.temporalAddress }));
+  const worker = await Worker.create({
+    connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue,
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ nats }),
+  });
+  return {
+    worker,
+    nats,
+    async close() {
+      await nats.drain().catch(() => nats.close());
+      if (!o.connection) await connection.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+/** Every workflow the juece worker runs. */
+export { majorDecision } from './majorDecision';
