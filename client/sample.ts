@@ -4,7 +4,18 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { shanghaiDate } from '../domain/procedure';
-import type { Actor, Proposal, StepAck } from '../domain/schemas';
+import type {
+  Actor,
+  CollectiveDecision,
+  ExpertReview,
+  LegalityReview,
+  OpenConsultation,
+  Proposal,
+  Publication,
+  PublicParticipationReport,
+  RiskAssessment,
+  StepAck,
+} from '../domain/schemas';
 import type { DecisionHandle } from './index';
 
 const ORG = '示范市人民政府';
@@ -29,6 +40,55 @@ export function sampleProposal(decisionId: string): Proposal {
 }
 
 const request = () => randomUUID();
+const a = sampleActors;
+
+/** Each step's input as its office would submit it, with a fresh request id each call. */
+export const sampleInput = {
+  openConsultation: (openedOn: string): OpenConsultation => ({ requestId: request(), actor: a.undertakingUnit, openedOn, periodDays: 30 }),
+  publicParticipationReport: (): PublicParticipationReport => ({
+    requestId: request(),
+    actor: a.undertakingUnit,
+    commentsReceived: 1284,
+    adoptionReport: '共收到意见1284条，采纳312条；未采纳意见及理由已逐条说明。',
+  }),
+  expertReview: (): ExpertReview => ({
+    requestId: request(),
+    actor: a.expert,
+    opinions: [{ expert: a.expert.name, opinion: '票价测算依据充分，建议增设低收入群体优惠。', signed: true }],
+  }),
+  riskAssessment: (verdict: RiskAssessment['verdict'] = 'controllable'): RiskAssessment => ({
+    requestId: request(),
+    actor: a.riskAssessor,
+    riskPoints: ['通勤成本上升引发群体不满', '换乘优惠衔接不畅'],
+    measures: '分步实施；同步推出月票优惠；设立意见反馈热线。',
+    verdict,
+  }),
+  legalityReview: (verdict: LegalityReview['verdict'] = 'lawful'): LegalityReview => ({
+    requestId: request(),
+    actor: a.legalityReviewer,
+    verdict,
+    opinion: '决策权限、程序及内容符合《价格法》和《重大行政决策程序暂行条例》。',
+  }),
+  collectiveDecision: (outcome: CollectiveDecision['outcome'] = 'adopt'): CollectiveDecision => ({
+    requestId: request(),
+    actor: a.meetingSecretary,
+    meeting: 'executive',
+    outcome,
+    minutes: '市政府第12次常务会议讨论通过。',
+  }),
+  publication: (): Publication => ({
+    requestId: request(),
+    actor: a.undertakingUnit,
+    channel: 'governmentWebsite',
+    documentNumber: '示政发〔2026〕18号',
+    publishedOn: shanghaiDate(Date.now()),
+  }),
+};
+
+/** Waits until the comment period of a decision has closed (the workflow records it). */
+export async function commentPeriodClosed(d: DecisionHandle, timeoutMs = 30_000): Promise<void> {
+  await waitUntil(async () => (await d.status()).history.some((e) => e.type === 'commentPeriodClosed'), timeoutMs);
+}
 
 /**
  * Drives a decision through every step. `openedOn` is the day the consultation was published: on a real server
@@ -38,64 +98,19 @@ export async function driveSampleDecision(
   d: DecisionHandle,
   o: { openedOn: string; onStep?: (ack: StepAck) => void; afterConsultationOpened?: () => Promise<void> },
 ): Promise<void> {
-  const a = sampleActors;
   const note = (ack: StepAck) => o.onStep?.(ack);
-  note(await d.openConsultation({ requestId: request(), actor: a.undertakingUnit, openedOn: o.openedOn, periodDays: 30 }));
+  note(await d.openConsultation(sampleInput.openConsultation(o.openedOn)));
   await o.afterConsultationOpened?.();
-  await waitUntil(async () => (await d.status()).history.some((e) => e.type === 'commentPeriodClosed'));
-  note(
-    await d.completePublicParticipation({
-      requestId: request(),
-      actor: a.undertakingUnit,
-      commentsReceived: 1284,
-      adoptionReport: '共收到意见1284条，采纳312条；未采纳意见及理由已逐条说明。',
-    }),
-  );
-  note(
-    await d.completeExpertReview({
-      requestId: request(),
-      actor: a.expert,
-      opinions: [{ expert: a.expert.name, opinion: '票价测算依据充分，建议增设低收入群体优惠。', signed: true }],
-    }),
-  );
-  note(
-    await d.completeRiskAssessment({
-      requestId: request(),
-      actor: a.riskAssessor,
-      riskPoints: ['通勤成本上升引发群体不满', '换乘优惠衔接不畅'],
-      measures: '分步实施；同步推出月票优惠；设立意见反馈热线。',
-      verdict: 'controllable',
-    }),
-  );
-  note(
-    await d.completeLegalityReview({
-      requestId: request(),
-      actor: a.legalityReviewer,
-      verdict: 'lawful',
-      opinion: '决策权限、程序及内容符合《价格法》和《重大行政决策程序暂行条例》。',
-    }),
-  );
-  note(
-    await d.recordCollectiveDecision({
-      requestId: request(),
-      actor: a.meetingSecretary,
-      meeting: 'executive',
-      outcome: 'adopt',
-      minutes: '市政府第12次常务会议讨论通过。',
-    }),
-  );
-  note(
-    await d.recordPublication({
-      requestId: request(),
-      actor: a.undertakingUnit,
-      channel: 'governmentWebsite',
-      documentNumber: '示政发〔2026〕18号',
-      publishedOn: shanghaiDate(Date.now()),
-    }),
-  );
+  await commentPeriodClosed(d);
+  note(await d.completePublicParticipation(sampleInput.publicParticipationReport()));
+  note(await d.completeExpertReview(sampleInput.expertReview()));
+  note(await d.completeRiskAssessment(sampleInput.riskAssessment()));
+  note(await d.completeLegalityReview(sampleInput.legalityReview()));
+  note(await d.recordCollectiveDecision(sampleInput.collectiveDecision()));
+  note(await d.recordPublication(sampleInput.publication()));
 }
 
-async function waitUntil(done: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function waitUntil(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the comment period to close');

@@ -13,10 +13,4 @@ export const JueceAuthority = defineSearchAttributeKey('JueceAuthority', SearchA
 /** The next statutory deadline of the decision, if any. */
 export const JueceNextDeadline = defineSearchAttributeKey('JueceNextDeadline', SearchAttributeType.DATETIME);
 
-/** Names and types in the Temporal CLI's `--search-attribute Name=Type` spelling. */
-export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Datetime'> = {
-  [JueceStep.name]: 'Keyword',
-  [JueceStatus.name]: 'Keyword',
-  [JueceAuthority.name]: 'Keyword',
-  [JueceNextDeadline.name]: 'Datetime',
-};
+export const JUECE_SEARCH_ATTRIBUTES = [JueceStep, JueceStatus, JueceAuthority, JueceNextDeadline];

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTE_TYPES } from '../domain/searchAttributes';
+import { devServerSearchAttributeFlags } from './searchAttributes';
 
 export interface RunningServer {
   /** host:port for Temporal, nats://host:port for NATS. */
@@ -111,7 +111,7 @@ export async function startDevServer(o: DevServerOptions): Promise<RunningServer
     '--log-level', 'warn',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-    ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...devServerSearchAttributeFlags(),
   ];
   const { child, output } = spawnServer('Temporal dev server', o.cli, args);
   await waitUntilListening('Temporal dev server', host, o.port, child, output, 60_000);

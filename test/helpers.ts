@@ -1,0 +1,56 @@
+/**
+ * Shared test plumbing: the time-skipping environment on the provisioned Java test server, a worker on the
+ * workflow bundle built once in globalSetup, and unique ids so tests never see each other's decisions.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomBytes } from 'node:crypto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { JueceClient } from '../client';
+import { registerSearchAttributes } from '../infra/searchAttributes';
+import { createWorker, type JueceWorker } from '../workers/worker';
+
+// Worker logs only when something is wrong, so test output stays readable.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+/** The Java time-skipping test server from Maven Central (or the SDK's download where it could not be provisioned). */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = inject('testServerPath');
+  const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+export interface Harness {
+  client: JueceClient;
+  worker: JueceWorker;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/** A running juece worker (real NATS for its activities) and a client on the given environment. */
+export async function startHarness(env: TestWorkflowEnvironment): Promise<Harness> {
+  const taskQueue = uniqueId('tq');
+  const worker = await createWorker({
+    temporalAddress: '',
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    natsUrl: inject('natsUrl'),
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = worker.worker.run();
+  const client = new JueceClient(env.client, taskQueue);
+  return {
+    client,
+    worker,
+    taskQueue,
+    async stop() {
+      worker.worker.shutdown();
+      await running;
+      await worker.close();
+    },
+  };
+}
