@@ -7,6 +7,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     globalSetup: ['test/globalSetup.ts'],
+    setupFiles: ['test/setup.ts'],
+    reporters: ['default', './test/summaryReporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
   },

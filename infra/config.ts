@@ -48,7 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     throw new Error(`Invalid juece configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const cacheRoot = env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+  const cacheRoot = env.XDG_CACHE_HOME || path.join(env.HOME || homedir(), '.cache');
   return {
     cacheDir: path.resolve(e.JUECE_CACHE_DIR ?? path.join(cacheRoot, 'juece')),
     dataDir: path.resolve(e.JUECE_DATA_DIR ?? path.join(process.cwd(), '.data')),

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { JUECE_SEARCH_ATTRIBUTES } from '../domain/searchAttributes';
 import { devServerSearchAttributeFlags } from './searchAttributes';
 
 export interface RunningServer {
@@ -81,7 +82,8 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 export interface DevServerOptions {
-  cli: string;
+  /** The Temporal CLI; without it the SDK downloads its dev server (a machine with internet access). */
+  cli: string | undefined;
   host?: string;
   port: number;
   uiPort: number;
@@ -101,6 +103,7 @@ export async function startDevServer(o: DevServerOptions): Promise<RunningServer
     throw new Error(`Port ${o.port} is already in use: is another Temporal server running? Set TEMPORAL_ADDRESS to use another port.`);
   }
   mkdirSync(path.dirname(o.dbFile), { recursive: true });
+  if (!o.cli) return startDownloadedDevServer(o, host, address);
   const args = [
     'server', 'start-dev',
     '--ip', host,
@@ -139,4 +142,21 @@ export async function startNats(o: NatsOptions): Promise<RunningServer> {
   const { child, output } = spawnServer('nats-server', o.binary, ['-a', host, '-p', String(o.port), '-js', '-sd', o.storeDir]);
   await waitUntilListening('nats-server', host, o.port, child, output, 20_000);
   return { address, reused: false, stop: stopper(child) };
+}
+
+/** The fallback: the SDK's own download of the Temporal CLI, run by the SDK with the same options. */
+async function startDownloadedDevServer(o: DevServerOptions, host: string, address: string): Promise<RunningServer> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: host,
+      port: o.port,
+      ui: true,
+      uiPort: o.uiPort,
+      namespace: o.namespace,
+      dbFilename: o.dbFile,
+      searchAttributes: JUECE_SEARCH_ATTRIBUTES,
+    },
+  });
+  return { address, reused: false, stop: () => env.teardown() };
 }

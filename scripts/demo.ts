@@ -5,15 +5,13 @@
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connect } from 'nats';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { JueceClient } from '../client';
 import { followDecisionEvents } from '../client/events';
 import { driveSampleDecision, sampleProposal } from '../client/sample';
 import { shanghaiDate, STEPS } from '../domain/procedure';
-import { hostOf, loadConfig, portOf } from '../infra/config';
-import { ensureNatsServer, ensureTemporalCli } from '../infra/provision';
-import { startDevServer, startNats, type RunningServer } from '../infra/servers';
+import { loadConfig } from '../infra/config';
+import { startLocalStack, untilInterrupted } from '../infra/stack';
 import { createWorker } from '../workers/worker';
 
 const once = process.argv.includes('--once');
@@ -23,31 +21,8 @@ async function main() {
   const cfg = loadConfig();
   // Keep the terminal for the decision's own events; the worker speaks only of problems.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const servers: RunningServer[] = [];
-  const cli = await ensureTemporalCli(cfg);
-  if (!cli) throw new Error('The Temporal CLI is needed: install Go 1.25+ (it is built from the Go module proxy) or set TEMPORAL_CLI_PATH.');
-  const natsBinary = await ensureNatsServer(cfg);
-
-  const temporal = await startDevServer({
-    cli,
-    host: hostOf(cfg.temporalAddress),
-    port: portOf(cfg.temporalAddress),
-    uiPort: cfg.uiPort,
-    namespace: cfg.namespace,
-    dbFile: path.join(cfg.dataDir, 'temporal.db'),
-    reuseExisting: true,
-  });
-  servers.push(temporal);
-  say(`Temporal dev server ${temporal.reused ? 'already running' : 'started'} at ${temporal.address} (data: ${cfg.dataDir})`);
-  const nats = await startNats({
-    binary: natsBinary,
-    host: hostOf(cfg.natsUrl),
-    port: portOf(cfg.natsUrl),
-    storeDir: path.join(cfg.dataDir, 'nats'),
-    reuseExisting: true,
-  });
-  servers.push(nats);
-  say(`NATS with JetStream ${nats.reused ? 'already running' : 'started'} at ${nats.address}`);
+  const stack = await startLocalStack(cfg, say);
+  const { temporal, nats } = stack;
 
   const jw = await createWorker({ temporalAddress: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, natsUrl: nats.address });
   const running = jw.worker.run();
@@ -56,7 +31,9 @@ async function main() {
   const client = await JueceClient.connect({ address: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
   const proposal = sampleProposal(`demo-${shanghaiDate(Date.now()).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`);
   const watcher = await connect({ servers: nats.address, name: 'juece-demo' });
+  let printed = 0;
   const follow = await followDecisionEvents(watcher, proposal.authority.code, proposal.decisionId, (e) => {
+    printed = e.seq;
     const step = e.step ? ` ${e.step} ${STEPS[e.step].term}` : '';
     const who = e.actor ? ` by ${e.actor.name} (${e.actor.organisation})` : '';
     const basis = e.basis ? ` [${e.basis}]` : '';
@@ -64,7 +41,7 @@ async function main() {
   });
 
   const decision = await client.startDecision(proposal);
-  const uiUrl = `http://${hostOf(cfg.temporalAddress)}:${cfg.uiPort}/namespaces/${cfg.namespace}/workflows/${decision.workflowId}`;
+  const uiUrl = `${stack.uiUrl}/namespaces/${cfg.namespace}/workflows/${decision.workflowId}`;
   say(`\nDecision "${proposal.title}"`);
   say(`  workflow id: ${decision.workflowId}`);
   say(`  history in the Web UI: ${uiUrl}\n`);
@@ -72,7 +49,8 @@ async function main() {
   const openedOn = shanghaiDate(Date.now() - 31 * 86_400_000);
   await driveSampleDecision(decision, { openedOn });
   const final = await decision.result();
-  await new Promise((r) => setTimeout(r, 500)); // let the last events arrive
+  // The workflow completes only after its last event is in JetStream; wait for the watcher to print it.
+  for (let waited = 0; printed < final.history.length && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   await follow.stop();
   await watcher.close();
   say(`\nDecision ${final.decisionId}: ${final.status}, ${final.history.length} procedure events.`);
@@ -83,17 +61,14 @@ async function main() {
     await running;
     await jw.close();
     await client.close();
-    for (const s of servers.reverse()) await s.stop();
+    await stack.stop();
   };
   if (once) {
     await shutdown();
     return;
   }
   say('\nThe servers keep running so you can browse the history. Press Ctrl-C to stop them.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilInterrupted();
   say('Stopping…');
   await shutdown();
 }

@@ -28,7 +28,6 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const cfg = loadConfig();
   const { temporalCli, testServer, natsServer } = await provisionAll(cfg);
-  if (!temporalCli) throw new Error('The tests need the Temporal CLI: install Go 1.25+ or set TEMPORAL_CLI_PATH.');
   const dir = mkdtempSync(path.join(tmpdir(), 'juece-test-'));
   const servers: RunningServer[] = [];
   const stopAll = async () => {

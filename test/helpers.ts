@@ -4,14 +4,10 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { JueceClient } from '../client';
 import { registerSearchAttributes } from '../infra/searchAttributes';
 import { createWorker, type JueceWorker } from '../workers/worker';
-
-// Worker logs only when something is wrong, so test output stays readable.
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 

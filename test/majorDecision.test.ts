@@ -3,6 +3,9 @@
  * activities publishing to the real NATS started by globalSetup.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionRefused, InvalidInput, type DecisionHandle } from '../client';
@@ -26,6 +29,13 @@ afterAll(async () => {
 
 const DAY = 86_400_000;
 const today = async () => shanghaiDate(await env.currentTimeMs());
+
+/** With JUECE_SAVE_HISTORIES=1, keeps the history for the replay test (test/histories/). */
+async function saveHistory(d: DecisionHandle, name: string): Promise<void> {
+  if (!process.env.JUECE_SAVE_HISTORIES) return;
+  const history = await d.handle.fetchHistory();
+  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
+}
 
 async function start(prefix: string): Promise<DecisionHandle> {
   return h.client.startDecision(sampleProposal(uniqueId(prefix)));
@@ -52,6 +62,7 @@ describe('majorDecision', () => {
       },
     });
     const final = await d.result();
+    await saveHistory(d, 'full-decision');
 
     expect(final.status).toBe('published');
     expect(final.currentStep).toBeUndefined();
@@ -149,6 +160,7 @@ describe('majorDecision', () => {
 
     await d.recordCollectiveDecision(sampleInput.collectiveDecision('reject'));
     const final = await d.result();
+    await saveHistory(d, 'gates-rejected');
     expect(final.status).toBe('rejected');
     expect(final.history.filter((e) => e.type === 'stepReturned').map((e) => e.basis)).toEqual(['art. 24', 'art. 25', 'art. 25']);
     expect(final.history.some((e) => e.step === 'publication')).toBe(false);

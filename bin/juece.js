@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// The juece command: runs the project's TypeScript entry points through tsx.
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const commands = {
+  demo: ['scripts/demo.ts', 'start the local servers and a worker, and drive one sample decision through every step (--once: stop afterwards)'],
+  'dev-server': ['scripts/dev-server.ts', 'run the Temporal dev server (Web UI) and NATS on embedded defaults until Ctrl-C'],
+  worker: ['workers/main.ts', 'run a juece worker against TEMPORAL_ADDRESS and NATS_URL'],
+  provision: ['scripts/provision.ts', 'build or fetch the Temporal CLI, the time-skipping test server and nats-server, once per machine'],
+};
+
+const [command, ...rest] = process.argv.slice(2);
+if (!commands[command]) {
+  const asked = !command || command === '--help' || command === '-h';
+  const out = asked ? console.log : console.error;
+  if (!asked) out(`juece: unknown command "${command}"\n`);
+  out('Usage: juece <command> [options]\n\nCommands:');
+  for (const [name, [, help]] of Object.entries(commands)) out(`  ${name.padEnd(12)} ${help}`);
+  process.exit(asked ? 0 : 2);
+}
+
+const entry = path.join(root, commands[command][0]);
+process.argv = [process.argv[0], entry, ...rest];
+require('tsx/cjs');
+require(entry);

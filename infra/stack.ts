@@ -1,0 +1,63 @@
+/**
+ * The local stack on embedded defaults: the Temporal dev server (SQLite file in the data folder, Web UI) and
+ * nats-server with JetStream (store in the data folder), provisioned first if needed. Servers already listening
+ * on the configured addresses are reused, so a second `npm start` joins the first one's servers.
+ */
+import path from 'node:path';
+import { hostOf, portOf, type JueceConfig } from './config';
+import { ensureNatsServer, ensureTemporalCli } from './provision';
+import { startDevServer, startNats, type RunningServer } from './servers';
+
+export interface LocalStack {
+  temporal: RunningServer;
+  nats: RunningServer;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(cfg: JueceConfig, say: (line: string) => void): Promise<LocalStack> {
+  const cli = await ensureTemporalCli(cfg); // undefined: the SDK downloads the dev server instead
+  const natsBinary = await ensureNatsServer(cfg);
+  const temporal = await startDevServer({
+    cli,
+    host: hostOf(cfg.temporalAddress),
+    port: portOf(cfg.temporalAddress),
+    uiPort: cfg.uiPort,
+    namespace: cfg.namespace,
+    dbFile: path.join(cfg.dataDir, 'temporal.db'),
+    reuseExisting: true,
+  });
+  say(`Temporal dev server ${temporal.reused ? 'already running' : 'started'} at ${temporal.address} (data: ${cfg.dataDir})`);
+  let nats: RunningServer;
+  try {
+    nats = await startNats({
+      binary: natsBinary,
+      host: hostOf(cfg.natsUrl),
+      port: portOf(cfg.natsUrl),
+      storeDir: path.join(cfg.dataDir, 'nats'),
+      reuseExisting: true,
+    });
+  } catch (err) {
+    await temporal.stop();
+    throw err;
+  }
+  say(`NATS with JetStream ${nats.reused ? 'already running' : 'started'} at ${nats.address}`);
+  const uiUrl = `http://${hostOf(cfg.temporalAddress)}:${cfg.uiPort}`;
+  return {
+    temporal,
+    nats,
+    uiUrl,
+    async stop() {
+      await nats.stop();
+      await temporal.stop();
+    },
+  };
+}
+
+/** Resolves on Ctrl-C or SIGTERM. */
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}

@@ -1,0 +1,31 @@
+/** Configuration from environment variables: defaults that just work, and a clear error for a bad value. */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../infra/config';
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with nothing set', () => {
+    const cfg = loadConfig({ HOME: '/home/someone' });
+    expect(cfg).toMatchObject({
+      temporalAddress: '127.0.0.1:7233',
+      namespace: 'default',
+      taskQueue: 'juece',
+      uiPort: 8233,
+      natsUrl: 'nats://127.0.0.1:4222',
+      cacheDir: '/home/someone/.cache/juece',
+      dataDir: path.resolve('.data'),
+    });
+  });
+
+  it('derives the Web UI port from the Temporal port unless given', () => {
+    expect(loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:17233' }).uiPort).toBe(18233);
+    expect(loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:17233', TEMPORAL_UI_PORT: '9000' }).uiPort).toBe(9000);
+  });
+
+  it('names every bad variable in one readable error', () => {
+    expect(() => loadConfig({ TEMPORAL_UI_PORT: 'eighty', TEMPORAL_NAMESPACE: '' })).toThrow(
+      /Invalid juece configuration:\n {2}TEMPORAL_NAMESPACE: .*\n {2}TEMPORAL_UI_PORT: /,
+    );
+    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost' })).toThrow('Address "localhost" has no port');
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * The README's main job (`npm start`, here with `--once`) run as a newcomer would, on its own ports and data
+ * folder: it must start the servers, drive the sample decision through every step printing each one, name the
+ * workflow and the Web UI address, and leave a SQLite file from which a restarted dev server still knows the decision.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { STEP_NAMES, STEPS } from '../domain/procedure';
+import { freePort, startDevServer } from '../infra/servers';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'juece-demo-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--once'], {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (b) => (output += b));
+    child.stderr.on('data', (b) => (output += b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('npm start (the main job)', () => {
+  it('drives the sample decision through every step and keeps it across a server restart', async () => {
+    const [temporalPort, uiPort, natsPort] = [await freePort(), await freePort(), await freePort()];
+    const { code, output } = await runDemo({
+      JUECE_DATA_DIR: dataDir,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_UI_PORT: String(uiPort),
+      NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      TEMPORAL_CLI_PATH: inject('temporalCliPath'),
+      NATS_SERVER_PATH: inject('natsServerPath'),
+    });
+    expect(code, output).toBe(0);
+    const workflowId = /workflow id: (decision-demo-[\w-]+)/.exec(output)?.[1];
+    expect(workflowId, output).toBeDefined();
+    expect(output).toContain(`http://127.0.0.1:${uiPort}/namespaces/default/workflows/${workflowId}`);
+    for (const step of STEP_NAMES) expect(output).toMatch(new RegExp(`stepCompleted ${step} ${STEPS[step].term}`));
+    expect(output).toMatch(/: published, 18 procedure events/);
+
+    // The dev server, started again on the same SQLite file, still has the decision and its history.
+    const server = await startDevServer({
+      cli: inject('temporalCliPath'),
+      port: temporalPort,
+      uiPort,
+      namespace: 'default',
+      dbFile: path.join(dataDir, 'temporal.db'),
+    });
+    try {
+      const connection = await Connection.connect({ address: server.address });
+      const description = await new Client({ connection }).workflow.getHandle(workflowId!).describe();
+      expect(description.status.name).toBe('COMPLETED');
+      await connection.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
