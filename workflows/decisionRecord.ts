@@ -95,11 +95,16 @@ export class DecisionRecord {
     );
   }
 
-  /** Opens a step, runs what happens while it is open, and waits until its result completes it. */
-  async step(step: StepName, whileOpen?: () => Promise<void>): Promise<void> {
+  /** Makes `step` the one the decision waits on. */
+  open(step: StepName): void {
     this.currentStep = step;
     upsertSearchAttributes([{ key: JueceStep, value: step }]);
     this.record('stepOpened', { step, summary: `${STEPS[step].term} opened`, basis: STEPS[step].basis });
+  }
+
+  /** Opens a step (unless already open), runs what happens while it is open, and waits until its result completes it. */
+  async step(step: StepName, whileOpen?: () => Promise<void>): Promise<void> {
+    if (this.currentStep !== step) this.open(step);
     if (whileOpen) await whileOpen();
     await condition(() => this.completed.has(step));
   }

@@ -29,7 +29,39 @@ export async function majorDecision(input: Proposal): Promise<DecisionStatus> {
   const d = new DecisionRecord(parsed.data);
   d.onQuery(msg.statusQuery);
   d.started();
+  // The first step is open from the start, so that a result sent together with the start finds it open
+  // (setHandler delivers Updates already waiting the moment it registers).
+  d.open('publicParticipation');
+  acceptStepResults(d);
 
+  await d.step('publicParticipation', async () => {
+    await condition(() => d.consultation !== undefined);
+    const consultation = d.consultation!;
+    d.setNextDeadline(consultation.closesAt);
+    const remaining = consultation.closesAt.getTime() - Date.now();
+    if (remaining > 0) await sleep(remaining);
+    d.commentPeriodClosed = true;
+    d.setNextDeadline(undefined);
+    d.record('commentPeriodClosed', { step: 'publicParticipation', summary: 'comment period closed', basis: COMMENT_PERIOD.basis });
+  });
+  await d.step('expertReview');
+  await d.step('riskAssessment');
+  await d.step('legalityReview');
+  await d.step('collectiveDecision');
+  if (d.outcome === 'adopt') {
+    d.record('decisionAdopted', { summary: 'adopted at the collective decision' });
+    await d.step('publication');
+    d.close('published');
+  } else {
+    d.close('rejected');
+  }
+  await condition(allHandlersFinished);
+  await d.flushed();
+  return d.status();
+}
+
+/** The Update handlers: each step's result, checked against the step's rule before it touches the decision. */
+function acceptStepResults(d: DecisionRecord): void {
   // 公众参与 (arts. 14-18): open the consultation, hold the comment period, then take the adoption report.
   d.onStep(msg.openConsultation, 'publicParticipation', OpenConsultationSchema, (c) => {
     if (d.consultation) throw refuse('the consultation is already open');
@@ -74,29 +106,4 @@ export async function majorDecision(input: Proposal): Promise<DecisionStatus> {
   d.onStep(msg.recordPublication, 'publication', PublicationSchema, (r) => () =>
     d.complete('publication', r.actor, `published as ${r.documentNumber} (${r.channel}) on ${r.publishedOn}`),
   );
-
-  await d.step('publicParticipation', async () => {
-    await condition(() => d.consultation !== undefined);
-    const consultation = d.consultation!;
-    d.setNextDeadline(consultation.closesAt);
-    const remaining = consultation.closesAt.getTime() - Date.now();
-    if (remaining > 0) await sleep(remaining);
-    d.commentPeriodClosed = true;
-    d.setNextDeadline(undefined);
-    d.record('commentPeriodClosed', { step: 'publicParticipation', summary: 'comment period closed', basis: COMMENT_PERIOD.basis });
-  });
-  await d.step('expertReview');
-  await d.step('riskAssessment');
-  await d.step('legalityReview');
-  await d.step('collectiveDecision');
-  if (d.outcome === 'adopt') {
-    d.record('decisionAdopted', { summary: 'adopted at the collective decision' });
-    await d.step('publication');
-    d.close('published');
-  } else {
-    d.close('rejected');
-  }
-  await condition(allHandlersFinished);
-  await d.flushed();
-  return d.status();
 }
