@@ -1,0 +1,124 @@
+/**
+ * Statutory deadlines, each with its legal basis, and how each is counted on the working-day calendar.
+ * Counting (design choice following the general rule on periods, Civil Code arts. 201-203): the start day is not
+ * counted; a period in days whose last day is a day off ends on the next working day; times are Asia/Shanghai.
+ */
+import { z } from 'zod';
+import { dayNumber, type DeadlineResult, type WorkingCalendar } from './calendar';
+
+export type DeadlineRule =
+  /** N working days after the start day. */
+  | { kind: 'workingDays'; length: number; term: string; basis: string }
+  /** N calendar days after the start day, extended to the next working day if it ends on a day off. */
+  | { kind: 'days'; length: number; term: string; basis: string }
+  /** N calendar days before an event date; moved back to the working day before if it falls on a day off. */
+  | { kind: 'daysBefore'; length: number; term: string; basis: string }
+  /** A fixed day of the year after the start's year (e.g. 31 January). */
+  | { kind: 'annual'; month: number; day: number; term: string; basis: string }
+  /** N years after the start day (validity); the anniversary itself, not extended. */
+  | { kind: 'years'; length: number; term: string; basis: string };
+
+export const DEADLINE_RULES = {
+  /** 行政许可、行政处罚决定 published within 7 working days of the decision (国办发〔2018〕118号; seed 003). */
+  licensingPenaltyPublication: {
+    kind: 'workingDays',
+    length: 7,
+    term: '行政许可、行政处罚决定公示',
+    basis: '国办发〔2018〕118号 行政执法公示制度：作出之日起7个工作日内公开',
+  },
+  /** Other enforcement decisions within 20 working days (国办发〔2018〕118号; seed 003). */
+  otherEnforcementPublication: {
+    kind: 'workingDays',
+    length: 20,
+    term: '其他行政执法决定公示',
+    basis: '国办发〔2018〕118号 行政执法公示制度：作出之日起20个工作日内公布',
+  },
+  /** Proactive disclosure within 20 working days of the information being formed or changed. */
+  proactiveDisclosure: {
+    kind: 'workingDays',
+    length: 20,
+    term: '主动公开',
+    basis: '政府信息公开条例 第二十六条',
+  },
+  /** The legality reviewer is given generally at least 7 working days. */
+  legalityReviewTime: {
+    kind: 'workingDays',
+    length: 7,
+    term: '合法性审查时间',
+    basis: '重大行政决策程序暂行条例 第二十七条',
+  },
+  /** Public comment period: generally at least 30 days. */
+  commentPeriod: {
+    kind: 'days',
+    length: 30,
+    term: '征求意见期限',
+    basis: '重大行政决策程序暂行条例 第十五条',
+  },
+  /** Hearing materials delivered to participants 7 days before the hearing. */
+  hearingMaterials: {
+    kind: 'daysBefore',
+    length: 7,
+    term: '听证材料送达',
+    basis: '重大行政决策程序暂行条例 第十七条',
+  },
+  /** Normative documents filed within 15 days of publication (seed 004). */
+  normativeDocumentFiling: {
+    kind: 'days',
+    length: 15,
+    term: '规范性文件备案',
+    basis: '规范性文件备案审查制度：公布之日起15日内报送备案（seed 004）',
+  },
+  /** Annual enforcement statistics for the previous year by 31 January (seed 003; 政府信息公开条例 第四十九条 for the annual report). */
+  annualStatistics: {
+    kind: 'annual',
+    month: 1,
+    day: 31,
+    term: '行政执法统计年报',
+    basis: '国办发〔2018〕118号：每年1月31日前公开上年度行政执法总体情况（seed 003）',
+  },
+  /** Normative documents valid at most 5 years, lapsing unless re-confirmed (seed 004). */
+  normativeDocumentValidity: {
+    kind: 'years',
+    length: 5,
+    term: '规范性文件有效期',
+    basis: '规范性文件有效期制度：有效期最长5年（seed 004）',
+  },
+} as const satisfies Record<string, DeadlineRule>;
+
+export type DeadlineRuleName = keyof typeof DEADLINE_RULES;
+export const DeadlineRuleNameSchema = z.enum(Object.keys(DEADLINE_RULES) as [DeadlineRuleName, ...DeadlineRuleName[]]);
+
+/** Applies a rule to a start (or event) date on a calendar. A longer period than the statute's may be given. */
+export function applyDeadlineRule(calendar: WorkingCalendar, rule: DeadlineRule, from: string, length?: number): DeadlineResult {
+  dayNumber(from); // a clear error for a date that does not exist
+  const n = 'length' in rule ? Math.max(length ?? rule.length, rule.length) : 0;
+  switch (rule.kind) {
+    case 'workingDays':
+      return calendar.addWorkingDays(from, n);
+    case 'days':
+      return calendar.addDays(from, n);
+    case 'daysBefore': {
+      let date = shiftDate(from, -n);
+      while (!calendar.isWorkingDay(date)) date = shiftDate(date, -1);
+      return calendar.fixedDay(date);
+    }
+    case 'annual':
+      return calendar.fixedDay(`${Number(from.slice(0, 4)) + 1}-${pad(rule.month)}-${pad(rule.day)}`);
+    case 'years':
+      return calendar.fixedDay(anniversary(from, n));
+  }
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The same day `years` later; with no such day (29 February), the month's last day (Civil Code art. 202). */
+function anniversary(from: string, years: number): string {
+  const y = Number(from.slice(0, 4)) + years;
+  const m = Number(from.slice(5, 7));
+  const lastDay = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return `${y}-${pad(m)}-${pad(Math.min(Number(from.slice(8, 10)), lastDay))}`;
+}
+
+function shiftDate(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
