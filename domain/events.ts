@@ -3,7 +3,7 @@
  * Versioned: consumers check `schema` before reading the rest.
  */
 import { z } from 'zod';
-import { ActorSchema, EventTypeSchema, StepNameSchema } from './schemas';
+import { ActorSchema, DeadlineSpecSchema, EventTypeSchema, StepNameSchema } from './schemas';
 export { EventTypeSchema, type EventType } from './schemas';
 
 export const EVENT_SCHEMA_V1 = 'juece.event.v1';
@@ -24,6 +24,7 @@ export const ProcedureEventSchema = z.object({
   summary: z.string(),
   /** The rule (article) this event satisfied or applied. */
   basis: z.string().optional(),
+  deadline: DeadlineSpecSchema.extend({ workingDaysEarly: z.number().int().optional() }).optional(),
   workflowId: z.string(),
   runId: z.string(),
 });

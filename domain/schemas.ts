@@ -130,8 +130,38 @@ export const EventTypeSchema = z.enum([
   'decisionRejected',
   'decisionPublished',
   'archived',
+  'deadlineSet',
+  'deadlineRecomputed',
+  'deadlineReminder',
+  'deadlineOverdue',
+  'deadlineEscalated',
+  'deadlineMet',
+  'enforcementDecisionRecorded',
+  'noticePublished',
+  'noticeTakenDown',
 ]);
 export type EventType = z.infer<typeof EventTypeSchema>;
+
+/** A deadline as computed on the working-day calendar (by an activity, never in workflow code). */
+export const DeadlineSpecSchema = z.object({
+  /** The rule's name in domain/deadlines.ts. */
+  rule: z.string(),
+  term: z.string(),
+  basis: z.string(),
+  jurisdiction: z.string(),
+  from: z.string(),
+  /** The last day of the period (Asia/Shanghai). */
+  date: z.string(),
+  /** The instant the period runs out: 24:00 Asia/Shanghai at the end of `date`. */
+  dueAt: z.string(),
+  provisional: z.boolean(),
+  provisionalYears: z.array(z.number()),
+  /** Reminders before the deadline, at 09:00 Asia/Shanghai on the working day so many working days before. */
+  reminders: z.array(z.object({ workingDaysBefore: z.number().int(), date: z.string(), at: z.string() })),
+  /** Digest of the calendar data used. */
+  calendarVersion: z.string(),
+});
+export type DeadlineSpec = z.infer<typeof DeadlineSpecSchema>;
 
 /** One entry of what has happened so far. */
 export const HistoryEntrySchema = z.object({
@@ -142,6 +172,8 @@ export const HistoryEntrySchema = z.object({
   actor: ActorSchema.optional(),
   summary: z.string(),
   basis: z.string().optional(),
+  /** For deadline events: the deadline, and once it is settled, how many working days early (negative: late). */
+  deadline: DeadlineSpecSchema.extend({ workingDaysEarly: z.number().int().optional() }).optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 

@@ -68,7 +68,7 @@ function acceptStepResults(d: DecisionRecord): void {
     return () => {
       d.consultation = { ...c, closesAt: periodEndsAt(c.openedOn, c.periodDays) };
       const shortened = c.periodDays < COMMENT_PERIOD.minDays ? `, shortened for urgency: ${c.urgencyReason}` : '';
-      return d.record('consultationOpened', {
+      return d.recordStep('consultationOpened', {
         step: 'publicParticipation',
         actor: c.actor,
         summary: `consultation opened on ${c.openedOn} for ${c.periodDays} days${shortened}`,

@@ -1,0 +1,83 @@
+/**
+ * What every juece workflow keeps: the procedure record (each event with its time, actor and legal basis),
+ * published to NATS in order through an activity, and Updates that are validated with zod and answered once per
+ * request id. Deterministic: time comes from the workflow clock, I/O from activities.
+ */
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import type { Activities } from '../activities';
+import { EVENT_SCHEMA_V1, type EventType, type ProcedureEvent } from '../domain/events';
+import { describeZodError, type HistoryEntry } from '../domain/schemas';
+
+const { publishEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  // No maximum attempts: an event waits for NATS to come back rather than being lost.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/** A refusal the caller sees as the Update's failure message; nothing in the record changes. */
+export function refuse(reason: string): Error {
+  return new Error(reason);
+}
+
+export type RecordInput = Omit<HistoryEntry, 'seq' | 'at' | 'type'>;
+
+export class ProcedureRecord {
+  protected readonly history: HistoryEntry[] = [];
+  private readonly answered = new Map<string, unknown>();
+  private publishing: Promise<unknown> = Promise.resolve();
+
+  /** `id` and `authority` name the subject of the events: `juece.events.<authority>.<id>.<type>`. */
+  constructor(
+    readonly id: string,
+    readonly authority: string,
+  ) {}
+
+  /** Appends to the record and publishes the event; events of one workflow go out strictly in order. */
+  record(type: EventType, e: RecordInput): HistoryEntry {
+    const entry: HistoryEntry = { seq: this.history.length + 1, at: new Date().toISOString(), type, ...e };
+    this.history.push(entry);
+    const { workflowId, runId } = workflowInfo();
+    const event: ProcedureEvent = { schema: EVENT_SCHEMA_V1, decisionId: this.id, authority: this.authority, workflowId, runId, ...entry };
+    this.publishing = this.publishing.then(() => publishEvent(event));
+    return entry;
+  }
+
+  /** Resolves once every event recorded so far has been published. */
+  flushed(): Promise<unknown> {
+    return this.publishing;
+  }
+
+  entries(): HistoryEntry[] {
+    return [...this.history];
+  }
+
+  /**
+   * Registers an Update. `check` refuses (throws) or returns the change to apply; it runs in the validator, so a
+   * refused Update leaves no trace in the history, and again in the handler. A request id already answered gets
+   * the first answer again, and nothing is recorded twice.
+   */
+  onUpdate<T extends { requestId: string }, R>(update: UpdateDefinition<R, [T]>, schema: z.ZodType<T>, check: (input: T) => () => R): void {
+    const accept = (raw: T): (() => R) => {
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) throw refuse(`Invalid ${update.name}: ${describeZodError(parsed.error)}`);
+      return check(parsed.data);
+    };
+    setHandler(
+      update,
+      (raw: T) => {
+        if (this.answered.has(raw.requestId)) return this.answered.get(raw.requestId) as R;
+        const answer = accept(raw)();
+        this.answered.set(raw.requestId, answer);
+        return answer;
+      },
+      {
+        validator: (raw: T) => {
+          if (raw && typeof raw === 'object' && this.answered.has(raw.requestId)) return;
+          accept(raw);
+        },
+      },
+    );
+  }
+}
