@@ -5,13 +5,18 @@ import { RetentionPolicy, StorageType, type JetStreamManager, type NatsConnectio
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, eventMessageId, eventSubject, ProcedureEventSchema, type ProcedureEvent } from '../domain/events';
 
 /** Creates the events stream if it does not exist yet (file storage: events survive a NATS restart). */
-export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+export function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+  return ensureStream(jsm, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX);
+}
+
+/** Creates a file-stored JetStream stream over `<prefix>.>` if it does not exist yet. */
+export async function ensureStream(jsm: JetStreamManager, name: string, prefix: string): Promise<void> {
   try {
-    await jsm.streams.info(EVENTS_STREAM);
+    await jsm.streams.info(name);
   } catch {
     await jsm.streams.add({
-      name: EVENTS_STREAM,
-      subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
+      name,
+      subjects: [`${prefix}.>`],
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       // Long enough that a publish retried after a short outage is still recognised as a duplicate.

@@ -12,16 +12,16 @@ export const decisionSubjects = (authority: string, decisionId: string) => `${EV
  * An ephemeral consumer of one decision's events from the first, removed by the server a minute after its last use.
  * (An explicit consumer rather than nats.js's ordered consumer: Debian's nats-server 2.9 does not answer the latter.)
  */
-async function decisionConsumer(nc: NatsConnection, authority: string, decisionId: string): Promise<{ consumer: Consumer; pending: number }> {
+async function subjectConsumer(nc: NatsConnection, stream: string, subject: string): Promise<{ consumer: Consumer; pending: number }> {
   const jsm = await nc.jetstreamManager();
-  await ensureEventsStream(jsm);
-  const info = await jsm.consumers.add(EVENTS_STREAM, {
-    filter_subject: decisionSubjects(authority, decisionId),
+  if (stream === EVENTS_STREAM) await ensureEventsStream(jsm);
+  const info = await jsm.consumers.add(stream, {
+    filter_subject: subject,
     deliver_policy: DeliverPolicy.All,
     ack_policy: AckPolicy.None,
     inactive_threshold: 60 * 1_000_000_000,
   });
-  return { consumer: await nc.jetstream().consumers.get(EVENTS_STREAM, info.name), pending: info.num_pending };
+  return { consumer: await nc.jetstream().consumers.get(stream, info.name), pending: info.num_pending };
 }
 
 /** Calls `onEvent` for each event of one decision, from its first, until `stop()` is called. */
@@ -31,7 +31,7 @@ export async function followDecisionEvents(
   decisionId: string,
   onEvent: (e: ProcedureEvent) => void,
 ): Promise<{ stop(): Promise<void> }> {
-  const { consumer } = await decisionConsumer(nc, authority, decisionId);
+  const { consumer } = await subjectConsumer(nc, EVENTS_STREAM, decisionSubjects(authority, decisionId));
   const messages = await consumer.consume();
   const done = (async () => {
     for await (const m of messages) onEvent(ProcedureEventSchema.parse(m.json()));
@@ -46,13 +46,18 @@ export async function followDecisionEvents(
 
 /** Every event of one decision stored in the stream so far, in stream order. */
 export async function readDecisionEvents(nc: NatsConnection, authority: string, decisionId: string): Promise<ProcedureEvent[]> {
-  const { consumer, pending } = await decisionConsumer(nc, authority, decisionId);
-  const events: ProcedureEvent[] = [];
-  if (pending === 0) return events;
+  return (await readSubject(nc, EVENTS_STREAM, decisionSubjects(authority, decisionId))).map((m) => ProcedureEventSchema.parse(m));
+}
+
+/** Every message on `subject` stored in `stream` so far, in stream order, parsed as JSON. */
+export async function readSubject(nc: NatsConnection, stream: string, subject: string): Promise<unknown[]> {
+  const { consumer, pending } = await subjectConsumer(nc, stream, subject);
+  const messages: unknown[] = [];
+  if (pending === 0) return messages;
   const batch = await consumer.fetch({ max_messages: pending, expires: 5_000 });
   for await (const m of batch) {
-    events.push(ProcedureEventSchema.parse(m.json()));
-    if (events.length === pending) break;
+    messages.push(m.json());
+    if (messages.length === pending) break;
   }
-  return events;
+  return messages;
 }

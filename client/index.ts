@@ -24,9 +24,18 @@ import {
   type DecisionStatus,
   type StepAck,
 } from '../domain/schemas';
-import { JueceAuthority } from '../domain/searchAttributes';
+import {
+  EnforcementDecisionSchema,
+  PublishNoticeSchema,
+  TakeDownSchema,
+  type EnforcementDecision,
+  type EnforcementStatus,
+} from '../domain/enforcement';
+import { JueceAuthority, JueceDeadlineProvisional } from '../domain/searchAttributes';
+import type { enforcementPublication } from '../workflows/enforcementPublication';
 import type { majorDecision } from '../workflows/majorDecision';
 import * as msg from '../workflows/messages';
+import { calendarUpdated, enforcementStatusQuery, publishNotice, takeDownNotice } from '../workflows/messages';
 
 /** Input that does not match its schema; nothing was sent. */
 export class InvalidInput extends Error {
@@ -70,20 +79,45 @@ export class DecisionHandle {
   recordCollectiveDecision = this.step(msg.recordCollectiveDecision, CollectiveDecisionSchema);
   recordPublication = this.step(msg.recordPublication, PublicationSchema);
 
-  /** One step's Update: validated, sent with its request id as the Update id (a repeat is answered once). */
   private step<S extends z.ZodType<{ requestId: string }>>(update: UpdateDefinition<StepAck, [z.infer<S>]>, schema: S) {
-    return async (input: z.input<S>): Promise<StepAck> => {
-      const args = validated(schema, input, update.name);
-      try {
-        return await this.handle.executeUpdate(update, { args: [args], updateId: args.requestId });
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) {
-          throw new DecisionRefused(err.cause?.message ?? err.message);
-        }
-        throw err;
-      }
-    };
+    return (input: z.input<S>) => sendUpdate(this.handle, update, schema, input);
   }
+}
+
+/** An Update validated here, sent with its request id as the Update id (a repeat is answered once). */
+async function sendUpdate<R, S extends z.ZodType<{ requestId: string }>>(
+  handle: WorkflowHandle,
+  update: UpdateDefinition<R, [z.infer<S>]>,
+  schema: S,
+  input: z.input<S>,
+): Promise<R> {
+  const args = validated(schema, input, update.name);
+  try {
+    return await handle.executeUpdate(update, { args: [args], updateId: args.requestId });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new DecisionRefused(err.cause?.message ?? err.message);
+    throw err;
+  }
+}
+
+/** An enforcement decision on its way to the publication platform. */
+export class EnforcementHandle {
+  constructor(readonly handle: WorkflowHandle<typeof enforcementPublication>) {}
+
+  get workflowId(): string {
+    return this.handle.workflowId;
+  }
+
+  status(): Promise<EnforcementStatus> {
+    return this.handle.query(enforcementStatusQuery);
+  }
+
+  result(): Promise<EnforcementStatus> {
+    return this.handle.result();
+  }
+
+  publishNotice = (input: z.input<typeof PublishNoticeSchema>) => sendUpdate(this.handle, publishNotice, PublishNoticeSchema, input);
+  takeDownNotice = (input: z.input<typeof TakeDownSchema>) => sendUpdate(this.handle, takeDownNotice, TakeDownSchema, input);
 }
 
 export class JueceClient {
@@ -114,6 +148,40 @@ export class JueceClient {
       }
       throw err;
     }
+  }
+
+  /** Records an enforcement decision; its workflow id is `enforcement-<caseId>`. */
+  async recordEnforcementDecision(input: EnforcementDecision): Promise<EnforcementHandle> {
+    const c = validated(EnforcementDecisionSchema, input, 'enforcement decision');
+    try {
+      const handle = await this.client.workflow.start<typeof enforcementPublication>('enforcementPublication', {
+        taskQueue: this.taskQueue,
+        workflowId: `enforcement-${c.caseId}`,
+        args: [c],
+        typedSearchAttributes: [{ key: JueceAuthority, value: c.authority.code }],
+      });
+      return new EnforcementHandle(handle);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new DecisionRefused(`Case ${c.caseId} is already recorded.`);
+      throw err;
+    }
+  }
+
+  enforcement(caseId: string): EnforcementHandle {
+    return new EnforcementHandle(this.client.workflow.getHandle<typeof enforcementPublication>(`enforcement-${caseId}`));
+  }
+
+  /**
+   * Tells every running workflow whose deadline is provisional that the calendar changed (a new year's schedule
+   * was added), so it recomputes its deadline. Returns the workflow ids told.
+   */
+  async announceCalendarUpdate(): Promise<string[]> {
+    const told: string[] = [];
+    for await (const wf of this.client.workflow.list({ query: `${JueceDeadlineProvisional.name} = true AND ExecutionStatus = "Running"` })) {
+      await this.client.workflow.getHandle(wf.workflowId, wf.runId).signal(calendarUpdated);
+      told.push(wf.workflowId);
+    }
+    return told;
   }
 
   decision(decisionId: string): DecisionHandle {

@@ -3,6 +3,7 @@
  * The inputs are what each office would really submit; nothing here bypasses the workflow's rules.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { EnforcementDecision } from '../domain/enforcement';
 import { shanghaiDate } from '../domain/procedure';
 import type {
   Actor,
@@ -117,3 +118,25 @@ async function waitUntil(done: () => Promise<boolean>, timeoutMs: number): Promi
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A sample enforcement decision (行政处罚决定) of a market regulation office. */
+export function sampleEnforcementCase(caseId: string, overrides: Partial<EnforcementDecision> = {}): EnforcementDecision {
+  return {
+    caseId,
+    authority: { code: 'shifan-amr', name: '示范市市场监督管理局' },
+    office: '示范市市场监督管理局',
+    kind: 'penalty',
+    title: '对示范市某食品有限公司的行政处罚决定',
+    documentNumber: '示市监处罚〔2026〕112号',
+    decidedOn: shanghaiDate(Date.now()),
+    ...overrides,
+  };
+}
+
+export const sampleEnforcementActor: Actor = { id: 'amr-0007', name: '周执法', role: 'undertakingUnit', organisation: '示范市市场监督管理局' };
+
+export const sampleNotice = () => ({
+  requestId: request(),
+  actor: sampleEnforcementActor,
+  body: '当事人：示范市某食品有限公司。违法事实：生产经营标签不符合规定的食品。处罚内容：警告，罚款人民币二万元。',
+});

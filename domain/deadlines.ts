@@ -88,10 +88,19 @@ export const DEADLINE_RULES = {
 export type DeadlineRuleName = keyof typeof DEADLINE_RULES;
 export const DeadlineRuleNameSchema = z.enum(Object.keys(DEADLINE_RULES) as [DeadlineRuleName, ...DeadlineRuleName[]]);
 
-/** Applies a rule to a start (or event) date on a calendar. A longer period than the statute's may be given. */
-export function applyDeadlineRule(calendar: WorkingCalendar, rule: DeadlineRule, from: string, length?: number): DeadlineResult {
+/**
+ * Applies a rule to a start (or event) date on a calendar. A longer period than the statute's may be given; a
+ * shorter one only with a stated urgency reason where the statute allows it (e.g. the comment period, art. 15).
+ */
+export function applyDeadlineRule(
+  calendar: WorkingCalendar,
+  rule: DeadlineRule,
+  from: string,
+  opts: { length?: number; urgencyReason?: string } = {},
+): DeadlineResult {
   dayNumber(from); // a clear error for a date that does not exist
-  const n = 'length' in rule ? Math.max(length ?? rule.length, rule.length) : 0;
+  const statutory = 'length' in rule ? rule.length : 0;
+  const n = opts.length === undefined ? statutory : opts.urgencyReason ? opts.length : Math.max(opts.length, statutory);
   switch (rule.kind) {
     case 'workingDays':
       return calendar.addWorkingDays(from, n);

@@ -5,12 +5,12 @@
 import { z } from 'zod';
 import { COMMENT_PERIOD, STEP_NAMES } from './procedure';
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 /** ASCII identifiers: they appear in workflow ids and NATS subjects. */
-const code = z
+export const code = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
-const isoDate = z
+export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date in the form YYYY-MM-DD')
   .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
@@ -136,6 +136,7 @@ export const EventTypeSchema = z.enum([
   'deadlineOverdue',
   'deadlineEscalated',
   'deadlineMet',
+  'deadlineMissed',
   'enforcementDecisionRecorded',
   'noticePublished',
   'noticeTakenDown',

@@ -13,4 +13,7 @@ export const JueceAuthority = defineSearchAttributeKey('JueceAuthority', SearchA
 /** The next statutory deadline of the decision, if any. */
 export const JueceNextDeadline = defineSearchAttributeKey('JueceNextDeadline', SearchAttributeType.DATETIME);
 
-export const JUECE_SEARCH_ATTRIBUTES = [JueceStep, JueceStatus, JueceAuthority, JueceNextDeadline];
+/** Whether that deadline rests on a year with no published holiday schedule (recomputed when it is published). */
+export const JueceDeadlineProvisional = defineSearchAttributeKey('JueceDeadlineProvisional', SearchAttributeType.BOOL);
+
+export const JUECE_SEARCH_ATTRIBUTES = [JueceStep, JueceStatus, JueceAuthority, JueceNextDeadline, JueceDeadlineProvisional];

@@ -6,7 +6,7 @@
  */
 import chineseDays from 'chinese-days';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   provisionalYear,
@@ -162,4 +162,31 @@ function regionalCalendar(overlay: RegionalOverlay, national: Schedules, publish
     schedules.set(year, { ...base, jurisdiction: overlay.jurisdiction, holidays, workdays, provisional: base.provisional || !own });
   }
   return new WorkingCalendar(overlay.jurisdiction, FIRST_YEAR, LAST_YEAR, schedules);
+}
+
+export interface CalendarProvider {
+  /** The calendars as the files are now: reloaded when a calendar file is added, changed or removed. */
+  current(): CalendarSet;
+  dir: string;
+}
+
+/** Caches the calendars and reloads them when the calendar folder's files change (a new year's notice added). */
+export function calendarProvider(dir: string = DEFAULT_CALENDAR_DIR): CalendarProvider {
+  let cached: { signature: string; set: CalendarSet } | undefined;
+  const signature = () =>
+    ['national', 'regions']
+      .flatMap((sub) => {
+        const d = path.join(dir, sub);
+        return existsSync(d) ? readdirSync(d).map((f) => `${sub}/${f}:${statSync(path.join(d, f)).mtimeMs}`) : [];
+      })
+      .sort()
+      .join('|');
+  return {
+    dir,
+    current() {
+      const sig = signature();
+      if (!cached || cached.signature !== sig) cached = { signature: sig, set: loadCalendars(dir) };
+      return cached.set;
+    },
+  };
 }

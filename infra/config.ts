@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   /** Port of the dev server's Web UI (the Temporal CLI default is the gRPC port + 1000). */
   TEMPORAL_UI_PORT: port.optional(),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** The working-day calendar folder: new years' schedules and regional overlays (see calendars/README.md). */
+  JUECE_CALENDAR_DIR: z.string().min(1).optional(),
   /** Use this Temporal CLI instead of building one. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   /** Use this time-skipping test server executable instead of the Maven-provisioned one. */
@@ -35,6 +37,7 @@ export type JueceConfig = {
   taskQueue: string;
   uiPort: number;
   natsUrl: string;
+  calendarDir?: string;
   temporalCliPath?: string;
   testServerPath?: string;
   natsServerPath?: string;
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     uiPort: e.TEMPORAL_UI_PORT ?? portOf(e.TEMPORAL_ADDRESS) + 1000,
     natsUrl: e.NATS_URL,
+    calendarDir: e.JUECE_CALENDAR_DIR ? path.resolve(e.JUECE_CALENDAR_DIR) : undefined,
     temporalCliPath: e.TEMPORAL_CLI_PATH,
     testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     natsServerPath: e.NATS_SERVER_PATH,

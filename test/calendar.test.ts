@@ -100,8 +100,9 @@ describe('the national calendar', () => {
     expect(applyDeadlineRule(cn, DEADLINE_RULES.licensingPenaltyPublication, '2024-09-27').date).toBe('2024-10-12');
     expect(applyDeadlineRule(cn, DEADLINE_RULES.otherEnforcementPublication, '2025-09-26').date).toBe('2025-10-30');
     expect(applyDeadlineRule(cn, DEADLINE_RULES.commentPeriod, '2024-09-01').date).toBe('2024-10-08');
-    expect(applyDeadlineRule(cn, DEADLINE_RULES.commentPeriod, '2024-09-01', 45).date).toBe('2024-10-16');
-    expect(applyDeadlineRule(cn, DEADLINE_RULES.commentPeriod, '2024-09-01', 10).date).toBe('2024-10-08'); // never shorter than the statute
+    expect(applyDeadlineRule(cn, DEADLINE_RULES.commentPeriod, '2024-09-01', { length: 45 }).date).toBe('2024-10-16');
+    expect(applyDeadlineRule(cn, DEADLINE_RULES.commentPeriod, '2024-09-01', { length: 10 }).date).toBe('2024-10-08'); // never shorter than the statute
+    expect(applyDeadlineRule(cn, DEADLINE_RULES.commentPeriod, '2024-09-01', { length: 10, urgencyReason: '汛期' }).date).toBe('2024-09-11');
     expect(applyDeadlineRule(cn, DEADLINE_RULES.hearingMaterials, '2024-10-08').date).toBe('2024-09-30'); // 1 Oct is off: the working day before
     expect(applyDeadlineRule(cn, DEADLINE_RULES.normativeDocumentFiling, '2026-09-20').date).toBe('2026-10-08');
     expect(applyDeadlineRule(cn, DEADLINE_RULES.annualStatistics, '2025-06-30').date).toBe('2026-01-31');

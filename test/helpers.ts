@@ -27,8 +27,11 @@ export interface Harness {
 }
 
 /** A running juece worker (real NATS for its activities) and a client on the given environment. */
-export async function startHarness(env: TestWorkflowEnvironment): Promise<Harness> {
-  const taskQueue = uniqueId('tq');
+export async function startHarness(
+  env: TestWorkflowEnvironment,
+  o: { taskQueue?: string; calendarDir?: string; stickyCache?: boolean } = {},
+): Promise<Harness> {
+  const taskQueue = o.taskQueue ?? uniqueId('tq');
   const worker = await createWorker({
     temporalAddress: '',
     connection: env.nativeConnection,
@@ -36,6 +39,8 @@ export async function startHarness(env: TestWorkflowEnvironment): Promise<Harnes
     taskQueue,
     natsUrl: inject('natsUrl'),
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    calendarDir: o.calendarDir,
+    maxCachedWorkflows: o.stickyCache === false ? 0 : undefined,
   });
   const running = worker.worker.run();
   const client = new JueceClient(env.client, taskQueue);

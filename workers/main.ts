@@ -11,6 +11,7 @@ async function main() {
     namespace: cfg.namespace,
     taskQueue: cfg.taskQueue,
     natsUrl: cfg.natsUrl,
+    calendarDir: cfg.calendarDir,
   });
   console.log(`juece worker polling task queue "${cfg.taskQueue}" on ${cfg.temporalAddress} (namespace ${cfg.namespace})`);
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is done

@@ -5,6 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { connect, type NatsConnection } from 'nats';
 import path from 'node:path';
 import { createActivities } from '../activities';
+import { calendarProvider, DEFAULT_CALENDAR_DIR } from '../infra/calendarData';
 
 /** The workflows' entry point; the SDK bundles it (and everything it imports) with its own webpack. */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
@@ -18,6 +19,10 @@ export interface JueceWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** An existing connection to use (tests share the test environment's). */
   connection?: NativeConnection;
+  /** The working-day calendar folder (JUECE_CALENDAR_DIR). */
+  calendarDir?: string;
+  /** Workflows kept in the worker's cache (0: no sticky execution). */
+  maxCachedWorkflows?: number;
 }
 
 export interface JueceWorker {
@@ -35,7 +40,8 @@ export async function createWorker(o: JueceWorkerOptions): Promise<JueceWorker> 
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ nats }),
+    ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
+    activities: createActivities({ nats, calendars: calendarProvider(o.calendarDir ?? DEFAULT_CALENDAR_DIR) }),
   });
   return {
     worker,

@@ -1,2 +1,3 @@
 /** Every workflow the juece worker runs. */
 export { majorDecision } from './majorDecision';
+export { enforcementPublication } from './enforcementPublication';

@@ -2,7 +2,7 @@
  * The messages a decision workflow answers: one Update per step result, and the `status` query.
  * Shared by the workflow and the client, so both sides agree on names and types.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   CollectiveDecision,
   DecisionStatus,
@@ -14,6 +14,7 @@ import type {
   RiskAssessment,
   StepAck,
 } from '../domain/schemas';
+import type { EnforcementStatus, NoticeAck, PublishNotice, TakeDown } from '../domain/enforcement';
 
 export const statusQuery = defineQuery<DecisionStatus>('status');
 
@@ -31,3 +32,12 @@ export const completeLegalityReview = defineUpdate<StepAck, [LegalityReview]>('c
 export const recordCollectiveDecision = defineUpdate<StepAck, [CollectiveDecision]>('recordCollectiveDecision');
 /** 公布 (art. 32). */
 export const recordPublication = defineUpdate<StepAck, [Publication]>('recordPublication');
+
+/** Sent by `juece calendar announce` once a new year's official schedule is in the calendar folder. */
+export const calendarUpdated = defineSignal('calendarUpdated');
+
+export const enforcementStatusQuery = defineQuery<EnforcementStatus>('enforcementStatus');
+/** The office hands over the text to publish; the workflow issues the notice. */
+export const publishNotice = defineUpdate<NoticeAck, [PublishNotice]>('publishNotice');
+/** The decision was revoked, confirmed unlawful or ordered to be remade: take the notice down. */
+export const takeDownNotice = defineUpdate<NoticeAck, [TakeDown]>('takeDownNotice');

@@ -58,8 +58,12 @@ export class ProcedureRecord {
    * refused Update leaves no trace in the history, and again in the handler. A request id already answered gets
    * the first answer again, and nothing is recorded twice.
    */
-  onUpdate<T extends { requestId: string }, R>(update: UpdateDefinition<R, [T]>, schema: z.ZodType<T>, check: (input: T) => () => R): void {
-    const accept = (raw: T): (() => R) => {
+  onUpdate<T extends { requestId: string }, R>(
+    update: UpdateDefinition<R, [T]>,
+    schema: z.ZodType<T>,
+    check: (input: T) => () => R | Promise<R>,
+  ): void {
+    const accept = (raw: T): (() => R | Promise<R>) => {
       const parsed = schema.safeParse(raw);
       if (!parsed.success) throw refuse(`Invalid ${update.name}: ${describeZodError(parsed.error)}`);
       return check(parsed.data);
@@ -67,7 +71,7 @@ export class ProcedureRecord {
     setHandler(
       update,
       (raw: T) => {
-        if (this.answered.has(raw.requestId)) return this.answered.get(raw.requestId) as R;
+        if (this.answered.has(raw.requestId)) return this.answered.get(raw.requestId) as R | Promise<R>;
         const answer = accept(raw)();
         this.answered.set(raw.requestId, answer);
         return answer;
