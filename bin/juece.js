@@ -8,6 +8,7 @@ const commands = {
   'dev-server': ['scripts/dev-server.ts', 'run the Temporal dev server (Web UI) and NATS on embedded defaults until Ctrl-C'],
   worker: ['workers/main.ts', 'run a juece worker against TEMPORAL_ADDRESS and NATS_URL'],
   deadline: ['cli/deadline.ts', 'deadline calculator: --from YYYY-MM-DD (--working-days N | --days N | --rule NAME) [--region CODE] [--json]'],
+  calendar: ['cli/calendar.ts', 'status: the calendar as loaded; announce: running workflows recompute provisional deadlines'],
   provision: ['scripts/provision.ts', 'build or fetch the Temporal CLI, the time-skipping test server and nats-server, once per machine'],
 };
 

@@ -11,7 +11,7 @@ import type {
   ExpertReview,
   LegalityReview,
   OpenConsultation,
-  Proposal,
+  ProposalInput,
   Publication,
   PublicParticipationReport,
   RiskAssessment,
@@ -29,7 +29,7 @@ export const sampleActors = {
   meetingSecretary: { id: 's-0002', name: '刘秘书', role: 'meetingSecretary', organisation: `${ORG}办公室` },
 } satisfies Record<string, Actor>;
 
-export function sampleProposal(decisionId: string): Proposal {
+export function sampleProposal(decisionId: string): ProposalInput {
   const draft = '示范市中心城区公共交通票价调整方案（征求意见稿）';
   return {
     decisionId,
@@ -86,6 +86,14 @@ export const sampleInput = {
   }),
 };
 
+/**
+ * The opening day of a consultation whose 30-day comment period is over today, even when its last day fell in a
+ * holiday and ran on to the next working day (a real server cannot skip time).
+ */
+export function consultationAlreadyOver(): string {
+  return shanghaiDate(Date.now() - 45 * 86_400_000);
+}
+
 /** Waits until the comment period of a decision has closed (the workflow records it). */
 export async function commentPeriodClosed(d: DecisionHandle, timeoutMs = 30_000): Promise<void> {
   await waitUntil(async () => (await d.status()).history.some((e) => e.type === 'commentPeriodClosed'), timeoutMs);
@@ -93,7 +101,8 @@ export async function commentPeriodClosed(d: DecisionHandle, timeoutMs = 30_000)
 
 /**
  * Drives a decision through every step. `openedOn` is the day the consultation was published: on a real server
- * a date 31 days back lets the comment period be over already; on the time-skipping server the caller skips time.
+ * `consultationAlreadyOver()` lets the comment period be over already; on the time-skipping server the caller
+ * skips time instead.
  */
 export async function driveSampleDecision(
   d: DecisionHandle,

@@ -48,12 +48,16 @@ export const ProposalSchema = z.strictObject({
   authority: AuthoritySchema,
   /** 承办单位 (art. 10). */
   undertakingUnit: text(200),
+  /** Calendar jurisdiction for the decision's deadlines: CN, or a province code with a regional calendar. */
+  jurisdiction: z.string().regex(/^CN(-[A-Z]{2})?$/, 'must be CN or a province code such as CN-GX').default('CN'),
   draft: z.strictObject({
     reference: text(300),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest'),
   }),
 });
 export type Proposal = z.infer<typeof ProposalSchema>;
+/** A proposal as submitted (defaults not yet applied). */
+export type ProposalInput = z.input<typeof ProposalSchema>;
 
 /** Every Update carries a request id (the Update id, so a repeated request is answered once) and its actor. */
 const stepInput = <T extends z.ZodRawShape>(shape: T) =>

@@ -8,7 +8,7 @@ import { connect } from 'nats';
 import { randomBytes } from 'node:crypto';
 import { JueceClient } from '../client';
 import { followDecisionEvents } from '../client/events';
-import { driveSampleDecision, sampleProposal } from '../client/sample';
+import { consultationAlreadyOver, driveSampleDecision, sampleProposal } from '../client/sample';
 import { shanghaiDate, STEPS } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
 import { startLocalStack, untilInterrupted } from '../infra/stack';
@@ -45,9 +45,8 @@ async function main() {
   say(`\nDecision "${proposal.title}"`);
   say(`  workflow id: ${decision.workflowId}`);
   say(`  history in the Web UI: ${uiUrl}\n`);
-  // The consultation was published 31 days ago, so its 30-day comment period is already over.
-  const openedOn = shanghaiDate(Date.now() - 31 * 86_400_000);
-  await driveSampleDecision(decision, { openedOn });
+  // The consultation was published 45 days ago, so its 30-day comment period is already over.
+  await driveSampleDecision(decision, { openedOn: consultationAlreadyOver() });
   const final = await decision.result();
   // The workflow completes only after its last event is in JetStream; wait for the watcher to print it.
   for (let waited = 0; printed < final.history.length && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));

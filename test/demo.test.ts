@@ -46,7 +46,7 @@ describe('npm start (the main job)', () => {
     expect(workflowId, output).toBeDefined();
     expect(output).toContain(`http://127.0.0.1:${uiPort}/namespaces/default/workflows/${workflowId}`);
     for (const step of STEP_NAMES) expect(output).toMatch(new RegExp(`stepCompleted ${step} ${STEPS[step].term}`));
-    expect(output).toMatch(/: published, 18 procedure events/);
+    expect(output).toMatch(/: published, 19 procedure events/);
 
     // The dev server, started again on the same SQLite file, still has the decision and its history.
     const server = await startDevServer({

@@ -17,7 +17,7 @@ import { shanghaiDate } from '../domain/procedure';
 import type { EventType } from '../domain/schemas';
 import { loadCalendars } from '../infra/calendarData';
 import { calendarUpdated } from '../workflows/messages';
-import { startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
+import { saveHistory, startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -174,7 +174,10 @@ describe('enforcementPublication', () => {
       expect(second.provisional).toBe(false);
       expect(second.date).toBe(loadCalendars(calendarDir).national.addWorkingDays(`${year}-12-28`, 7).date);
       expect(second.date > first.date).toBe(true);
-      await e.handle.terminate('test done');
+      await e.publishNotice(sampleNotice());
+      await e.takeDownNotice({ requestId: uniqueId('req-takedown'), actor: sampleEnforcementActor, reason: 'orderedRemade', reference: '复议决定' });
+      await e.result();
+      await saveHistory(e.handle, 'enforcement-provisional');
     } finally {
       await provisional.stop();
       rmSync(calendarDir, { recursive: true, force: true });

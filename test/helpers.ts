@@ -2,7 +2,11 @@
  * Shared test plumbing: the time-skipping environment on the provisioned Java test server, a worker on the
  * workflow bundle built once in globalSetup, and unique ids so tests never see each other's decisions.
  */
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { JueceClient } from '../client';
@@ -54,4 +58,14 @@ export async function startHarness(
       await worker.close();
     },
   };
+}
+
+/**
+ * With JUECE_SAVE_HISTORIES=<tag>, keeps the workflow's history as test/histories/<name>.<tag>.json for the replay
+ * test. Use a new tag when workflow code changes shape, and keep the old files: they are what running workflows look like.
+ */
+export async function saveHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  const tag = process.env.JUECE_SAVE_HISTORIES;
+  if (!tag) return;
+  writeFileSync(path.join(__dirname, 'histories', `${name}.${tag}.json`), historyToJSON(await handle.fetchHistory()));
 }

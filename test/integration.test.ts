@@ -5,14 +5,21 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from 'nats';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
-import { driveSampleDecision, sampleInput, sampleProposal } from '../client/sample';
+import { consultationAlreadyOver, driveSampleDecision, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
+import { loadCalendars } from '../infra/calendarData';
 import { shanghaiDate } from '../domain/procedure';
 import { createWorker, type JueceWorker } from '../workers/worker';
 import { uniqueId } from './helpers';
 
+const run = promisify(execFile);
 let connection: Connection;
 let client: JueceClient;
 let jw: JueceWorker;
@@ -57,7 +64,7 @@ describe('on the dev server with NATS JetStream', () => {
   it('publishes every event of a full decision to JetStream exactly once, in order', async () => {
     const proposal = sampleProposal(uniqueId('e2e'));
     const d = await client.startDecision(proposal);
-    await driveSampleDecision(d, { openedOn: shanghaiDate(Date.now() - 31 * 86_400_000) });
+    await driveSampleDecision(d, { openedOn: consultationAlreadyOver() });
     const final = await d.result();
     expect(final.status).toBe('published');
 
@@ -74,7 +81,7 @@ describe('on the dev server with NATS JetStream', () => {
   it('finds decisions by the step they wait on, through the search attributes', async () => {
     const proposal = sampleProposal(uniqueId('sa'));
     const d = await client.startDecision(proposal);
-    await d.openConsultation(sampleInput.openConsultation(shanghaiDate(Date.now() - 31 * 86_400_000)));
+    await d.openConsultation(sampleInput.openConsultation(consultationAlreadyOver()));
     await eventually(async () => ((await d.status()).history.some((e) => e.type === 'commentPeriodClosed') ? true : undefined));
     await d.completePublicParticipation(sampleInput.publicParticipationReport());
     await d.completeExpertReview(sampleInput.expertReview());
@@ -88,6 +95,46 @@ describe('on the dev server with NATS JetStream', () => {
     expect(found.workflowId).toBe(d.workflowId);
     expect(found.status.name).toBe('RUNNING');
     await d.handle.terminate('test done');
+  });
+
+  it('tells a case with a provisional deadline about a new year\'s schedule through `juece calendar announce`', async () => {
+    const calendarDir = mkdtempSync(path.join(tmpdir(), 'juece-it-cal-'));
+    cpSync(path.resolve(__dirname, '../calendars'), calendarDir, { recursive: true });
+    const taskQueue = uniqueId('it-cal');
+    const calWorker = await createWorker({
+      temporalAddress: inject('temporalAddress'),
+      namespace: 'default',
+      taskQueue,
+      natsUrl: inject('natsUrl'),
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      calendarDir,
+    });
+    const calRunning = calWorker.worker.run();
+    try {
+      const calClient = new JueceClient(client.client, taskQueue);
+      const year = loadCalendars(calendarDir).lastPublishedYear;
+      const e = await calClient.recordEnforcementDecision(sampleEnforcementCase(uniqueId('ann'), { decidedOn: `${year}-12-28` }));
+      await eventually(async () => {
+        for await (const wf of client.client.workflow.list({ query: `JueceDeadlineProvisional = true AND WorkflowId = "${e.workflowId}"` })) return wf;
+        return undefined;
+      });
+      writeFileSync(
+        path.join(calendarDir, 'national', `${year + 1}.json`),
+        JSON.stringify({ jurisdiction: 'CN', year: year + 1, reference: 'test', holidays: { [`${year + 1}-01-01`]: '元旦', [`${year + 1}-01-04`]: '元旦' } }),
+      );
+      const { stdout } = await run(process.execPath, [path.resolve(__dirname, '../bin/juece.js'), 'calendar', 'announce'], {
+        env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), JUECE_CALENDAR_DIR: calendarDir },
+      });
+      expect(stdout).toContain(`told ${e.workflowId}`);
+      const recomputed = await eventually(async () => (await e.status()).history.find((h) => h.type === 'deadlineRecomputed'));
+      expect(recomputed.deadline).toMatchObject({ provisional: false, date: loadCalendars(calendarDir).national.addWorkingDays(`${year}-12-28`, 7).date });
+      await e.handle.terminate('test done');
+    } finally {
+      calWorker.worker.shutdown();
+      await calRunning;
+      await calWorker.close();
+      rmSync(calendarDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start the same decision twice', async () => {

@@ -1,25 +1,60 @@
 /**
- * Replay: saved histories of real decisions (test/histories/, recorded on the time-skipping server with
- * JUECE_SAVE_HISTORIES=1 npx vitest run test/majorDecision.test.ts) must replay through the current workflow
- * code without a non-determinism error. A change that would break running decisions fails here.
+ * Replay: saved histories of real workflows (test/histories/, recorded on the time-skipping server with
+ * JUECE_SAVE_HISTORIES=<tag>) must replay through the current workflow code without a non-determinism error.
+ * A change that would break running decisions fails here.
  */
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { ProcedureEventSchema } from '../domain/events';
+import { loadCalendars } from '../infra/calendarData';
 
 const dir = path.join(__dirname, 'histories');
 const saved = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const read = (file: string) => JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+const replay = (file: string) =>
+  Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, read(file), `replay-${file}`);
 
-describe('replay of saved decision histories', () => {
-  it('has saved histories to replay', () => {
-    expect(saved.length).toBeGreaterThanOrEqual(2);
+describe('replay of saved workflow histories', () => {
+  it('has saved histories of each workflow, from before and after the calendar came in', () => {
+    expect(saved).toEqual(expect.arrayContaining(['full-decision.v1.json', 'full-decision.v2.json', 'enforcement-provisional.v1.json']));
   });
 
   it.each(saved)('%s replays through the current workflow code', async (file) => {
-    const history = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
-    await expect(
-      Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, `replay-${file}`),
-    ).resolves.toBeUndefined();
+    await expect(replay(file)).resolves.toBeUndefined();
+  });
+
+  it('replays a decision whose deadline was computed before a new year\'s holiday file was added', async () => {
+    // The saved case's first deadline rested on a year with no published schedule.
+    const history = historyFromJSON(read('enforcement-provisional.v1.json'));
+    const setEvent = history.events
+      ?.flatMap((e) => e.activityTaskScheduledEventAttributes?.input?.payloads ?? [])
+      .map((p) => {
+        try {
+          return ProcedureEventSchema.parse(JSON.parse(Buffer.from(p.data!).toString()));
+        } catch {
+          return undefined;
+        }
+      })
+      .find((e) => e?.type === 'deadlineSet');
+    expect(setEvent?.deadline?.provisional).toBe(true);
+
+    // An administrator adds that year's schedule, which would move the deadline if it were computed again...
+    const calendarDir = mkdtempSync(path.join(tmpdir(), 'juece-replay-cal-'));
+    cpSync(path.resolve(__dirname, '../calendars'), calendarDir, { recursive: true });
+    const year = setEvent!.deadline!.provisionalYears[0]!;
+    writeFileSync(
+      path.join(calendarDir, 'national', `${year}.json`),
+      JSON.stringify({ jurisdiction: 'CN', year, reference: 'test', holidays: { [`${year}-01-04`]: '元旦', [`${year}-01-05`]: '元旦' } }),
+    );
+    const now = loadCalendars(calendarDir).national.addWorkingDays(setEvent!.deadline!.from, 7).date;
+    rmSync(calendarDir, { recursive: true, force: true });
+    expect(now).not.toBe(setEvent!.deadline!.date);
+
+    // ...yet the running case replays unchanged: its deadline is in its history, computed by an activity.
+    await expect(replay('enforcement-provisional.v1.json')).resolves.toBeUndefined();
   });
 });

@@ -3,7 +3,8 @@
  * following 重大行政决策程序暂行条例. Each step waits for its result, delivered by an Update whose validator
  * refuses bad input and out-of-turn results without touching the decision.
  */
-import { ApplicationFailure, condition, allHandlersFinished, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { COMMENT_PERIOD, LEGALITY_GATE, periodEndsAt, RISK_GATE } from '../domain/procedure';
 import {
   CollectiveDecisionSchema,
@@ -16,12 +17,17 @@ import {
   PublicParticipationReportSchema,
   RiskAssessmentSchema,
   type DecisionStatus,
-  type Proposal,
+  type ProposalInput,
 } from '../domain/schemas';
 import { DecisionRecord, refuse } from './decisionRecord';
 import * as msg from './messages';
 
-export async function majorDecision(input: Proposal): Promise<DecisionStatus> {
+const { computeDeadline } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+export async function majorDecision(input: ProposalInput): Promise<DecisionStatus> {
   const parsed = ProposalSchema.safeParse(input);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(`Invalid proposal: ${describeZodError(parsed.error)}`, 'InvalidProposal');
@@ -37,6 +43,23 @@ export async function majorDecision(input: Proposal): Promise<DecisionStatus> {
   await d.step('publicParticipation', async () => {
     await condition(() => d.consultation !== undefined);
     const consultation = d.consultation!;
+    if (patched('comment-period-on-calendar')) {
+      // On the official calendar: a period whose last day is a day off runs to the next working day.
+      const spec = await computeDeadline({
+        rule: 'commentPeriod',
+        from: consultation.openedOn,
+        length: consultation.periodDays,
+        urgencyReason: consultation.urgencyReason,
+        jurisdiction: d.proposal.jurisdiction,
+      });
+      consultation.closesAt = new Date(spec.dueAt);
+      d.record('deadlineSet', {
+        step: 'publicParticipation',
+        summary: `comment period ends with ${spec.date}${spec.provisional ? ' (provisional)' : ''}`,
+        basis: COMMENT_PERIOD.basis,
+        deadline: spec,
+      });
+    }
     d.setNextDeadline(consultation.closesAt);
     const remaining = consultation.closesAt.getTime() - Date.now();
     if (remaining > 0) await sleep(remaining);
