@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EnforcementHandle } from '../client';
-import { readSubject } from '../client/events';
+import { readDecisionEvents, readSubject } from '../client/events';
 import { sampleEnforcementActor, sampleEnforcementCase, sampleNotice } from '../client/sample';
 import { NOTICES_STREAM } from '../domain/notices';
 import { shanghaiDate } from '../domain/procedure';
@@ -122,6 +122,12 @@ describe('enforcementPublication', () => {
     const e = await first.client.recordEnforcementDecision(sampleEnforcementCase(uniqueId('rst'), { kind: 'licensing', decidedOn }));
     await until(e, 'deadlineSet');
     const before = (await e.status()).deadline!;
+    // Stop once the events recorded so far are in NATS: an activity cut off on the worker that goes away would be
+    // retried after a timeout, which the test server, its time locked, never lets pass.
+    const { caseId, history } = await e.status();
+    for (let i = 0; i < 200 && (await readDecisionEvents(nc, 'shifan-amr', caseId)).length < history.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     await first.stop();
     const second = await startHarness(env, { taskQueue: first.taskQueue, stickyCache: false });
@@ -134,6 +140,17 @@ describe('enforcementPublication', () => {
     expect(after.history.filter((x) => x.type === 'deadlineReminder')).toHaveLength(2);
     await e.handle.terminate('test done');
     await second.stop();
+  });
+
+  it('takes the notice down by itself when its display period ends', async () => {
+    const decidedOn = shanghaiDate(await now());
+    const displayUntil = shanghaiDate((await now()) + 10 * 86_400_000);
+    const e = await h.client.recordEnforcementDecision(sampleEnforcementCase(uniqueId('disp'), { decidedOn, displayUntil }));
+    await e.publishNotice(sampleNotice());
+    await skipTo(new Date(Date.parse(`${displayUntil}T00:00:00+08:00`) + 86_400_000).toISOString());
+    const final = await e.result();
+    expect(final.state).toBe('takenDown');
+    expect(final.history.at(-1)!.summary).toContain(`公示期限届满 (公示至 ${displayUntil})`);
   });
 
   it('refuses a second publication, and bad input, with a readable reason', async () => {
