@@ -4,18 +4,15 @@
  * when it passes, and once the thing is done, whether it was met and by how many working days. A provisional
  * deadline is recomputed when the `calendarUpdated` signal says a new schedule has been published.
  */
-import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ComputeDeadline } from '../activities/deadlines';
 import type { DeadlineSpec } from '../domain/schemas';
 import { JueceDeadlineProvisional, JueceNextDeadline } from '../domain/searchAttributes';
+import { io } from './io';
 import { calendarUpdated } from './messages';
 import type { ProcedureRecord } from './procedureRecord';
 
-const { computeDeadline, workingDaysEarly } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const { computeDeadline, workingDaysEarly } = io;
 
 export interface DeadlineOutcome {
   spec: DeadlineSpec;

@@ -6,13 +6,10 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import {
   EnforcementDecisionSchema,
   PUBLICATION_RULE,
@@ -25,22 +22,15 @@ import {
   type TakeDown,
 } from '../domain/enforcement';
 import { periodEndsAt, shanghaiDate } from '../domain/procedure';
-import { describeZodError } from '../domain/schemas';
 import { DeadlineWatch } from './deadlines';
+import { io, parseInput } from './io';
 import { enforcementStatusQuery, publishNotice, takeDownNotice } from './messages';
 import { ProcedureRecord, refuse } from './procedureRecord';
 
-const { deliverNotice } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const { deliverNotice } = io;
 
 export async function enforcementPublication(input: EnforcementDecision): Promise<EnforcementStatus> {
-  const parsed = EnforcementDecisionSchema.safeParse(input);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`Invalid enforcement decision: ${describeZodError(parsed.error)}`, 'InvalidEnforcementDecision');
-  }
-  const c = parsed.data;
+  const c = parseInput(EnforcementDecisionSchema, input, 'enforcement decision', 'InvalidEnforcementDecision');
   const rec = new ProcedureRecord(c.caseId, c.authority.code);
   let state = 'awaitingPublication' as EnforcementStatus['state'];
   let busy = false; // a notice is being delivered or taken down

@@ -3,12 +3,10 @@
  * following 重大行政决策程序暂行条例. Each step waits for its result, delivered by an Update whose validator
  * refuses bad input and out-of-turn results without touching the decision.
  */
-import { allHandlersFinished, ApplicationFailure, condition, patched, proxyActivities, sleep } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { allHandlersFinished, condition, patched, sleep } from '@temporalio/workflow';
 import { COMMENT_PERIOD, LEGALITY_GATE, periodEndsAt, RISK_GATE } from '../domain/procedure';
 import {
   CollectiveDecisionSchema,
-  describeZodError,
   ExpertReviewSchema,
   LegalityReviewSchema,
   OpenConsultationSchema,
@@ -20,19 +18,12 @@ import {
   type ProposalInput,
 } from '../domain/schemas';
 import { DecisionRecord, refuse } from './decisionRecord';
+import { io, parseInput } from './io';
 import * as msg from './messages';
 
-const { computeDeadline } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
 
 export async function majorDecision(input: ProposalInput): Promise<DecisionStatus> {
-  const parsed = ProposalSchema.safeParse(input);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`Invalid proposal: ${describeZodError(parsed.error)}`, 'InvalidProposal');
-  }
-  const d = new DecisionRecord(parsed.data);
+  const d = new DecisionRecord(parseInput(ProposalSchema, input, 'proposal', 'InvalidProposal'));
   d.onQuery(msg.statusQuery);
   d.started();
   // The first step is open from the start, so that a result sent together with the start finds it open
@@ -45,7 +36,7 @@ export async function majorDecision(input: ProposalInput): Promise<DecisionStatu
     const consultation = d.consultation!;
     if (patched('comment-period-on-calendar')) {
       // On the official calendar: a period whose last day is a day off runs to the next working day.
-      const spec = await computeDeadline({
+      const spec = await io.computeDeadline({
         rule: 'commentPeriod',
         from: consultation.openedOn,
         length: consultation.periodDays,

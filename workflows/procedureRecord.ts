@@ -3,18 +3,13 @@
  * published to NATS in order through an activity, and Updates that are validated with zod and answered once per
  * request id. Deterministic: time comes from the workflow clock, I/O from activities.
  */
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { setHandler, workflowInfo } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import type { Activities } from '../activities';
 import { EVENT_SCHEMA_V1, type EventType, type ProcedureEvent } from '../domain/events';
 import { describeZodError, type HistoryEntry } from '../domain/schemas';
+import { io } from './io';
 
-const { publishEvent } = proxyActivities<Activities>({
-  startToCloseTimeout: '15 seconds',
-  // No maximum attempts: an event waits for NATS to come back rather than being lost.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
 
 /** A refusal the caller sees as the Update's failure message; nothing in the record changes. */
 export function refuse(reason: string): Error {
@@ -40,7 +35,7 @@ export class ProcedureRecord {
     this.history.push(entry);
     const { workflowId, runId } = workflowInfo();
     const event: ProcedureEvent = { schema: EVENT_SCHEMA_V1, decisionId: this.id, authority: this.authority, workflowId, runId, ...entry };
-    this.publishing = this.publishing.then(() => publishEvent(event));
+    this.publishing = this.publishing.then(() => io.publishEvent(event));
     return entry;
   }
 
