@@ -5,7 +5,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { connect, type NatsConnection } from 'nats';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -164,6 +164,7 @@ describe('enforcementPublication', () => {
   it('recomputes a provisional deadline when the next year\'s schedule is published', async () => {
     const calendarDir = mkdtempSync(path.join(tmpdir(), 'juece-cal-'));
     cpSync(path.resolve(__dirname, '../calendars'), calendarDir, { recursive: true });
+    mkdirSync(path.join(calendarDir, 'national'), { recursive: true }); // it may be absent
     const provisional = await startHarness(env, { calendarDir });
     try {
       const year = loadCalendars(calendarDir).lastPublishedYear;

@@ -6,7 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from 'nats';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -100,6 +100,7 @@ describe('on the dev server with NATS JetStream', () => {
   it('tells a case with a provisional deadline about a new year\'s schedule through `juece calendar announce`', async () => {
     const calendarDir = mkdtempSync(path.join(tmpdir(), 'juece-it-cal-'));
     cpSync(path.resolve(__dirname, '../calendars'), calendarDir, { recursive: true });
+    mkdirSync(path.join(calendarDir, 'national'), { recursive: true }); // it may be absent
     const taskQueue = uniqueId('it-cal');
     const calWorker = await createWorker({
       temporalAddress: inject('temporalAddress'),

@@ -5,7 +5,7 @@
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -45,6 +45,7 @@ describe('replay of saved workflow histories', () => {
     // An administrator adds that year's schedule, which would move the deadline if it were computed again...
     const calendarDir = mkdtempSync(path.join(tmpdir(), 'juece-replay-cal-'));
     cpSync(path.resolve(__dirname, '../calendars'), calendarDir, { recursive: true });
+    mkdirSync(path.join(calendarDir, 'national'), { recursive: true }); // it may be absent
     const year = setEvent!.deadline!.provisionalYears[0]!;
     writeFileSync(
       path.join(calendarDir, 'national', `${year}.json`),
