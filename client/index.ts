@@ -11,19 +11,9 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import {
-  CollectiveDecisionSchema,
-  describeZodError,
-  ExpertReviewSchema,
-  LegalityReviewSchema,
-  OpenConsultationSchema,
-  ProposalSchema,
-  PublicationSchema,
-  PublicParticipationReportSchema,
-  RiskAssessmentSchema,
-  type DecisionStatus,
-  type StepAck,
-} from '../domain/schemas';
+import { ruleSet } from '../domain/rules';
+import * as S from '../domain/schemas';
+import { describeZodError, ProposalSchema, type DecisionStatus, type StepAck } from '../domain/schemas';
 import {
   EnforcementDecisionSchema,
   PublishNoticeSchema,
@@ -66,18 +56,36 @@ export class DecisionHandle {
     return this.handle.query(msg.statusQuery);
   }
 
-  /** Waits until the decision is closed (published or rejected) and returns its final status. */
+  /** The procedure record so far, as a supervisor reads it. */
+  record() {
+    return this.handle.query(msg.recordQuery);
+  }
+
+  /** Waits until the decision is closed (rejected, withdrawn, or stopped after execution) and returns its final status. */
   result(): Promise<DecisionStatus> {
     return this.handle.result();
   }
 
-  openConsultation = this.step(msg.openConsultation, OpenConsultationSchema);
-  completePublicParticipation = this.step(msg.completePublicParticipation, PublicParticipationReportSchema);
-  completeExpertReview = this.step(msg.completeExpertReview, ExpertReviewSchema);
-  completeRiskAssessment = this.step(msg.completeRiskAssessment, RiskAssessmentSchema);
-  completeLegalityReview = this.step(msg.completeLegalityReview, LegalityReviewSchema);
-  recordCollectiveDecision = this.step(msg.recordCollectiveDecision, CollectiveDecisionSchema);
-  recordPublication = this.step(msg.recordPublication, PublicationSchema);
+  openConsultation = this.step(msg.openConsultation, S.OpenConsultationSchema);
+  recordComments = this.step(msg.recordComments, S.RecordCommentsSchema);
+  scheduleHearing = this.step(msg.scheduleHearing, S.ScheduleHearingSchema);
+  recordHearing = this.step(msg.recordHearing, S.RecordHearingSchema);
+  completePublicParticipation = this.step(msg.completePublicParticipation, S.PublicParticipationReportSchema);
+  submitExpertOpinion = this.step(msg.submitExpertOpinion, S.ExpertOpinionSchema);
+  completeExpertReview = this.step(msg.completeExpertReview, S.CompleteExpertReviewSchema);
+  completeRiskAssessment = this.step(msg.completeRiskAssessment, S.RiskAssessmentSchema);
+  submitDraftVersion = this.step(msg.submitDraftVersion, S.DraftVersionSchema);
+  requestLegalityReview = this.step(msg.requestLegalityReview, S.RequestLegalityReviewSchema);
+  completeLegalityReview = this.step(msg.completeLegalityReview, S.LegalityReviewSchema);
+  recordCollectiveDecision = this.step(msg.recordCollectiveDecision, S.CollectiveDecisionSchema);
+  recordPartyCommitteeReport = this.step(msg.recordPartyCommitteeReport, S.PartyCommitteeReportSchema);
+  recordPublication = this.step(msg.recordPublication, S.PublicationSchema);
+  reportExecution = this.step(msg.reportExecution, S.ExecutionReportSchema);
+  recordEvaluation = this.step(msg.recordEvaluation, S.EvaluationSchema);
+  suspendExecution = this.step(msg.suspendExecution, S.ReasonedSchema);
+  resumeExecution = this.step(msg.resumeExecution, S.ReasonedSchema);
+  stopExecution = this.step(msg.stopExecution, S.StopExecutionSchema);
+  withdraw = this.step(msg.withdraw, S.ReasonedSchema);
 
   private step<S extends z.ZodType<{ requestId: string }>>(update: UpdateDefinition<StepAck, [z.infer<S>]>, schema: S) {
     return (input: z.input<S>) => sendUpdate(this.handle, update, schema, input);
@@ -131,14 +139,23 @@ export class JueceClient {
     return new JueceClient(new Client({ connection, namespace: o.namespace }), o.taskQueue);
   }
 
-  /** Starts a decision from its proposal; its workflow id is `decision-<decisionId>`. */
+  /**
+   * Starts a decision from its proposal; its workflow id is `decision-<decisionId>`. The proposal's rule set is
+   * resolved here and pinned in the workflow's input, so a later change to the rules never touches this decision.
+   */
   async startDecision(proposal: unknown): Promise<DecisionHandle> {
     const p = validated(ProposalSchema, proposal, 'proposal');
+    let rules;
+    try {
+      rules = ruleSet(p.ruleSet);
+    } catch (err) {
+      throw new InvalidInput(`Invalid proposal: ruleSet: ${(err as Error).message}`);
+    }
     try {
       const handle = await this.client.workflow.start<typeof majorDecision>('majorDecision', {
         taskQueue: this.taskQueue,
         workflowId: workflowIdFor(p.decisionId),
-        args: [p],
+        args: [{ proposal: p, rules }],
         typedSearchAttributes: [{ key: JueceAuthority, value: p.authority.code }],
       });
       return new DecisionHandle(handle);

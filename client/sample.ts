@@ -8,7 +8,8 @@ import { shanghaiDate } from '../domain/procedure';
 import type {
   Actor,
   CollectiveDecision,
-  ExpertReview,
+  DraftVersion,
+  ExpertOpinion,
   LegalityReview,
   OpenConsultation,
   ProposalInput,
@@ -24,26 +25,35 @@ const ORG = '示范市人民政府';
 export const sampleActors = {
   undertakingUnit: { id: 'u-transport-01', name: '王敏', role: 'undertakingUnit', organisation: '示范市交通运输局' },
   expert: { id: 'e-0427', name: '李教授', role: 'expert', organisation: '示范大学交通学院' },
+  secondExpert: { id: 'e-0512', name: '孙研究员', role: 'expert', organisation: '示范市城市规划设计研究院' },
   riskAssessor: { id: 'r-0103', name: '赵评估', role: 'riskAssessor', organisation: '示范市社会稳定风险评估中心' },
   legalityReviewer: { id: 'l-0001', name: '陈律', role: 'legalityReviewer', organisation: '示范市司法局' },
   meetingSecretary: { id: 's-0002', name: '刘秘书', role: 'meetingSecretary', organisation: `${ORG}办公室` },
+  head: { id: 'h-0001', name: '张市长', role: 'headOfGovernment', organisation: ORG },
+  supervisor: { id: 'sv-0001', name: '吴督察', role: 'supervisor', organisation: '示范市司法局行政执法监督科' },
 } satisfies Record<string, Actor>;
 
-export function sampleProposal(decisionId: string): ProposalInput {
-  const draft = '示范市中心城区公共交通票价调整方案（征求意见稿）';
+export const draftDigest = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A fare adjustment: disclosable, technical, touching social stability, and a matter for a hearing. */
+export function sampleProposal(decisionId: string, overrides: Partial<ProposalInput> = {}): ProposalInput {
   return {
     decisionId,
     title: '示范市中心城区公共交通票价调整方案',
+    category: 'publicPolicy',
     authority: { code: 'shifan-gov', name: ORG },
     undertakingUnit: '示范市交通运输局',
-    draft: { reference: `${draft} v1`, sha256: createHash('sha256').update(draft).digest('hex') },
+    inCatalog: true,
+    flags: { disclosable: true, technical: true, riskTriggers: ['socialStability'], hearingWarranted: true },
+    draft: { reference: '示范市中心城区公共交通票价调整方案（征求意见稿）v1', sha256: draftDigest('票价调整方案 v1') },
+    ...overrides,
   };
 }
 
 const request = () => randomUUID();
 const a = sampleActors;
 
-/** Each step's input as its office would submit it, with a fresh request id each call. */
+/** Each action's input as its office would submit it, with a fresh request id each call. */
 export const sampleInput = {
   openConsultation: (openedOn: string): OpenConsultation => ({ requestId: request(), actor: a.undertakingUnit, openedOn, periodDays: 30 }),
   publicParticipationReport: (): PublicParticipationReport => ({
@@ -52,31 +62,57 @@ export const sampleInput = {
     commentsReceived: 1284,
     adoptionReport: '共收到意见1284条，采纳312条；未采纳意见及理由已逐条说明。',
   }),
-  expertReview: (): ExpertReview => ({
+  expertOpinion: (draftVersion = 1, expert: Actor = a.expert): ExpertOpinion => ({
     requestId: request(),
-    actor: a.expert,
-    opinions: [{ expert: a.expert.name, opinion: '票价测算依据充分，建议增设低收入群体优惠。', signed: true }],
+    actor: expert,
+    opinion: '票价测算依据充分，建议增设低收入群体优惠。',
+    directInterest: false,
+    signature: expert.name,
+    draftVersion,
   }),
-  riskAssessment: (verdict: RiskAssessment['verdict'] = 'controllable'): RiskAssessment => ({
+  completeExpertReview: () => ({ requestId: request(), actor: a.undertakingUnit, summary: '专家一致认为方案可行，建议完善优惠措施。' }),
+  riskAssessment: (verdict: RiskAssessment['verdict'] = 'controllable', draftVersion = 1): RiskAssessment => ({
     requestId: request(),
     actor: a.riskAssessor,
     riskPoints: ['通勤成本上升引发群体不满', '换乘优惠衔接不畅'],
     measures: '分步实施；同步推出月票优惠；设立意见反馈热线。',
+    contingencyPlan: '出现群体性不满时暂缓第二阶段调价并召开座谈会。',
     verdict,
+    draftVersion,
   }),
-  legalityReview: (verdict: LegalityReview['verdict'] = 'lawful'): LegalityReview => ({
+  draftVersion: (version: number, reason: string): DraftVersion => ({
+    requestId: request(),
+    actor: a.undertakingUnit,
+    reference: `示范市中心城区公共交通票价调整方案（送审稿）v${version}`,
+    sha256: draftDigest(`票价调整方案 v${version}`),
+    reason,
+  }),
+  requestLegalityReview: (draftVersion = 1) => ({
+    requestId: request(),
+    actor: a.undertakingUnit,
+    materials: ['决策草案及起草说明', '公众意见采纳情况报告', '专家论证意见', '风险评估报告'],
+    draftVersion,
+  }),
+  legalityReview: (verdict: LegalityReview['verdict'] = 'lawful', draftVersion = 1): LegalityReview => ({
     requestId: request(),
     actor: a.legalityReviewer,
     verdict,
     opinion: '决策权限、程序及内容符合《价格法》和《重大行政决策程序暂行条例》。',
+    draftVersion,
   }),
-  collectiveDecision: (outcome: CollectiveDecision['outcome'] = 'adopt'): CollectiveDecision => ({
+  collectiveDecision: (headDecision: CollectiveDecision['headDecision'] = 'adopt', draftVersion = 1): CollectiveDecision => ({
     requestId: request(),
     actor: a.meetingSecretary,
     meeting: 'executive',
-    outcome,
-    minutes: '市政府第12次常务会议讨论通过。',
+    heldOn: shanghaiDate(Date.now()),
+    participants: ['张市长', '李副市长', '王副市长', '赵秘书长'],
+    headDecision,
+    differsFromMajority: false,
+    dissent: [{ participant: '王副市长', statement: '建议老年人免费乘车政策同步实施，不宜分步。' }],
+    minutes: '市政府第12次常务会议讨论了票价调整方案。',
+    draftVersion,
   }),
+  partyCommitteeReport: () => ({ requestId: request(), actor: a.undertakingUnit, reportedOn: shanghaiDate(Date.now()), reference: '示交请〔2026〕7号' }),
   publication: (): Publication => ({
     requestId: request(),
     actor: a.undertakingUnit,
@@ -86,6 +122,36 @@ export const sampleInput = {
   }),
 };
 
+/** Waits until the comment period of a decision has closed (the workflow records it). */
+export async function commentPeriodClosed(d: DecisionHandle, timeoutMs = 30_000): Promise<void> {
+  await waitUntil(async () => (await d.status()).history.some((e) => e.type === 'commentPeriodClosed'), timeoutMs);
+}
+
+/**
+ * Drives a decision through every step to publication (the hearing aside). `openedOn` is the day the consultation
+ * was published: on a real server `consultationAlreadyOver()` lets the comment period be over already; on the
+ * time-skipping server the caller skips time instead.
+ */
+export async function driveSampleDecision(
+  d: DecisionHandle,
+  o: { openedOn: string; onStep?: (ack: StepAck) => void; afterConsultationOpened?: () => Promise<void> },
+): Promise<void> {
+  const note = (ack: StepAck) => o.onStep?.(ack);
+  note(await d.openConsultation(sampleInput.openConsultation(o.openedOn)));
+  // Expert review and risk assessment go on while the comment period runs.
+  note(await d.submitExpertOpinion(sampleInput.expertOpinion()));
+  note(await d.completeExpertReview(sampleInput.completeExpertReview()));
+  note(await d.completeRiskAssessment(sampleInput.riskAssessment()));
+  await o.afterConsultationOpened?.();
+  await commentPeriodClosed(d);
+  note(await d.completePublicParticipation(sampleInput.publicParticipationReport()));
+  note(await d.requestLegalityReview(sampleInput.requestLegalityReview()));
+  note(await d.completeLegalityReview(sampleInput.legalityReview()));
+  note(await d.recordCollectiveDecision(sampleInput.collectiveDecision()));
+  note(await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport()));
+  note(await d.recordPublication(sampleInput.publication()));
+}
+
 /**
  * The opening day of a consultation whose 30-day comment period is over today, even when its last day fell in a
  * holiday and ran on to the next working day (a real server cannot skip time).
@@ -94,31 +160,7 @@ export function consultationAlreadyOver(): string {
   return shanghaiDate(Date.now() - 45 * 86_400_000);
 }
 
-/** Waits until the comment period of a decision has closed (the workflow records it). */
-export async function commentPeriodClosed(d: DecisionHandle, timeoutMs = 30_000): Promise<void> {
-  await waitUntil(async () => (await d.status()).history.some((e) => e.type === 'commentPeriodClosed'), timeoutMs);
-}
 
-/**
- * Drives a decision through every step. `openedOn` is the day the consultation was published: on a real server
- * `consultationAlreadyOver()` lets the comment period be over already; on the time-skipping server the caller
- * skips time instead.
- */
-export async function driveSampleDecision(
-  d: DecisionHandle,
-  o: { openedOn: string; onStep?: (ack: StepAck) => void; afterConsultationOpened?: () => Promise<void> },
-): Promise<void> {
-  const note = (ack: StepAck) => o.onStep?.(ack);
-  note(await d.openConsultation(sampleInput.openConsultation(o.openedOn)));
-  await o.afterConsultationOpened?.();
-  await commentPeriodClosed(d);
-  note(await d.completePublicParticipation(sampleInput.publicParticipationReport()));
-  note(await d.completeExpertReview(sampleInput.expertReview()));
-  note(await d.completeRiskAssessment(sampleInput.riskAssessment()));
-  note(await d.completeLegalityReview(sampleInput.legalityReview()));
-  note(await d.recordCollectiveDecision(sampleInput.collectiveDecision()));
-  note(await d.recordPublication(sampleInput.publication()));
-}
 
 async function waitUntil(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

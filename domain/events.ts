@@ -24,6 +24,8 @@ export const ProcedureEventSchema = z.object({
   summary: z.string(),
   /** The rule (article) this event satisfied or applied. */
   basis: z.string().optional(),
+  draftVersion: z.number().int().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
   deadline: DeadlineSpecSchema.extend({ workingDaysEarly: z.number().int().optional() }).optional(),
   workflowId: z.string(),
   runId: z.string(),

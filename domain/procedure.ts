@@ -6,14 +6,16 @@
 
 export const REGULATIONS = '重大行政决策程序暂行条例（国务院令第713号）';
 
-/** The steps in the order the thin slice walks them; the statute fixes no order among the first three. */
+/** The steps in order; the statute fixes no order among the first three, which run side by side. */
 export const STEP_NAMES = [
   'publicParticipation',
   'expertReview',
   'riskAssessment',
   'legalityReview',
   'collectiveDecision',
+  'partyCommitteeReport',
   'publication',
+  'execution',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
@@ -35,8 +37,12 @@ export const STEPS: Record<StepName, StepRule> = {
   legalityReview: { term: '合法性审查', basis: 'arts. 25-28' },
   /** 集体讨论决定: executive or plenary meeting, the head decides last, dissent recorded (arts. 29-31). */
   collectiveDecision: { term: '集体讨论决定', basis: 'arts. 29-31' },
+  /** 向同级党委请示报告: reported to the party committee at the same level before issue (art. 31). */
+  partyCommitteeReport: { term: '向党委报告', basis: 'art. 31' },
   /** 公布: published promptly through the gazette, the government website or newspapers (art. 32). */
   publication: { term: '公布', basis: 'art. 32' },
+  /** 决策执行: execution reports, post-decision evaluation, suspension and stop (arts. 34-37). */
+  execution: { term: '决策执行', basis: 'arts. 34-37' },
 };
 
 /** 归档: the whole process recorded and its materials archived (art. 33). */

@@ -41,30 +41,69 @@ export type Actor = z.infer<typeof ActorSchema>;
 /** The deciding authority (决策机关, art. 10): a code used in subjects and queries, and its name. */
 export const AuthoritySchema = z.strictObject({ code, name: text(200) });
 
-/** The proposal that starts a decision (arts. 10-11). */
+export type Role = z.infer<typeof RoleSchema>;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest');
+
+/** The five kinds of major administrative decision (art. 3). */
+export const DECISION_CATEGORIES = ['publicPolicy', 'plan', 'resourceDevelopment', 'constructionProject', 'publicInterest'] as const;
+/** Matters the regulations exclude (art. 3), with why. */
+export const EXCLUDED_CATEGORIES = {
+  macroControl: 'fiscal and monetary macro-control is excluded from these regulations (art. 3)',
+  legislation: 'government legislation follows its own procedure and is excluded (art. 3)',
+  emergencyResponse: 'emergency response to sudden incidents is excluded (art. 3)',
+} as const;
+
+/** The proposal that starts a decision (arts. 3, 10-13). */
 export const ProposalSchema = z.strictObject({
   decisionId: code,
   title: text(300),
+  category: z.string().superRefine((c, ctx) => {
+    if (c in EXCLUDED_CATEGORIES) {
+      ctx.addIssue({ code: 'custom', message: EXCLUDED_CATEGORIES[c as keyof typeof EXCLUDED_CATEGORIES] });
+    } else if (!(DECISION_CATEGORIES as readonly string[]).includes(c)) {
+      ctx.addIssue({ code: 'custom', message: `must be one of the kinds of art. 3: ${DECISION_CATEGORIES.join(', ')}` });
+    }
+  }),
+  /** 决策机关 (art. 10). */
   authority: AuthoritySchema,
   /** 承办单位 (art. 10). */
   undertakingUnit: text(200),
+  /** 牵头单位 where several units undertake it together (art. 10). */
+  leadUnit: text(200).optional(),
+  /** Listed in the authority's catalog of decision matters (决策事项目录, art. 3). */
+  inCatalog: z.boolean(),
+  /** What decides which steps apply (arts. 14, 16, 19, 22). */
+  flags: z.strictObject({
+    disclosable: z.boolean(),
+    technical: z.boolean(),
+    riskTriggers: z.array(z.enum(['socialStability', 'publicSafety', 'ecology', 'other'])).default([]),
+    existingRiskAssessment: text(300).optional(),
+    /** Vital interests directly affected, or opinions widely divided: a hearing may be held (art. 16). */
+    hearingWarranted: z.boolean().default(false),
+    /** Another law requires a hearing (art. 16). */
+    hearingRequiredByLaw: z.boolean().default(false),
+  }),
+  /** Urgency, with its stated reason: allows a shorter comment period (art. 15). */
+  urgency: z.strictObject({ reason: text(1000) }).optional(),
   /** Calendar jurisdiction for the decision's deadlines: CN, or a province code with a regional calendar. */
   jurisdiction: z.string().regex(/^CN(-[A-Z]{2})?$/, 'must be CN or a province code such as CN-GX').default('CN'),
-  draft: z.strictObject({
-    reference: text(300),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest'),
-  }),
+  /** The rule set the decision follows (domain/rules.ts), pinned when it starts. */
+  ruleSet: z.string().default('national'),
+  draft: z.strictObject({ reference: text(300), sha256 }),
 });
 export type Proposal = z.infer<typeof ProposalSchema>;
 /** A proposal as submitted (defaults not yet applied). */
 export type ProposalInput = z.input<typeof ProposalSchema>;
 
 /** Every Update carries a request id (the Update id, so a repeated request is answered once) and its actor. */
-const stepInput = <T extends z.ZodRawShape>(shape: T) =>
+const action = <T extends z.ZodRawShape>(shape: T) =>
   z.strictObject({ requestId: z.string().min(8).max(128), actor: ActorSchema, ...shape });
+/** The draft version an action is about: an action on a superseded draft is refused. */
+const draftVersion = z.number().int().positive();
 
 /** 公开征求意见: the consultation opened, with its comment period (art. 15). */
-export const OpenConsultationSchema = stepInput({
+export const OpenConsultationSchema = action({
   openedOn: isoDate,
   periodDays: z.number().int().min(1).max(366),
   urgencyReason: text(1000).optional(),
@@ -74,53 +113,115 @@ export const OpenConsultationSchema = stepInput({
 });
 export type OpenConsultation = z.infer<typeof OpenConsultationSchema>;
 
+/** Comments received so far (art. 18); the comment store counts them (a later issue brings comments at scale). */
+export const RecordCommentsSchema = action({ received: z.number().int().min(0) });
+
+/** 听证 announced in advance with its draft, time, place, participant selection and list (arts. 16-17). */
+export const ScheduleHearingSchema = action({
+  announcedOn: isoDate,
+  hearingDate: isoDate,
+  place: text(300),
+  participantSelection: text(2000),
+  participants: z.array(text(200)).min(1, 'name the participants'),
+  materialsDeliveredOn: isoDate,
+});
+export type ScheduleHearing = z.infer<typeof ScheduleHearingSchema>;
+
+/** The hearing held; participants sign its record (art. 17). */
+export const RecordHearingSchema = action({
+  heldOn: isoDate,
+  recordSignedByParticipants: z.literal(true, 'the participants must sign the hearing record (art. 17)'),
+  summary: text(20_000),
+});
+
 /** The report on how public comments were studied and adopted (arts. 18, 29). */
-export const PublicParticipationReportSchema = stepInput({
+export const PublicParticipationReportSchema = action({
   commentsReceived: z.number().int().min(0),
   adoptionReport: text(20_000),
 });
 export type PublicParticipationReport = z.infer<typeof PublicParticipationReportSchema>;
 
-/** Written expert opinions, each signed by its author (art. 21). */
-export const ExpertReviewSchema = stepInput({
-  opinions: z
-    .array(z.strictObject({ expert: text(100), opinion: text(20_000), signed: z.literal(true, 'each opinion must be signed by its author') }))
-    .min(1, 'at least one expert opinion is required'),
+/** One expert's written opinion (arts. 20-21): no direct interest, signed by its author. */
+export const ExpertOpinionSchema = action({
+  opinion: text(20_000),
+  directInterest: z.boolean(),
+  /** The author's signature: must be the acting expert's own name. */
+  signature: text(100),
+  draftVersion,
 });
-export type ExpertReview = z.infer<typeof ExpertReviewSchema>;
+export type ExpertOpinion = z.infer<typeof ExpertOpinionSchema>;
 
-/** Risk assessment report: risk points, measures and the verdict (arts. 22-24). */
-export const RiskAssessmentSchema = stepInput({
+/** Expert review closed with the opinions received (art. 21). */
+export const CompleteExpertReviewSchema = action({ summary: text(20_000) });
+
+/** Risk assessment report: risk points, prevention measures, contingency plan and the verdict (arts. 22-24). */
+export const RiskAssessmentSchema = action({
   riskPoints: z.array(text(2000)).min(1, 'name at least one risk point'),
   measures: text(20_000),
+  contingencyPlan: text(20_000),
   verdict: z.enum(['controllable', 'uncontrollable']),
+  draftVersion,
 });
 export type RiskAssessment = z.infer<typeof RiskAssessmentSchema>;
 
-/** Legality review opinion (arts. 25-28). */
-export const LegalityReviewSchema = stepInput({
-  verdict: z.enum(['lawful', 'unlawful', 'lawfulIfAmended']),
+/** A new version of the draft, with why it changed. */
+export const DraftVersionSchema = action({
+  reference: text(300),
+  sha256,
+  reason: text(2000),
+});
+export type DraftVersion = z.infer<typeof DraftVersionSchema>;
+
+/** 送请合法性审查 with the materials (art. 26). */
+export const RequestLegalityReviewSchema = action({ materials: z.array(text(300)).min(1, 'list the materials sent'), draftVersion });
+
+/** Legality review opinion (arts. 27-28); incomplete materials may be returned for supplement. */
+export const LegalityReviewSchema = action({
+  verdict: z.enum(['lawful', 'unlawful', 'lawfulIfAmended', 'returnedForMaterials']),
   opinion: text(20_000),
+  draftVersion,
 });
 export type LegalityReview = z.infer<typeof LegalityReviewSchema>;
 
-/** The meeting's result (arts. 29-30). */
-export const CollectiveDecisionSchema = stepInput({
+/** The meeting: the head decides after the discussion, speaking last; differing from the majority needs reasons; dissent verbatim (arts. 29-30). */
+export const CollectiveDecisionSchema = action({
   meeting: z.enum(['executive', 'plenary']),
-  outcome: z.enum(['adopt', 'reject']),
+  heldOn: isoDate,
+  participants: z.array(text(200)).min(1, 'name the participants'),
+  headDecision: z.enum(['adopt', 'reject', 'reviseAndResubmit', 'defer']),
+  differsFromMajority: z.boolean(),
+  reasonForDiffering: text(5000).optional(),
+  dissent: z.array(z.strictObject({ participant: text(200), statement: text(20_000) })).default([]),
   minutes: text(50_000),
+  draftVersion,
+}).refine((v) => !v.differsFromMajority || v.reasonForDiffering !== undefined, {
+  message: 'a decision that differs from the majority must give its reasons (art. 30)',
+  path: ['reasonForDiffering'],
 });
 export type CollectiveDecision = z.infer<typeof CollectiveDecisionSchema>;
 
+/** Reported to the party committee at the same level before issue (art. 31). */
+export const PartyCommitteeReportSchema = action({ reportedOn: isoDate, reference: text(300) });
+
 /** Publication of the adopted decision (art. 32). */
-export const PublicationSchema = stepInput({
+export const PublicationSchema = action({
   channel: z.enum(['gazette', 'governmentWebsite', 'newspaper']),
   documentNumber: text(100),
   publishedOn: isoDate,
+  /** For widely watched or technical decisions: how public and expert opinions were adopted (art. 32). */
+  adoptionExplanation: text(20_000).optional(),
 });
 export type Publication = z.infer<typeof PublicationSchema>;
 
-export const DecisionStatusValue = z.enum(['inProgress', 'rejected', 'published']);
+/** Execution report (art. 34). */
+export const ExecutionReportSchema = action({ period: text(100), summary: text(20_000) });
+/** 决策后评估 (arts. 35-36). */
+export const EvaluationSchema = action({ trigger: z.enum(['goalsMissed', 'manyComments', 'authorityChoice']), findings: text(20_000) });
+/** Suspension, resumption or stop of execution (art. 37), and withdrawal before the decision: each with its reason. */
+export const ReasonedSchema = action({ reason: text(5000) });
+export const StopExecutionSchema = action({ reason: text(5000), procedureReference: text(300) });
+
+export const DecisionStatusValue = z.enum(['inProgress', 'deferred', 'rejected', 'withdrawn', 'inExecution', 'suspended', 'stopped']);
 
 /** The kinds of procedure event (each is also a NATS subject token). */
 export const EventTypeSchema = z.enum([
@@ -144,6 +245,21 @@ export const EventTypeSchema = z.enum([
   'enforcementDecisionRecorded',
   'noticePublished',
   'noticeTakenDown',
+  'stepSkipped',
+  'draftVersionSubmitted',
+  'commentsRecorded',
+  'hearingScheduled',
+  'hearingHeld',
+  'expertOpinionSubmitted',
+  'legalityReviewRequested',
+  'decisionDeferred',
+  'decisionWithdrawn',
+  'partyCommitteeReported',
+  'executionReported',
+  'executionSuspended',
+  'executionResumed',
+  'executionStopped',
+  'evaluationRecorded',
 ]);
 export type EventType = z.infer<typeof EventTypeSchema>;
 
@@ -176,11 +292,23 @@ export const HistoryEntrySchema = z.object({
   step: StepNameSchema.optional(),
   actor: ActorSchema.optional(),
   summary: z.string(),
+  /** The rule (article) the event satisfied, applied, or that refused the procedure's going on. */
   basis: z.string().optional(),
+  /** The draft version the event concerns. */
+  draftVersion: z.number().int().optional(),
+  /** What was submitted, as submitted (e.g. dissent recorded verbatim, art. 30). */
+  details: z.record(z.string(), z.unknown()).optional(),
   /** For deadline events: the deadline, and once it is settled, how many working days early (negative: late). */
   deadline: DeadlineSpecSchema.extend({ workingDaysEarly: z.number().int().optional() }).optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+export const StepStateSchema = z.object({
+  state: z.enum(['pending', 'open', 'completed', 'skipped']),
+  /** Why it was skipped, or what it waits for. */
+  note: z.string().optional(),
+  basis: z.string(),
+});
 
 /** What the `status` query returns. */
 export const DecisionStatusSchema = z.object({
@@ -188,8 +316,11 @@ export const DecisionStatusSchema = z.object({
   title: z.string(),
   authority: AuthoritySchema,
   status: DecisionStatusValue,
-  /** The step waiting for a result, or undefined once the decision is closed. */
-  currentStep: StepNameSchema.optional(),
+  /** The steps waiting for a result (public participation, expert review and risk assessment run side by side). */
+  openSteps: z.array(StepNameSchema),
+  steps: z.record(z.string(), StepStateSchema),
+  draft: z.object({ version: z.number().int(), reference: z.string(), sha256: z.string() }),
+  ruleSet: z.object({ id: z.string(), version: z.number().int() }),
   commentPeriodClosesAt: z.string().optional(),
   history: z.array(HistoryEntrySchema),
 });
@@ -197,7 +328,7 @@ export type DecisionStatus = z.infer<typeof DecisionStatusSchema>;
 
 /** Whatever a step's Update answers. */
 export interface StepAck {
-  step: StepName;
+  step?: StepName;
   seq: number;
   summary: string;
 }

@@ -4,9 +4,11 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-/** The step a decision is waiting on (a StepName), or the final state. */
+/** The furthest step a decision is waiting on (a StepName), or its final state: e.g. `JueceStep = "legalityReview"`. */
 export const JueceStep = defineSearchAttributeKey('JueceStep', SearchAttributeType.KEYWORD);
-/** inProgress / adopted / rejected / published. */
+/** Every step waiting for a result: public participation, expert review and risk assessment run side by side. */
+export const JueceOpenSteps = defineSearchAttributeKey('JueceOpenSteps', SearchAttributeType.KEYWORD_LIST);
+/** inProgress / deferred / rejected / withdrawn / inExecution / suspended / stopped. */
 export const JueceStatus = defineSearchAttributeKey('JueceStatus', SearchAttributeType.KEYWORD);
 /** The deciding authority (决策机关). */
 export const JueceAuthority = defineSearchAttributeKey('JueceAuthority', SearchAttributeType.KEYWORD);
@@ -16,4 +18,4 @@ export const JueceNextDeadline = defineSearchAttributeKey('JueceNextDeadline', S
 /** Whether that deadline rests on a year with no published holiday schedule (recomputed when it is published). */
 export const JueceDeadlineProvisional = defineSearchAttributeKey('JueceDeadlineProvisional', SearchAttributeType.BOOL);
 
-export const JUECE_SEARCH_ATTRIBUTES = [JueceStep, JueceStatus, JueceAuthority, JueceNextDeadline, JueceDeadlineProvisional];
+export const JUECE_SEARCH_ATTRIBUTES = [JueceStep, JueceOpenSteps, JueceStatus, JueceAuthority, JueceNextDeadline, JueceDeadlineProvisional];

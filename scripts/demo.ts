@@ -47,12 +47,16 @@ async function main() {
   say(`  history in the Web UI: ${uiUrl}\n`);
   // The consultation was published 45 days ago, so its 30-day comment period is already over.
   await driveSampleDecision(decision, { openedOn: consultationAlreadyOver() });
-  const final = await decision.result();
-  // The workflow completes only after its last event is in JetStream; wait for the watcher to print it.
-  for (let waited = 0; printed < final.history.length && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  // Published and archived, the decision goes on into execution (reports, evaluation, suspension or stop).
+  let final = await decision.status();
+  for (let waited = 0; waited < 15_000; waited += 50) {
+    final = await decision.status();
+    if (final.history.some((e) => e.type === 'archived') && printed >= final.history.length) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await follow.stop();
   await watcher.close();
-  say(`\nDecision ${final.decisionId}: ${final.status}, ${final.history.length} procedure events.`);
+  say(`\nDecision ${final.decisionId}: published and archived, now ${final.status}; ${final.history.length} procedure events.`);
   say(`See its history at ${uiUrl}`);
 
   const shutdown = async () => {

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
-import { consultationAlreadyOver, driveSampleDecision, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
+import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import { loadCalendars } from '../infra/calendarData';
 import { shanghaiDate } from '../domain/procedure';
 import { createWorker, type JueceWorker } from '../workers/worker';
@@ -65,8 +65,10 @@ describe('on the dev server with NATS JetStream', () => {
     const proposal = sampleProposal(uniqueId('e2e'));
     const d = await client.startDecision(proposal);
     await driveSampleDecision(d, { openedOn: consultationAlreadyOver() });
+    await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
     const final = await d.result();
-    expect(final.status).toBe('published');
+    expect(final.status).toBe('stopped');
+    expect(final.history.some((e) => e.type === 'stepCompleted' && e.step === 'publication')).toBe(true);
 
     const events = await eventually(async () => {
       const got = await readDecisionEvents(nc, proposal.authority.code, proposal.decisionId);
@@ -83,9 +85,10 @@ describe('on the dev server with NATS JetStream', () => {
     const d = await client.startDecision(proposal);
     await d.openConsultation(sampleInput.openConsultation(consultationAlreadyOver()));
     await eventually(async () => ((await d.status()).history.some((e) => e.type === 'commentPeriodClosed') ? true : undefined));
-    await d.completePublicParticipation(sampleInput.publicParticipationReport());
-    await d.completeExpertReview(sampleInput.expertReview());
+    await d.submitExpertOpinion(sampleInput.expertOpinion());
+    await d.completeExpertReview(sampleInput.completeExpertReview());
     await d.completeRiskAssessment(sampleInput.riskAssessment());
+    await d.completePublicParticipation(sampleInput.publicParticipationReport());
 
     const query = `JueceStep = "legalityReview" AND JueceAuthority = "${proposal.authority.code}" AND WorkflowId = "${d.workflowId}"`;
     const found = await eventually(async () => {

@@ -1,15 +1,17 @@
 /**
- * The decision procedure on the real time-skipping test server (Java, from Maven Central), with the worker's
- * activities publishing to the real NATS started by globalSetup.
+ * The statutory procedure on the real time-skipping test server (Java, from Maven Central), with the worker's
+ * activities publishing to the real NATS started by globalSetup: for each gate, the forbidden path refused and
+ * the allowed one passing, and a full decision read back as a supervisor would.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionRefused, InvalidInput, type DecisionHandle } from '../client';
-import { commentPeriodClosed, driveSampleDecision, sampleInput, sampleProposal } from '../client/sample';
+import { commentPeriodClosed, sampleActors as a, sampleInput, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
-import * as msg from '../workflows/messages';
+import type { EventType } from '../domain/schemas';
 import { loadCalendars } from '../infra/calendarData';
+import * as msg from '../workflows/messages';
 import { saveHistory, startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
 
 let env: TestWorkflowEnvironment;
@@ -27,107 +29,180 @@ afterAll(async () => {
 
 const DAY = 86_400_000;
 const cn = loadCalendars().national;
+const today = async () => shanghaiDate(await env.currentTimeMs());
+const daysFrom = (date: string, n: number) => shanghaiDate(Date.parse(`${date}T12:00:00+08:00`) + n * DAY);
+const types = async (d: DecisionHandle): Promise<EventType[]> => (await d.status()).history.map((e) => e.type);
+const start = (prefix: string, overrides = {}) => h.client.startDecision(sampleProposal(uniqueId(prefix), overrides));
 
 async function eventually(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
 }
-const today = async () => shanghaiDate(await env.currentTimeMs());
 
-
-async function start(prefix: string): Promise<DecisionHandle> {
-  return h.client.startDecision(sampleProposal(uniqueId(prefix)));
-}
-
-/** Opens the consultation today and lets the 30-day comment period run out in test time. */
-async function throughCommentPeriod(d: DecisionHandle): Promise<void> {
+/** Public participation, expert review and risk assessment done, the comment period waited out in test time. */
+async function throughPreliminarySteps(d: DecisionHandle): Promise<void> {
   await d.openConsultation(sampleInput.openConsultation(await today()));
-  await env.sleep('31 days');
+  await d.submitExpertOpinion(sampleInput.expertOpinion());
+  await d.completeExpertReview(sampleInput.completeExpertReview());
+  await d.completeRiskAssessment(sampleInput.riskAssessment());
+  await env.sleep('40 days');
   await commentPeriodClosed(d);
+  await d.completePublicParticipation(sampleInput.publicParticipationReport());
 }
 
-describe('majorDecision', () => {
-  it('carries a decision through every step to publication, waiting out the 30-day comment period in test time', async () => {
+describe('majorDecision: the statutory procedure', () => {
+  it('carries a full decision (hearing, two draft versions, amended legality review) to execution, with a record a supervisor can read', async () => {
     const d = await start('full');
-    let wallMs = 0;
-    const openedOn = await today();
-    await driveSampleDecision(d, {
-      openedOn,
-      afterConsultationOpened: async () => {
-        const t0 = performance.now();
-        await env.sleep('31 days');
-        wallMs = performance.now() - t0;
-      },
+    const opened = await today();
+    await d.openConsultation(sampleInput.openConsultation(opened));
+    // The three preliminary steps are open side by side.
+    expect((await d.status()).openSteps).toEqual(['publicParticipation', 'expertReview', 'riskAssessment']);
+    const hearingDate = daysFrom(opened, 20);
+    await d.scheduleHearing({
+      requestId: uniqueId('req'),
+      actor: a.undertakingUnit,
+      announcedOn: opened,
+      hearingDate,
+      place: '示范市政府第一会议室',
+      participantSelection: '公开报名，按利益相关方类别随机抽取',
+      participants: ['市民代表甲', '公交企业代表', '人大代表'],
+      materialsDeliveredOn: daysFrom(opened, 10),
     });
+    await d.submitExpertOpinion(sampleInput.expertOpinion(1, a.expert));
+    await d.submitExpertOpinion(sampleInput.expertOpinion(1, a.secondExpert));
+    await d.completeExpertReview(sampleInput.completeExpertReview());
+    await d.completeRiskAssessment(sampleInput.riskAssessment());
+    const t0 = performance.now();
+    await env.sleep('40 days');
+    const wallMs = performance.now() - t0;
+    await commentPeriodClosed(d);
+    await expect(d.completePublicParticipation(sampleInput.publicParticipationReport())).rejects.toThrow(`The hearing of ${hearingDate} has not been recorded as held.`);
+    await d.recordHearing({ requestId: uniqueId('req'), actor: a.undertakingUnit, heldOn: hearingDate, recordSignedByParticipants: true, summary: '听证会意见分歧集中在老年人优惠。' });
+    await d.completePublicParticipation(sampleInput.publicParticipationReport());
+
+    // Legality review: lawful only if amended; the same draft may not go back; the amended one is found lawful.
+    await eventually(async () => (await d.status()).openSteps.includes('legalityReview'));
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await d.completeLegalityReview(sampleInput.legalityReview('lawfulIfAmended', 1));
+    await expect(d.requestLegalityReview(sampleInput.requestLegalityReview(1))).rejects.toThrow('Draft version 1 must be amended before it goes back to review (art. 25).');
+    await d.submitDraftVersion(sampleInput.draftVersion(2, '按合法性审查意见修改第五条'));
+    await expect(d.requestLegalityReview(sampleInput.requestLegalityReview(1))).rejects.toThrow('Draft version 1 is not the current draft: the current draft is version 2.');
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(2));
+    await d.completeLegalityReview(sampleInput.legalityReview('lawful', 2));
+
+    await d.recordCollectiveDecision(sampleInput.collectiveDecision('adopt', 2));
+    await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport());
+    await d.recordPublication(sampleInput.publication());
+    await eventually(async () => (await d.status()).status === 'inExecution');
+    await d.reportExecution({ requestId: uniqueId('req'), actor: a.undertakingUnit, period: '2027年第一季度', summary: '新票价平稳实施。' });
+    await expect(
+      d.recordEvaluation({ requestId: uniqueId('req'), actor: a.riskAssessor, trigger: 'authorityChoice', findings: '—' }),
+    ).rejects.toThrow('示范市社会稳定风险评估中心 did the assessment before the decision and may not evaluate it afterwards (art. 36).');
+    await d.recordEvaluation({ requestId: uniqueId('req'), actor: a.secondExpert, trigger: 'manyComments', findings: '目标基本实现。' });
+    await d.suspendExecution({ requestId: uniqueId('req'), actor: a.head, reason: '突发客流异常' });
+    await d.resumeExecution({ requestId: uniqueId('req'), actor: a.head, reason: '客流恢复正常' });
+    await d.stopExecution({ requestId: uniqueId('req'), actor: a.head, reason: '新方案取代', procedureReference: '示政发〔2027〕3号' });
     const final = await d.result();
     await saveHistory(d.handle, 'full-decision');
 
-    expect(final.status).toBe('published');
-    expect(final.currentStep).toBeUndefined();
+    expect(final.status).toBe('stopped');
+    expect(final.draft.version).toBe(2);
     const completed = final.history.filter((e) => e.type === 'stepCompleted').map((e) => e.step);
-    expect(completed).toEqual(['publicParticipation', 'expertReview', 'riskAssessment', 'legalityReview', 'collectiveDecision', 'publication']);
-    expect(final.history.at(-1)).toMatchObject({ type: 'archived', basis: 'art. 33' });
-    expect(final.history.map((e) => e.seq)).toEqual(final.history.map((_, i) => i + 1));
+    expect(completed).toEqual(['expertReview', 'riskAssessment', 'publicParticipation', 'legalityReview', 'collectiveDecision', 'partyCommitteeReport', 'publication']);
 
-    // The comment period really lasted 30 days in workflow time, and the wait took no real month.
-    const opened = final.history.find((e) => e.type === 'consultationOpened')!;
-    const closed = final.history.find((e) => e.type === 'commentPeriodClosed')!;
-    expect(Date.parse(closed.at) - Date.parse(opened.at)).toBeGreaterThanOrEqual(30 * DAY);
-    // The period ends at 24:00 Asia/Shanghai on its 30th day after the opening day (the opening day is not counted),
-    // or on the next working day when that day is a day off.
+    // The supervisor's read: every entry with time, step, draft version and the rule applied; dissent verbatim.
+    const record = await d.record();
+    expect(record.ruleSet).toMatchObject({ id: 'national', version: 1 });
+    expect(record.draftVersions.map((v) => v.version)).toEqual([1, 2]);
+    expect(record.entries.map((e) => e.seq)).toEqual(record.entries.map((_, i) => i + 1));
+    const meeting = record.entries.find((e) => e.step === 'collectiveDecision' && e.type === 'stepCompleted')!;
+    expect(meeting).toMatchObject({ draftVersion: 2, basis: 'arts. 29-30', actor: { role: 'meetingSecretary' } });
+    expect(meeting.details?.dissent).toEqual([{ participant: '王副市长', statement: '建议老年人免费乘车政策同步实施，不宜分步。' }]);
+    const returned = record.entries.find((e) => e.type === 'stepReturned')!;
+    expect(returned).toMatchObject({ step: 'legalityReview', draftVersion: 1, basis: 'art. 25' });
+    expect(record.entries.filter((e) => e.type === 'archived')).toHaveLength(1);
+
+    // The comment period ran out on the calendar, in test time.
     const closesAt = Date.parse(final.commentPeriodClosesAt!);
-    expect(shanghaiDate(closesAt - 1)).toBe(cn.addDays(openedOn, 30).date);
-    expect(final.history.find((e) => e.type === 'deadlineSet')?.deadline).toMatchObject({ rule: 'commentPeriod', date: cn.addDays(openedOn, 30).date });
-    expect(Date.parse(closed.at)).toBeGreaterThanOrEqual(closesAt);
-    expect(Date.parse(closed.at)).toBeLessThan(closesAt + 60_000);
-    console.log(`31 days of workflow time skipped in ${wallMs.toFixed(0)} ms of wall time`);
+    expect(shanghaiDate(closesAt - 1)).toBe(cn.addDays(opened, 30).date);
+    console.log(`40 days of workflow time skipped in ${wallMs.toFixed(0)} ms of wall time`);
     expect(wallMs).toBeLessThan(10_000);
   });
 
-  it('refuses an Update with bad input with a readable reason, and the decision carries on', async () => {
-    const d = await start('badinput');
-    const bad = { ...sampleInput.openConsultation('2026-02-30'), periodDays: 10 };
-
-    // Sent straight to the workflow (as any client could), the validator refuses it.
-    const raw = d.handle.executeUpdate(msg.openConsultation, { args: [bad], updateId: bad.requestId });
+  it('refuses a comment period shorter than 30 days without an urgency reason, and accepts it with one', async () => {
+    const d = await start('period');
+    const short = { ...sampleInput.openConsultation(await today()), periodDays: 10 };
+    const raw = d.handle.executeUpdate(msg.openConsultation, { args: [short], updateId: short.requestId });
     await expect(raw).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    const reason = await raw.catch((e: WorkflowUpdateFailedError) => e.cause?.message);
-    expect(reason).toContain('openedOn: is not a real calendar date');
-    expect(reason).toContain('periodDays: a comment period shorter than 30 days needs an urgency reason (art. 15)');
+    expect(await raw.catch((e: WorkflowUpdateFailedError) => e.cause?.message)).toContain('periodDays: a comment period shorter than 30 days needs an urgency reason (art. 15)');
+    await expect(d.openConsultation(short)).rejects.toBeInstanceOf(InvalidInput);
+    expect(await types(d)).not.toContain('consultationOpened');
 
-    // Through the client façade, the same input never leaves the process.
-    await expect(d.openConsultation(bad)).rejects.toBeInstanceOf(InvalidInput);
-
-    const status = await d.status();
-    expect(status.status).toBe('inProgress');
-    expect(status.currentStep).toBe('publicParticipation');
-    expect(status.history.some((e) => e.type === 'consultationOpened')).toBe(false);
-
-    // The decision carries on with good input.
-    const ack = await d.openConsultation(sampleInput.openConsultation(await today()));
-    expect(ack.summary).toContain('for 30 days');
-    expect((await d.status()).history.filter((e) => e.type === 'consultationOpened')).toHaveLength(1);
-  });
-
-  it('accepts a shortened comment period only with a stated urgency reason', async () => {
-    const d = await start('urgent');
-    const urgent = { ...sampleInput.openConsultation(await today()), periodDays: 10, urgencyReason: '汛期临近，需尽快实施' };
-    const ack = await d.openConsultation(urgent);
+    const ack = await d.openConsultation({ ...short, requestId: uniqueId('req'), urgencyReason: '汛期临近，需尽快实施' });
     expect(ack.summary).toContain('shortened for urgency: 汛期临近，需尽快实施');
-    await eventually(async () => (await d.status()).history.some((e) => e.type === 'deadlineSet'));
-    const status = await d.status();
-    expect(shanghaiDate(Date.parse(status.commentPeriodClosesAt!) - 1)).toBe(cn.addDays(urgent.openedOn, 10).date);
   });
 
-  it('refuses a step out of turn, and a report while the comment period is still open', async () => {
-    const d = await start('order');
-    await expect(d.completeLegalityReview(sampleInput.legalityReview())).rejects.toThrow(
-      'legalityReview (合法性审查) is not open: the decision is at publicParticipation (公众参与).',
+  it('refuses an expert with a direct interest, and an opinion not signed by its author', async () => {
+    const d = await start('expert');
+    await expect(d.submitExpertOpinion({ ...sampleInput.expertOpinion(), directInterest: true })).rejects.toThrow(
+      '李教授 has a direct interest in the matter and may not take part in the expert review (art. 20).',
+    );
+    await expect(d.submitExpertOpinion({ ...sampleInput.expertOpinion(), signature: '代签' })).rejects.toThrow('The opinion must be signed by its author 李教授');
+    await expect(d.completeExpertReview(sampleInput.completeExpertReview())).rejects.toThrow('No expert opinion has been given yet (art. 21).');
+    await d.submitExpertOpinion(sampleInput.expertOpinion());
+    expect((await types(d)).filter((t) => t === 'expertOpinionSubmitted')).toHaveLength(1);
+  });
+
+  it('holds the decision while the risk is uncontrollable, until an adjusted draft is reassessed', async () => {
+    const d = await start('risk');
+    await d.completeRiskAssessment(sampleInput.riskAssessment('uncontrollable', 1));
+    await expect(d.completeRiskAssessment(sampleInput.riskAssessment('controllable', 1))).rejects.toThrow(
+      'The risk of draft version 1 was judged uncontrollable: adjust the draft before reassessing (art. 24).',
     );
     await d.openConsultation(sampleInput.openConsultation(await today()));
-    await expect(d.completePublicParticipation(sampleInput.publicParticipationReport())).rejects.toThrow(/the comment period is open until/);
+    await d.submitExpertOpinion(sampleInput.expertOpinion());
+    await d.completeExpertReview(sampleInput.completeExpertReview());
+    await env.sleep('40 days');
+    await commentPeriodClosed(d);
+    await d.completePublicParticipation(sampleInput.publicParticipationReport());
+    // Everything else done, but no legality review (and so no meeting) while the risk is uncontrollable.
+    expect((await d.status()).openSteps).toEqual(['riskAssessment']);
+    await expect(d.requestLegalityReview(sampleInput.requestLegalityReview(1))).rejects.toThrow(/legalityReview \(合法性审查\) is not open: the decision is at riskAssessment/);
+
+    await d.submitDraftVersion(sampleInput.draftVersion(2, '分两阶段调价以降低风险'));
+    await d.completeRiskAssessment(sampleInput.riskAssessment('controllable', 2));
+    await eventually(async () => (await d.status()).openSteps.includes('legalityReview'));
+    expect((await d.status()).openSteps).toEqual(['legalityReview']);
+  });
+
+  it('keeps an unreviewed or unlawful draft from the meeting', async () => {
+    const d = await start('unlawful');
+    await throughPreliminarySteps(d);
+    await eventually(async () => (await d.status()).openSteps.includes('legalityReview'));
+    await expect(d.recordCollectiveDecision(sampleInput.collectiveDecision('adopt', 1))).rejects.toThrow(/collectiveDecision \(集体讨论决定\) is not open: the decision is at legalityReview/);
+    await expect(d.completeLegalityReview(sampleInput.legalityReview('lawful', 1))).rejects.toThrow('Draft version 1 has not been sent for legality review (art. 26).');
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await d.completeLegalityReview(sampleInput.legalityReview('unlawful', 1));
+    await expect(d.recordCollectiveDecision(sampleInput.collectiveDecision('adopt', 1))).rejects.toBeInstanceOf(DecisionRefused);
     const status = await d.status();
-    expect(status.history.some((e) => e.step === 'legalityReview')).toBe(false);
-    expect(status.history.some((e) => e.type === 'stepCompleted')).toBe(false);
+    expect(status.openSteps).toEqual(['legalityReview']);
+    expect(status.history.filter((e) => e.type === 'stepReturned').at(-1)).toMatchObject({ step: 'legalityReview', basis: 'art. 25' });
+    // The reviewer was given its working days on the calendar.
+    expect(status.history.find((e) => e.type === 'deadlineSet' && e.step === 'legalityReview')?.deadline?.rule).toBe('legalityReviewTime');
+  });
+
+  it('refuses the wrong role, staff of another unit, and a supervisor, with nothing changed', async () => {
+    const d = await start('roles');
+    const before = (await d.status()).history.length;
+    await expect(d.completeRiskAssessment({ ...sampleInput.riskAssessment(), actor: a.expert })).rejects.toThrow(
+      'completeRiskAssessment is for riskAssessor or undertakingUnit, not expert (arts. 22-24).',
+    );
+    await expect(d.openConsultation({ ...sampleInput.openConsultation(await today()), actor: a.supervisor })).rejects.toThrow(
+      'openConsultation is for undertakingUnit, not supervisor (art. 15).',
+    );
+    await expect(
+      d.openConsultation({ ...sampleInput.openConsultation(await today()), actor: { ...a.undertakingUnit, organisation: '示范市财政局' } }),
+    ).rejects.toThrow('王敏 (示范市财政局) is not staff of the undertaking unit 示范市交通运输局 (art. 10).');
+    expect((await d.status()).history).toHaveLength(before);
   });
 
   it('answers a repeated request once and records it once', async () => {
@@ -136,33 +211,59 @@ describe('majorDecision', () => {
     const first = await d.openConsultation(input);
     const second = await d.openConsultation(input);
     expect(second).toEqual(first);
-    expect((await d.status()).history.filter((e) => e.type === 'consultationOpened')).toHaveLength(1);
+    expect((await types(d)).filter((t) => t === 'consultationOpened')).toHaveLength(1);
   });
 
-  it('keeps the decision from the meeting while the risk is uncontrollable or the draft not found lawful', async () => {
-    const d = await start('gates');
-    await throughCommentPeriod(d);
-    await d.completePublicParticipation(sampleInput.publicParticipationReport());
-    await d.completeExpertReview(sampleInput.expertReview());
+  it('skips the steps that do not apply, each with its statutory reason; a local rule set can require more', async () => {
+    const flags = { disclosable: false, technical: false, riskTriggers: [] };
+    const national = await start('skip', { flags });
+    const steps = (await national.status()).steps;
+    expect(steps.publicParticipation).toMatchObject({ state: 'skipped', basis: 'art. 14' });
+    expect(steps.expertReview).toMatchObject({ state: 'skipped', note: 'not a professional or technical matter, so no expert review', basis: 'art. 19' });
+    expect(steps.riskAssessment).toMatchObject({ state: 'skipped', basis: 'art. 22' });
+    // With nothing to wait for, the decision goes straight to legality review.
+    await eventually(async () => (await national.status()).openSteps.includes('legalityReview'));
 
-    const returned = await d.completeRiskAssessment(sampleInput.riskAssessment('uncontrollable'));
-    expect(returned.summary).toContain('risk uncontrollable');
-    expect((await d.status()).currentStep).toBe('riskAssessment');
-    await expect(d.completeLegalityReview(sampleInput.legalityReview())).rejects.toBeInstanceOf(DecisionRefused);
-    await d.completeRiskAssessment(sampleInput.riskAssessment('controllable'));
+    const yubei = await start('yubei', { flags, ruleSet: 'chongqing-yubei' });
+    const s = await yubei.status();
+    expect(s.ruleSet).toEqual({ id: 'chongqing-yubei', version: 1 });
+    expect(s.steps.riskAssessment?.state).toBe('open');
+    expect(s.openSteps).toEqual(['riskAssessment']);
+  });
 
-    await d.completeLegalityReview(sampleInput.legalityReview('unlawful'));
-    await expect(d.recordCollectiveDecision(sampleInput.collectiveDecision())).rejects.toThrow(/collectiveDecision .* is not open/);
-    await d.completeLegalityReview(sampleInput.legalityReview('lawfulIfAmended'));
-    expect((await d.status()).currentStep).toBe('legalityReview');
-    await d.completeLegalityReview(sampleInput.legalityReview('lawful'));
-    expect((await d.status()).currentStep).toBe('collectiveDecision');
+  it('refuses a proposal of a kind the regulations exclude, with the reason', async () => {
+    await expect(start('excluded', { category: 'emergencyResponse' })).rejects.toThrow('category: emergency response to sudden incidents is excluded (art. 3)');
+    await expect(start('rules', { ruleSet: 'nowhere' })).rejects.toThrow('Unknown rule set "nowhere"');
+  });
 
-    await d.recordCollectiveDecision(sampleInput.collectiveDecision('reject'));
+  it('can be withdrawn before the decision, and is archived', async () => {
+    const d = await start('withdraw');
+    await d.openConsultation(sampleInput.openConsultation(await today()));
+    await d.withdraw({ requestId: uniqueId('req'), actor: a.head, reason: '上级政策调整' });
     const final = await d.result();
-    await saveHistory(d.handle, 'gates-rejected');
+    expect(final.status).toBe('withdrawn');
+    expect(final.history.slice(-2).map((e) => e.type)).toEqual(['decisionWithdrawn', 'archived']);
+    await saveHistory(d.handle, 'withdrawn');
+  });
+
+  it('defers, then asks for a revision that goes back to legality review, then rejects', async () => {
+    const d = await start('revise');
+    await throughPreliminarySteps(d);
+    await eventually(async () => (await d.status()).openSteps.includes('legalityReview'));
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
+    await d.recordCollectiveDecision(sampleInput.collectiveDecision('defer', 1));
+    expect((await d.status()).status).toBe('deferred');
+    await d.recordCollectiveDecision(sampleInput.collectiveDecision('reviseAndResubmit', 1));
+    await d.submitDraftVersion(sampleInput.draftVersion(2, '按常务会议意见修改'));
+    await eventually(async () => (await d.status()).openSteps.includes('legalityReview'));
+    await expect(d.recordCollectiveDecision(sampleInput.collectiveDecision('adopt', 2))).rejects.toBeInstanceOf(DecisionRefused);
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(2));
+    await d.completeLegalityReview(sampleInput.legalityReview('lawful', 2));
+    await d.recordCollectiveDecision({ ...sampleInput.collectiveDecision('reject', 2), differsFromMajority: true, reasonForDiffering: '财政承受能力不足' });
+    const final = await d.result();
     expect(final.status).toBe('rejected');
-    expect(final.history.filter((e) => e.type === 'stepReturned').map((e) => e.basis)).toEqual(['art. 24', 'art. 25', 'art. 25']);
     expect(final.history.some((e) => e.step === 'publication')).toBe(false);
+    await saveHistory(d.handle, 'revised-rejected');
   });
 });

@@ -19,8 +19,10 @@ const replay = (file: string) =>
   Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, read(file), `replay-${file}`);
 
 describe('replay of saved workflow histories', () => {
-  it('has saved histories of each workflow, from before and after the calendar came in', () => {
-    expect(saved).toEqual(expect.arrayContaining(['full-decision.v1.json', 'full-decision.v2.json', 'enforcement-provisional.v1.json']));
+  it('has saved histories of each workflow and each way a decision ends', () => {
+    expect(saved).toEqual(
+      expect.arrayContaining(['full-decision.v3.json', 'revised-rejected.v3.json', 'withdrawn.v3.json', 'enforcement-provisional.v1.json']),
+    );
   });
 
   it.each(saved)('%s replays through the current workflow code', async (file) => {

@@ -1,105 +1,202 @@
 /**
- * The state of one major decision inside its workflow: where it stands and what has happened, on top of the
- * procedure record every workflow keeps; step Updates refused unless their step is the one open.
+ * The state of one major decision inside its workflow: which steps are open, completed or skipped (and why), the
+ * draft's versions, the pinned rule set, and the record. Every action is an Update refused (in its validator, so
+ * nothing changes) when the actor's role may not take it, its step is not open, or it concerns a superseded draft.
  */
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import { ARCHIVE_RULE, STEPS, type StepName } from '../domain/procedure';
-import type { Actor, DecisionStatus, OpenConsultation, Proposal, StepAck } from '../domain/schemas';
-import { JueceAuthority, JueceNextDeadline, JueceStatus, JueceStep } from '../domain/searchAttributes';
+import { ARCHIVE_RULE, STEP_NAMES, STEPS, type StepName } from '../domain/procedure';
+import { roleRefusal, type ActionName } from '../domain/roles';
+import { applicableSteps, type RuleSet } from '../domain/rules';
+import type { Actor, DecisionStatus, OpenConsultation, Proposal, ScheduleHearing, StepAck } from '../domain/schemas';
+import { JueceAuthority, JueceNextDeadline, JueceOpenSteps, JueceStatus, JueceStep } from '../domain/searchAttributes';
 import { ProcedureRecord, refuse, type RecordInput } from './procedureRecord';
 
 export { refuse };
 
-type StepInput = { requestId: string; actor: Actor };
+type ActionInput = { requestId: string; actor: Actor };
+type StepState = DecisionStatus['steps'][string];
+
+export interface DecisionRecordView {
+  decisionId: string;
+  title: string;
+  ruleSet: { id: string; version: number; title: string };
+  draftVersions: { version: number; reference: string; sha256: string; at: string; reason: string }[];
+  entries: DecisionStatus['history'];
+}
 
 export class DecisionRecord extends ProcedureRecord {
   status_: DecisionStatus['status'] = 'inProgress';
-  currentStep: StepName | undefined;
+  readonly steps = {} as Record<StepName, StepState>;
+  readonly drafts: DecisionRecordView['draftVersions'] = [];
+
   consultation: (OpenConsultation & { closesAt: Date }) | undefined;
   commentPeriodClosed = false;
-  outcome: 'adopt' | 'reject' | undefined;
+  hearing: (ScheduleHearing & { held: boolean }) | undefined;
+  readonly expertOpinions = new Map<string, number>();
+  /** The draft version after which the risk was judged uncontrollable: a later version must be assessed. */
+  riskNeedsAdjustmentOf: number | undefined;
+  riskAssessedBy: string | undefined;
+  /** The draft version under legality review, and the one found lawful. */
+  reviewRequestedFor: number | undefined;
+  lawfulVersion: number | undefined;
+  /** The draft version found unlawful or lawful only if amended: only an amended draft goes back to review. */
+  needsAmendmentOf: number | undefined;
+  /** The meeting asked for a revised draft: a new version must go back to legality review first. */
+  revisionAskedOf: number | undefined;
+  headDecision: 'adopt' | 'reject' | 'reviseAndResubmit' | 'defer' | undefined;
 
-  private readonly completed = new Set<StepName>();
-
-  constructor(readonly proposal: Proposal) {
+  constructor(
+    readonly proposal: Proposal,
+    readonly rules: RuleSet,
+  ) {
     super(proposal.decisionId, proposal.authority.code);
+    for (const step of STEP_NAMES) this.steps[step] = { state: 'pending', basis: STEPS[step].basis };
   }
 
-  onQuery(query: QueryDefinition<DecisionStatus>): void {
-    setHandler(query, () => this.status());
+  get draftVersion(): number {
+    return this.drafts.length;
   }
 
-  /** Registers the Update for one step: refused unless the decision is open at that step, then `check` decides. */
-  onStep<T extends StepInput>(
-    update: UpdateDefinition<StepAck, [T]>,
-    step: StepName,
+  get closed(): boolean {
+    return ['rejected', 'withdrawn', 'stopped'].includes(this.status_);
+  }
+
+  onQueries(status: QueryDefinition<DecisionStatus>, record: QueryDefinition<DecisionRecordView>): void {
+    setHandler(status, () => this.status());
+    setHandler(record, () => ({
+      decisionId: this.proposal.decisionId,
+      title: this.proposal.title,
+      ruleSet: { id: this.rules.id, version: this.rules.version, title: this.rules.title },
+      draftVersions: [...this.drafts],
+      entries: this.entries(),
+    }));
+  }
+
+  /**
+   * Registers an action's Update: refused unless the actor's role may take it (and an undertaking unit's staff
+   * belong to the unit); then `check` refuses or returns the change, as in ProcedureRecord.onUpdate.
+   */
+  onAction<T extends ActionInput, R = StepAck>(
+    update: UpdateDefinition<R, [T]>,
+    action: ActionName,
     schema: z.ZodType<T>,
-    check: (input: T) => () => StepAck,
+    check: (input: T) => () => R | Promise<R>,
   ): void {
     this.onUpdate(update, schema, (input) => {
-      if (this.status_ !== 'inProgress') throw refuse(`The decision is closed (${this.status_}).`);
-      if (this.currentStep !== step) {
-        const at = this.currentStep ? `${this.currentStep} (${STEPS[this.currentStep].term})` : 'no open step';
-        throw refuse(`${step} (${STEPS[step].term}) is not open: the decision is at ${at}.`);
+      const wrongRole = roleRefusal(action, input.actor.role);
+      if (wrongRole) throw refuse(wrongRole);
+      const units = [this.proposal.undertakingUnit, this.proposal.leadUnit].filter(Boolean);
+      if (input.actor.role === 'undertakingUnit' && !units.includes(input.actor.organisation)) {
+        throw refuse(`${input.actor.name} (${input.actor.organisation}) is not staff of the undertaking unit ${units.join(' / ')} (art. 10).`);
       }
       return check(input);
     });
   }
-  /** Makes `step` the one the decision waits on. */
-  open(step: StepName): void {
-    this.currentStep = step;
-    upsertSearchAttributes([{ key: JueceStep, value: step }]);
-    this.record('stepOpened', { step, summary: `${STEPS[step].term} opened`, basis: STEPS[step].basis });
+
+  /** Refuses unless `step` is open. */
+  requireOpen(step: StepName): void {
+    if (this.closed) throw refuse(`The decision is closed (${this.status_}).`);
+    const s = this.steps[step];
+    if (s.state !== 'open') {
+      const open = this.openSteps();
+      const at = open.length ? open.map((o) => `${o} (${STEPS[o].term})`).join(', ') : this.status_;
+      throw refuse(`${step} (${STEPS[step].term}) is not open${s.state === 'skipped' ? ` (skipped: ${s.note})` : ''}: the decision is at ${at}.`);
+    }
   }
 
-  /** Opens a step (unless already open), runs what happens while it is open, and waits until its result completes it. */
-  async step(step: StepName, whileOpen?: () => Promise<void>): Promise<void> {
-    if (this.currentStep !== step) this.open(step);
-    if (whileOpen) await whileOpen();
-    await condition(() => this.completed.has(step));
+  /** Refuses an action on a superseded draft. */
+  requireCurrentDraft(version: number): void {
+    if (version !== this.draftVersion) {
+      throw refuse(`Draft version ${version} is not the current draft: the current draft is version ${this.draftVersion}.`);
+    }
   }
 
-  complete(step: StepName, actor: Actor, summary: string, basis = STEPS[step].basis): StepAck {
-    this.completed.add(step);
-    return this.recordStep('stepCompleted', { step, actor, summary, basis });
+  openSteps(): StepName[] {
+    return STEP_NAMES.filter((s) => this.steps[s].state === 'open');
   }
 
-  /** A result that does not let the procedure go on: recorded, and the step stays open. */
-  returnStep(step: StepName, actor: Actor, summary: string, basis: string): StepAck {
-    return this.recordStep('stepReturned', { step, actor, summary, basis });
-  }
-
+  /** Records the start, the first draft and which of the first three steps apply; opens those that do. */
   started(): void {
+    this.drafts.push({ version: 1, ...this.proposal.draft, at: new Date().toISOString(), reason: 'first draft' });
     upsertSearchAttributes([
       { key: JueceAuthority, value: this.proposal.authority.code },
       { key: JueceStatus, value: this.status_ },
     ]);
     this.record('decisionStarted', {
-      summary: `${this.proposal.title} (${this.proposal.undertakingUnit} for ${this.proposal.authority.name})`,
+      summary: `${this.proposal.title} (${this.proposal.undertakingUnit} for ${this.proposal.authority.name}; rules ${this.rules.id} v${this.rules.version})`,
+      draftVersion: 1,
+      details: { category: this.proposal.category, inCatalog: this.proposal.inCatalog, ruleSet: this.rules },
     });
+    const applicable = applicableSteps(this.proposal.flags, this.rules);
+    for (const [step, a] of Object.entries(applicable) as [StepName, (typeof applicable)['expertReview']][]) {
+      if (a.applies) this.open(step);
+      else this.skip(step, a.reason, a.basis);
+    }
   }
 
-  close(status: 'published' | 'rejected'): void {
+  open(step: StepName): void {
+    this.steps[step] = { state: 'open', basis: STEPS[step].basis };
+    this.publishSteps();
+    this.record('stepOpened', { step, summary: `${STEPS[step].term} opened`, basis: STEPS[step].basis, draftVersion: this.draftVersion });
+  }
+
+  skip(step: StepName, reason: string, basis: string): void {
+    this.steps[step] = { state: 'skipped', note: reason, basis };
+    this.record('stepSkipped', { step, summary: `${STEPS[step].term} skipped: ${reason}`, basis });
+  }
+
+  complete(step: StepName, actor: Actor, summary: string, extra: Partial<RecordInput> = {}): StepAck {
+    this.steps[step] = { state: 'completed', basis: STEPS[step].basis };
+    this.publishSteps();
+    return this.ack('stepCompleted', { step, actor, summary, basis: STEPS[step].basis, draftVersion: this.draftVersion, ...extra });
+  }
+
+  /** A result that does not let the procedure go on: recorded with the rule that holds it back; the step stays open. */
+  returnStep(step: StepName, actor: Actor, summary: string, basis: string, extra: Partial<RecordInput> = {}): StepAck {
+    this.steps[step] = { ...this.steps[step], note: summary };
+    return this.ack('stepReturned', { step, actor, summary, basis, draftVersion: this.draftVersion, ...extra });
+  }
+
+  /** Records an event and answers its Update with it. */
+  ack(type: Parameters<ProcedureRecord['record']>[0], e: RecordInput): StepAck {
+    const entry = this.record(type, e);
+    return { step: e.step, seq: entry.seq, summary: e.summary };
+  }
+
+  /** Opens a step and waits until its result completes it. */
+  async step(step: StepName): Promise<void> {
+    this.open(step);
+    await this.untilCompleted(step);
+  }
+
+  /** Waits until `step` is completed, or the decision is closed. */
+  async untilCompleted(step: StepName): Promise<void> {
+    await condition(() => this.steps[step].state !== 'open' || this.closed);
+  }
+
+  setStatus(status: DecisionStatus['status']): void {
     this.status_ = status;
-    this.currentStep = undefined;
-    upsertSearchAttributes([
-      { key: JueceStep, value: status },
-      { key: JueceStatus, value: status },
-    ]);
-    this.record(status === 'published' ? 'decisionPublished' : 'decisionRejected', { summary: `decision ${status}` });
-    this.record('archived', { summary: `procedure record archived with ${this.history.length} entries`, basis: ARCHIVE_RULE.basis });
+    upsertSearchAttributes([{ key: JueceStatus, value: status }]);
+    this.publishSteps();
+  }
+
+  archive(): void {
+    this.record('archived', { summary: `procedure record archived with ${this.entries().length} entries`, basis: ARCHIVE_RULE.basis, draftVersion: this.draftVersion });
   }
 
   setNextDeadline(at: Date | undefined): void {
     upsertSearchAttributes([{ key: JueceNextDeadline, value: at ?? null }]);
   }
 
-  /** Records a step's event; the answer to its Update. */
-  recordStep(type: 'stepCompleted' | 'stepReturned' | 'consultationOpened', e: RecordInput & { step: StepName }): StepAck {
-    const entry = this.record(type, e);
-    return { step: e.step, seq: entry.seq, summary: e.summary };
+  private publishSteps(): void {
+    const open = this.openSteps();
+    const furthest = open.at(-1) ?? this.status_;
+    upsertSearchAttributes([
+      { key: JueceStep, value: furthest },
+      { key: JueceOpenSteps, value: open },
+    ]);
   }
 
   status(): DecisionStatus {
@@ -108,9 +205,13 @@ export class DecisionRecord extends ProcedureRecord {
       title: this.proposal.title,
       authority: this.proposal.authority,
       status: this.status_,
-      currentStep: this.currentStep,
+      openSteps: this.openSteps(),
+      steps: { ...this.steps },
+      draft: { version: this.draftVersion, reference: this.drafts.at(-1)!.reference, sha256: this.drafts.at(-1)!.sha256 },
+      ruleSet: { id: this.rules.id, version: this.rules.version },
       commentPeriodClosesAt: this.consultation?.closesAt.toISOString(),
       history: this.entries(),
     };
   }
 }
+

@@ -3,7 +3,7 @@
  * published to NATS in order through an activity, and Updates that are validated with zod and answered once per
  * request id. Deterministic: time comes from the workflow clock, I/O from activities.
  */
-import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { EVENT_SCHEMA_V1, type EventType, type ProcedureEvent } from '../domain/events';
@@ -35,7 +35,8 @@ export class ProcedureRecord {
     this.history.push(entry);
     const { workflowId, runId } = workflowInfo();
     const event: ProcedureEvent = { schema: EVENT_SCHEMA_V1, decisionId: this.id, authority: this.authority, workflowId, runId, ...entry };
-    this.publishing = this.publishing.then(() => io.publishEvent(event));
+    // Not cancellable: a withdrawal that cancels the procedure must not cancel the publication of its record.
+    this.publishing = this.publishing.then(() => CancellationScope.nonCancellable(() => io.publishEvent(event)));
     return entry;
   }
 
