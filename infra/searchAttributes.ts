@@ -12,14 +12,19 @@ export function devServerSearchAttributeFlags(): string[] {
   return JUECE_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${cliType(k.type)}`]);
 }
 
-/** Adds the search attributes through the operator service; those already there are left as they are. */
+/**
+ * Adds the search attributes through the operator service, one at a time so that those already there (a server
+ * started by an earlier version of juece) do not stop the new ones from being added.
+ */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  const searchAttributes = Object.fromEntries(
-    JUECE_SEARCH_ATTRIBUTES.map((k) => [k.name, encodeSearchAttributeIndexedValueType(k.type)!]),
-  );
-  try {
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
-  } catch (err) {
-    if (!/already exists/i.test(String((err as Error).message))) throw err;
+  for (const k of JUECE_SEARCH_ATTRIBUTES) {
+    try {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: { [k.name]: encodeSearchAttributeIndexedValueType(k.type)! },
+      });
+    } catch (err) {
+      if (!/already exists/i.test(String((err as Error).message))) throw err;
+    }
   }
 }

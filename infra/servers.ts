@@ -41,8 +41,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Servers this process started: stopped when it exits, however it exits, so none is left running orphaned. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGTERM');
+});
+
 function spawnServer(name: string, command: string, args: string[]): { child: ChildProcess; output: () => string } {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let out = '';
   const keep = (buf: Buffer) => {
     out = (out + buf.toString()).slice(-8000);

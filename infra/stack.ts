@@ -3,9 +3,11 @@
  * nats-server with JetStream (store in the data folder), provisioned first if needed. Servers already listening
  * on the configured addresses are reused, so a second `npm start` joins the first one's servers.
  */
+import { Connection } from '@temporalio/client';
 import path from 'node:path';
 import { hostOf, portOf, type JueceConfig } from './config';
 import { ensureNatsServer, ensureTemporalCli } from './provision';
+import { registerSearchAttributes } from './searchAttributes';
 import { startDevServer, startNats, type RunningServer } from './servers';
 
 export interface LocalStack {
@@ -28,6 +30,13 @@ export async function startLocalStack(cfg: JueceConfig, say: (line: string) => v
     reuseExisting: true,
   });
   say(`Temporal dev server ${temporal.reused ? 'already running' : 'started'} at ${temporal.address} (data: ${cfg.dataDir})`);
+  // A data folder from an earlier version of juece may lack newer search attributes: add whatever is missing.
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    await registerSearchAttributes(connection, cfg.namespace);
+  } finally {
+    await connection.close();
+  }
   let nats: RunningServer;
   try {
     nats = await startNats({

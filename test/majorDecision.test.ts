@@ -181,13 +181,15 @@ describe('majorDecision: the statutory procedure', () => {
     await expect(d.recordCollectiveDecision(sampleInput.collectiveDecision('adopt', 1))).rejects.toThrow(/collectiveDecision \(集体讨论决定\) is not open: the decision is at legalityReview/);
     await expect(d.completeLegalityReview(sampleInput.legalityReview('lawful', 1))).rejects.toThrow('Draft version 1 has not been sent for legality review (art. 26).');
     await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    // The reviewer is given its working days on the calendar.
+    await eventually(async () => (await d.status()).history.some((e) => e.type === 'deadlineSet' && e.step === 'legalityReview'));
+    const given = (await d.status()).history.find((e) => e.type === 'deadlineSet' && e.step === 'legalityReview')!.deadline!;
+    expect(given).toMatchObject({ rule: 'legalityReviewTime', date: cn.addWorkingDays(given.from, 7).date });
     await d.completeLegalityReview(sampleInput.legalityReview('unlawful', 1));
     await expect(d.recordCollectiveDecision(sampleInput.collectiveDecision('adopt', 1))).rejects.toBeInstanceOf(DecisionRefused);
     const status = await d.status();
     expect(status.openSteps).toEqual(['legalityReview']);
     expect(status.history.filter((e) => e.type === 'stepReturned').at(-1)).toMatchObject({ step: 'legalityReview', basis: 'art. 25' });
-    // The reviewer was given its working days on the calendar.
-    expect(status.history.find((e) => e.type === 'deadlineSet' && e.step === 'legalityReview')?.deadline?.rule).toBe('legalityReviewTime');
   });
 
   it('refuses the wrong role, staff of another unit, and a supervisor, with nothing changed', async () => {

@@ -109,7 +109,8 @@ async function legalityReview(d: DecisionRecord): Promise<void> {
       jurisdiction: d.proposal.jurisdiction,
     });
     if (d.closed) return; // withdrawn meanwhile
-    d.record('deadlineSet', {
+    // Recorded while the review is pending; a reviewer who answered at once needed no reminder of its time.
+    if (d.reviewRequestedFor === requestedFor) d.record('deadlineSet', {
       step: 'legalityReview',
       summary: `the reviewer is given until ${spec.date} (${d.rules.legalityReviewMinWorkingDays.value} working days; an earlier answer is welcome)`,
       basis: d.rules.legalityReviewMinWorkingDays.basis,
@@ -205,7 +206,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       return d.ack('expertOpinionSubmitted', {
         step: 'expertReview',
         actor: o.actor,
-        summary: `signed written opinion of ${o.actor.name} (${o.actor.organisation}), no direct interest declared`,
+        summary: 'signed written opinion, no direct interest declared',
         basis: 'arts. 20-21',
         draftVersion: o.draftVersion,
         details: { opinion: o.opinion },
