@@ -8,7 +8,9 @@ COPY workflows workflows
 COPY activities activities
 COPY workers workers
 COPY client client
+COPY cli cli
 COPY infra infra
+COPY calendars calendars
 COPY tsconfig.json ./
 USER node
 CMD ["npx", "tsx", "workers/main.ts"]
