@@ -4,8 +4,6 @@
  * Pure code: imported by workflows, activities and clients alike.
  */
 
-export const REGULATIONS = '重大行政决策程序暂行条例（国务院令第713号）';
-
 /** The steps in order; the statute fixes no order among the first three, which run side by side. */
 export const STEP_NAMES = [
   'publicParticipation',

@@ -5,7 +5,6 @@
  * with its statutory reason.
  */
 import { z } from 'zod';
-import type { StepName } from './procedure';
 
 const rule = <T extends z.ZodType>(value: T) => z.object({ value, basis: z.string().min(1) });
 
@@ -100,5 +99,3 @@ export function applicableSteps(flags: ApplicabilityFlags, rules: RuleSet): Reco
           : { applies: false, reason: 'implementation raises no risk to stability, safety or the ecology, so no risk assessment', basis: 'art. 22' },
   };
 }
-
-export type PreliminaryStep = Extract<StepName, 'publicParticipation' | 'expertReview' | 'riskAssessment'>;

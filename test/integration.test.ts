@@ -15,7 +15,6 @@ import { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
 import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import { loadCalendars } from '../infra/calendarData';
-import { shanghaiDate } from '../domain/procedure';
 import { createWorker, type JueceWorker } from '../workers/worker';
 import { uniqueId } from './helpers';
 

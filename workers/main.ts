@@ -19,6 +19,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(`juece worker: ${err instanceof Error ? err.message : err}`);
   process.exit(1);
 });
