@@ -2,7 +2,7 @@
  * Shared test plumbing: the time-skipping environment on the provisioned Java test server, a worker on the
  * workflow bundle built once in globalSetup, and unique ids so tests never see each other's decisions.
  */
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { writeFileSync } from 'node:fs';
@@ -47,7 +47,10 @@ export async function startHarness(
     maxCachedWorkflows: o.stickyCache === false ? 0 : undefined,
   });
   const running = worker.worker.run();
-  const client = new JueceClient(env.client, taskQueue);
+  // A plain client, not the environment's time-skipping one: that one lets the server skip time while it waits for a
+  // result, and the Java test server does not hold time for running activities, so it jumps to their ten-year
+  // expiry. Tests move time only with env.sleep.
+  const client = new JueceClient(new Client({ connection: env.connection, namespace: env.namespace ?? 'default' }), taskQueue);
   return {
     client,
     worker,
