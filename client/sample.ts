@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EnforcementDecision } from '../domain/enforcement';
-import { shanghaiDate } from '../domain/procedure';
+import { shanghaiDate, type StepName } from '../domain/procedure';
 import type {
   Actor,
   CollectiveDecision,
@@ -145,11 +145,21 @@ export async function driveSampleDecision(
   await o.afterConsultationOpened?.();
   await commentPeriodClosed(d);
   note(await d.completePublicParticipation(sampleInput.publicParticipationReport()));
+  await stepOpen(d, 'legalityReview');
   note(await d.requestLegalityReview(sampleInput.requestLegalityReview()));
   note(await d.completeLegalityReview(sampleInput.legalityReview()));
+  // The workflow opens each next step once the last one's activities are done: a busy worker takes a moment.
+  await stepOpen(d, 'collectiveDecision');
   note(await d.recordCollectiveDecision(sampleInput.collectiveDecision()));
+  await stepOpen(d, 'partyCommitteeReport');
   note(await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport()));
+  await stepOpen(d, 'publication');
   note(await d.recordPublication(sampleInput.publication()));
+}
+
+/** Waits until the decision has `step` open. */
+export async function stepOpen(d: DecisionHandle, step: StepName, timeoutMs = 30_000): Promise<void> {
+  await waitUntil(async () => (await d.status()).openSteps.includes(step), timeoutMs);
 }
 
 /**

@@ -27,6 +27,12 @@ const EnvSchema = z.object({
   TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
   /** Use this nats-server binary instead of the one on PATH or from Debian's packages. */
   NATS_SERVER_PATH: z.string().min(1).optional(),
+  /** The procedure record's PostgreSQL (postgres://…); unset: an embedded PGlite database in the data folder. */
+  JUECE_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /** The projector's durable JetStream consumer: one name per procedure record. */
+  JUECE_PROJECTOR_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('juece-projector'),
+  /** Use the PostgreSQL server binaries in this folder (tests) instead of Debian's. */
+  POSTGRES_BIN_DIR: z.string().min(1).optional(),
 });
 
 export type JueceConfig = {
@@ -41,6 +47,9 @@ export type JueceConfig = {
   temporalCliPath?: string;
   testServerPath?: string;
   natsServerPath?: string;
+  databaseUrl?: string;
+  projectorName: string;
+  postgresBinDir?: string;
 };
 
 /** Reads and validates the configuration; throws a readable error naming each bad variable. */
@@ -64,6 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     temporalCliPath: e.TEMPORAL_CLI_PATH,
     testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     natsServerPath: e.NATS_SERVER_PATH,
+    databaseUrl: e.JUECE_DATABASE_URL,
+    projectorName: e.JUECE_PROJECTOR_NAME,
+    postgresBinDir: e.POSTGRES_BIN_DIR,
   };
 }
 
@@ -77,4 +89,9 @@ export function portOf(address: string): number {
 /** The host of a `host:port` address or a `scheme://host:port` URL. */
 export function hostOf(address: string): string {
   return address.replace(/^[a-z]+:\/\//, '').replace(/:\d+\/?$/, '');
+}
+
+/** Where the procedure record lives: JUECE_DATABASE_URL, or an embedded PGlite folder in the data folder. */
+export function recordDbTarget(cfg: JueceConfig): { url: string } | { dir: string } {
+  return cfg.databaseUrl ? { url: cfg.databaseUrl } : { dir: path.join(cfg.dataDir, 'record') };
 }

@@ -188,6 +188,43 @@ export async function ensureNatsServer(cfg: JueceConfig, log: Log = defaultLog):
   return installed;
 }
 
+/** The folder of a PostgreSQL server's binaries (initdb, postgres): Debian's layout, or PATH. */
+function findPostgresBinDir(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) if (isExecutable(path.join(root, v, 'bin', 'initdb'))) return path.join(root, v, 'bin');
+  }
+  const initdb = which('initdb');
+  return initdb ? path.dirname(initdb) : undefined;
+}
+
+/**
+ * PostgreSQL's server binaries, for the tests (the procedure record's production database): POSTGRES_BIN_DIR, or
+ * Debian's packages, installed when missing and we are root.
+ */
+export async function ensurePostgres(cfg: JueceConfig, log: Log = defaultLog): Promise<string> {
+  if (cfg.postgresBinDir) {
+    if (!isExecutable(path.join(cfg.postgresBinDir, 'initdb'))) throw new Error(`POSTGRES_BIN_DIR=${cfg.postgresBinDir} has no initdb`);
+    return cfg.postgresBinDir;
+  }
+  const found = findPostgresBinDir();
+  if (found) return found;
+  const aptGet = which('apt-get');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!aptGet || !isRoot) {
+    throw new Error('PostgreSQL is not installed. Install it (Debian/Ubuntu: `sudo apt-get install postgresql`) or set POSTGRES_BIN_DIR.');
+  }
+  log("Installing PostgreSQL from Debian's packages…");
+  await run(aptGet, ['update', '-qq'], { log });
+  await run(aptGet, ['install', '-y', '-qq', 'postgresql'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, log });
+  // The package starts a cluster on the default port; juece runs its own instances.
+  spawnSync('sh', ['-c', 'service postgresql stop 2>/dev/null || true']);
+  const installed = findPostgresBinDir();
+  if (!installed) throw new Error('apt-get installed postgresql but its initdb was not found');
+  return installed;
+}
+
 /** Everything the tests and the demo need; prints what it does. */
 export async function provisionAll(cfg: JueceConfig, log: Log = defaultLog) {
   const temporalCli = await ensureTemporalCli(cfg, log);

@@ -1,9 +1,9 @@
 /**
  * Starts the real servers as child processes: the Temporal dev server (SQLite file, Web UI, juece's search
- * attributes) and nats-server with JetStream. Used by the demo, `juece dev-server` and the test setup alike.
+ * attributes), nats-server with JetStream and PostgreSQL for the procedure record. Used by the demo, `juece dev-server` and the test setup alike.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { JUECE_SEARCH_ATTRIBUTES } from '../domain/searchAttributes';
@@ -151,6 +151,41 @@ export async function startNats(o: NatsOptions): Promise<RunningServer> {
   await waitUntilListening('nats-server', host, o.port, child, output, 20_000);
   return { address, reused: false, stop: stopper(child) };
 }
+
+export interface PostgresOptions {
+  /** Folder of initdb and postgres. */
+  binDir: string;
+  host?: string;
+  port: number;
+  /** The cluster's data folder, created with initdb on first start. */
+  dataDir: string;
+}
+
+/**
+ * Starts a PostgreSQL server on a loopback port with its own cluster (trust authentication, superuser `juece`).
+ * As root, runs it as the `postgres` system user, since PostgreSQL refuses to run as root.
+ */
+export async function startPostgres(o: PostgresOptions): Promise<RunningServer> {
+  const host = o.host ?? '127.0.0.1';
+  if (await isListening(host, o.port)) throw new Error(`Port ${o.port} is already in use: is another PostgreSQL running?`);
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const as = (cmd: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
+  mkdirSync(o.dataDir, { recursive: true });
+  if (asRoot) chownSync(o.dataDir, postgresUid(), postgresGid());
+  if (!existsSync(path.join(o.dataDir, 'PG_VERSION'))) {
+    const [cmd, args] = as(path.join(o.binDir, 'initdb'), ['-D', o.dataDir, '-U', 'juece', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`initdb failed:\n${r.stdout}${r.stderr}`);
+  }
+  const [cmd, args] = as(path.join(o.binDir, 'postgres'), ['-D', o.dataDir, '-h', host, '-p', String(o.port), '-k', o.dataDir, '-c', 'fsync=off']);
+  const { child, output } = spawnServer('PostgreSQL', cmd, args);
+  await waitUntilListening('PostgreSQL', host, o.port, child, output, 30_000);
+  return { address: `postgres://juece@${host}:${o.port}/postgres`, reused: false, stop: stopper(child) };
+}
+
+const idOf = (flag: '-u' | '-g') => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+const postgresUid = () => idOf('-u');
+const postgresGid = () => idOf('-g');
 
 /** The fallback: the SDK's own download of the Temporal CLI, run by the SDK with the same options. */
 async function startDownloadedDevServer(o: DevServerOptions, host: string, address: string): Promise<RunningServer> {

@@ -1,17 +1,17 @@
 /**
- * Starts the real servers once per test run: the Temporal dev server (Temporal CLI) and nats-server with
- * JetStream, each on a free loopback port with its data in a temporary folder; provisions the time-skipping
+ * Starts the real servers once per test run: the Temporal dev server (Temporal CLI), nats-server with
+ * JetStream and PostgreSQL, each on a free loopback port with its data in a temporary folder; provisions the time-skipping
  * test server; bundles the workflow code once for every test file.
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../infra/config';
-import { provisionAll } from '../infra/provision';
-import { freePort, startDevServer, startNats, type RunningServer } from '../infra/servers';
+import { ensurePostgres, provisionAll } from '../infra/provision';
+import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
 import { WORKFLOWS_PATH } from '../workers/worker';
 
 declare module 'vitest' {
@@ -22,26 +22,31 @@ declare module 'vitest' {
     workflowBundlePath: string;
     natsServerPath: string;
     temporalCliPath: string | undefined;
+    /** A PostgreSQL server for the tests; each test file creates its own database on it (see createTestDatabase). */
+    postgresUrl: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const cfg = loadConfig();
   const { temporalCli, testServer, natsServer } = await provisionAll(cfg);
+  const postgresBin = await ensurePostgres(cfg);
   const dir = mkdtempSync(path.join(tmpdir(), 'juece-test-'));
+  chmodSync(dir, 0o755); // PostgreSQL runs as its own user and keeps its cluster in here
   const servers: RunningServer[] = [];
   const stopAll = async () => {
     for (const s of servers.reverse()) await s.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const [temporalPort, uiPort, natsPort] = [await freePort(), await freePort(), await freePort()];
-    const [temporal, nats, bundle] = await Promise.all([
+    const [temporalPort, uiPort, natsPort, pgPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [temporal, nats, postgres, bundle] = await Promise.all([
       startDevServer({ cli: temporalCli, port: temporalPort, uiPort, namespace: 'default', dbFile: path.join(dir, 'temporal.db') }),
       startNats({ binary: natsServer, port: natsPort, storeDir: path.join(dir, 'nats') }),
+      startPostgres({ binDir: postgresBin, port: pgPort, dataDir: path.join(dir, 'postgres') }),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
     ]);
-    servers.push(temporal, nats);
+    servers.push(temporal, nats, postgres);
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, bundle.code);
     project.provide('temporalAddress', temporal.address);
@@ -50,6 +55,7 @@ export default async function setup(project: TestProject) {
     project.provide('workflowBundlePath', workflowBundlePath);
     project.provide('natsServerPath', natsServer);
     project.provide('temporalCliPath', temporalCli);
+    project.provide('postgresUrl', postgres.address);
   } catch (err) {
     await stopAll();
     throw err;

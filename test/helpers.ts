@@ -8,6 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { JueceClient } from '../client';
 import { registerSearchAttributes } from '../infra/searchAttributes';
@@ -71,4 +72,18 @@ export async function saveHistory(handle: WorkflowHandle, name: string): Promise
   const tag = process.env.JUECE_SAVE_HISTORIES;
   if (!tag) return;
   writeFileSync(path.join(__dirname, 'histories', `${name}.${tag}.json`), historyToJSON(await handle.fetchHistory()));
+}
+
+/** A fresh, empty database on the tests' PostgreSQL server, named after `prefix`; returns its URL. */
+export async function createTestDatabase(prefix: string): Promise<string> {
+  const server = inject('postgresUrl');
+  const name = uniqueId(prefix).replace(/-/g, '_');
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return server.replace(/\/[^/]*$/, `/${name}`);
 }

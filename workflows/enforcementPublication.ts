@@ -82,7 +82,10 @@ export async function enforcementPublication(input: EnforcementDecision): Promis
     return () => takeDown(t.reason, t.reference, t.actor);
   });
 
-  rec.record('enforcementDecisionRecorded', { summary: `${c.office}: ${c.title} (${c.documentNumber}, ${c.kind}) decided on ${c.decidedOn}` });
+  rec.record('enforcementDecisionRecorded', {
+    summary: `${c.office}: ${c.title} (${c.documentNumber}, ${c.kind}) decided on ${c.decidedOn}`,
+    details: { title: c.title, documentNumber: c.documentNumber, kind: c.kind },
+  });
   await watch.hold(() => publishedOn, () => state === 'withdrawn');
 
   if (state === 'published') {

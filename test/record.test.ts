@@ -1,0 +1,189 @@
+/**
+ * The procedure record on a real PostgreSQL (Debian's, started by globalSetup), fed by the projector from the real
+ * JetStream stream of decisions run on the dev server: every event once and in order, hash-chained so that tampering
+ * shows, the decision list by step and status, and a projector killed mid-stream that resumes losing nothing.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { connect, type NatsConnection } from 'nats';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { JueceClient, type DecisionHandle } from '../client';
+import { readDecisionEvents } from '../client/events';
+import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleInput, sampleProposal } from '../client/sample';
+import { startProjector } from '../projector/projector';
+import { openDb, type Db } from '../store/db';
+import { getDecision, listDecisions, recordOf, verifyRecord } from '../store/record';
+import { createWorker, type JueceWorker } from '../workers/worker';
+import { createTestDatabase, uniqueId } from './helpers';
+
+let connection: Connection;
+let client: JueceClient;
+let jw: JueceWorker;
+let running: Promise<void>;
+let nc: NatsConnection;
+
+beforeAll(async () => {
+  const taskQueue = uniqueId('rec');
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
+  jw = await createWorker({
+    temporalAddress: inject('temporalAddress'),
+    namespace: 'default',
+    taskQueue,
+    natsUrl: inject('natsUrl'),
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  running = jw.worker.run();
+  nc = await connect({ servers: inject('natsUrl') });
+});
+
+afterAll(async () => {
+  jw?.worker.shutdown();
+  await running;
+  await jw?.close();
+  await nc?.close();
+  await connection?.close();
+});
+
+/** A full decision, from start to the stop of its execution. */
+async function fullDecision(prefix: string): Promise<{ d: DecisionHandle; decisionId: string; authority: string; events: number }> {
+  const proposal = sampleProposal(uniqueId(prefix));
+  const d = await client.startDecision(proposal);
+  await driveSampleDecision(d, { openedOn: consultationAlreadyOver() });
+  await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
+  const final = await d.result();
+  return { d, decisionId: proposal.decisionId, authority: proposal.authority.code, events: final.history.length };
+}
+
+async function eventsInNats(authority: string, decisionId: string, count: number) {
+  for (let i = 0; i < 200; i++) {
+    const got = await readDecisionEvents(nc, authority, decisionId);
+    if (got.length >= count) return got;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${decisionId}: fewer than ${count} events in NATS`);
+}
+
+describe('the procedure record', () => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await openDb({ url: await createTestDatabase('record') });
+  });
+  afterAll(async () => db?.close());
+
+  it('holds every event of a decision once, in order and hash-chained, and lists decisions by the step they wait on', async () => {
+    const projector = await startProjector({ nc, db, durable: uniqueId('proj') });
+    try {
+      const done = await fullDecision('rec');
+      const waitingProposal = sampleProposal(uniqueId('rec-wait'));
+      const waiting = await client.startDecision(waitingProposal);
+      await waiting.openConsultation(sampleInput.openConsultation(consultationAlreadyOver()));
+      await waiting.submitExpertOpinion(sampleInput.expertOpinion());
+      await waiting.completeExpertReview(sampleInput.completeExpertReview());
+      await waiting.completeRiskAssessment(sampleInput.riskAssessment());
+      for (let i = 0; i < 100 && !(await waiting.status()).history.some((e) => e.type === 'commentPeriodClosed'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await waiting.completePublicParticipation(sampleInput.publicParticipationReport());
+      const waitingEvents = (await waiting.status()).history.length;
+      await eventsInNats(done.authority, done.decisionId, done.events);
+      await eventsInNats(done.authority, waitingProposal.decisionId, waitingEvents);
+      await projector.idle();
+
+      const { decisionId, history } = await done.d.status();
+      const record = await recordOf(db, decisionId);
+      expect(record.map((r) => r.seq)).toEqual(history.map((h) => h.seq));
+      expect(record.map((r) => r.event.type)).toEqual(history.map((h) => h.type));
+      expect(record.map((r) => r.event.summary)).toEqual(history.map((h) => h.summary));
+      expect(record[0]!.prevHash).toBe('0'.repeat(64));
+      expect(record.slice(1).every((r, i) => r.prevHash === record[i]!.hash)).toBe(true);
+
+      expect(await verifyRecord(db, decisionId)).toEqual({ decisionId, entries: history.length, ok: true });
+      expect(await getDecision(db, decisionId)).toMatchObject({ status: 'stopped', openSteps: [], kind: 'majorDecision', events: history.length });
+
+      const waitingId = waitingProposal.decisionId;
+      expect(await getDecision(db, waitingId)).toMatchObject({ status: 'inProgress', openSteps: ['legalityReview'], events: waitingEvents });
+      const onLegality = await listDecisions(db, { step: 'legalityReview', authority: done.authority });
+      expect(onLegality.map((x) => x.decisionId)).toContain(waitingId);
+      expect(onLegality.map((x) => x.decisionId)).not.toContain(decisionId);
+      expect((await listDecisions(db, { status: 'stopped' })).map((x) => x.decisionId)).toContain(decisionId);
+      expect(projector.stats.failures).toBe(0);
+      await waiting.handle.terminate('test done');
+    } finally {
+      await projector.stop();
+    }
+  });
+
+  it('shows an edited, forged or removed entry when the chain is verified', async () => {
+    const [some] = await listDecisions(db, { status: 'stopped', limit: 1 });
+    const id = some!.decisionId;
+    expect((await verifyRecord(db, id)).ok).toBe(true);
+
+    await db.query(`UPDATE record_entries SET summary = '已经通过合法性审查' WHERE decision_id = $1 AND seq = 5`, [id]);
+    expect(await verifyRecord(db, id)).toMatchObject({ ok: false, brokenAt: 5, reason: 'its columns differ from the event it records' });
+
+    // Forging the event too (consistently with its column) breaks its hash.
+    await db.query(`UPDATE record_entries SET event = jsonb_set(event, '{summary}', '"已经通过合法性审查"') WHERE decision_id = $1 AND seq = 5`, [id]);
+    expect(await verifyRecord(db, id)).toMatchObject({ ok: false, brokenAt: 5, reason: 'its content does not match its hash' });
+
+    // Rehashing the forged entry does not help: the next entry's link no longer matches.
+    const [row] = await db.query<{ prev_hash: string; event: unknown }>('SELECT prev_hash, event FROM record_entries WHERE decision_id = $1 AND seq = 5', [id]);
+    const { entryHash } = await import('../store/record');
+    await db.query('UPDATE record_entries SET hash = $2 WHERE decision_id = $1 AND seq = 5', [id, entryHash(row!.prev_hash, row!.event)]);
+    expect(await verifyRecord(db, id)).toMatchObject({ ok: false, brokenAt: 6, reason: 'its link to the previous entry does not match' });
+
+    await db.query('DELETE FROM record_entries WHERE decision_id = $1 AND seq = 3', [id]);
+    expect(await verifyRecord(db, id)).toMatchObject({ ok: false, brokenAt: 3, reason: 'entry 3 is missing' });
+  });
+
+  it('resumes after the projector process is killed mid-stream, losing and duplicating nothing', async () => {
+    const decisions = await Promise.all([fullDecision('kill-a'), fullDecision('kill-b'), fullDecision('kill-c')]);
+    const ids = decisions.map((x) => x.decisionId);
+    const expected = await Promise.all(decisions.map((x, i) => eventsInNats(x.authority, ids[i]!, x.events)));
+    const url = await createTestDatabase('killed');
+    const target = await openDb({ url });
+    const durable = uniqueId('proj-killed');
+    const recorded = async () =>
+      Number((await target.query<{ n: string }>('SELECT count(*) AS n FROM record_entries WHERE decision_id = ANY($1)', [ids]))[0]!.n);
+    const total = expected.reduce((n, e) => n + e.length, 0);
+    try {
+      // The stream holds every earlier test's events too: the projector has well over a second of work.
+      const first = projectorProcess(url, durable);
+      let atKill = 0;
+      for (let i = 0; i < 3000 && atKill === 0; i++) {
+        atKill = Number((await target.query<{ n: string }>('SELECT count(*) AS n FROM record_entries'))[0]!.n);
+        if (atKill === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      expect(await recorded()).toBeLessThan(total);
+
+      const second = projectorProcess(url, durable);
+      try {
+        for (let i = 0; i < 600 && (await recorded()) < total; i++) await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        second.kill('SIGTERM');
+        await new Promise((r) => second.once('exit', r));
+      }
+      expect(await recorded()).toBe(total);
+      for (const [i, id] of ids.entries()) {
+        const record = await recordOf(target, id);
+        expect(record.map((r) => r.event)).toEqual(expected[i]);
+        expect((await verifyRecord(target, id)).ok).toBe(true);
+      }
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+function projectorProcess(databaseUrl: string, durable: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'projector/main.ts'], {
+    cwd: path.resolve(__dirname, '..'),
+    env: { ...process.env, NATS_URL: inject('natsUrl'), JUECE_DATABASE_URL: databaseUrl, JUECE_PROJECTOR_NAME: durable },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.on('data', (b: Buffer) => process.stderr.write(`[projector] ${b}`));
+  return child;
+}
