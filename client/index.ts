@@ -11,6 +11,7 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
+import { ACTIONS, type ActionName } from '../domain/roles';
 import { ruleSet } from '../domain/rules';
 import * as S from '../domain/schemas';
 import { describeZodError, ProposalSchema, type DecisionStatus, type StepAck } from '../domain/schemas';
@@ -86,6 +87,12 @@ export class DecisionHandle {
   resumeExecution = this.step(msg.resumeExecution, S.ReasonedSchema);
   stopExecution = this.step(msg.stopExecution, S.StopExecutionSchema);
   withdraw = this.step(msg.withdraw, S.ReasonedSchema);
+
+  /** Any action by its name (as in domain/roles.ts): for callers that receive the name as data (NATS, HTTP). */
+  act(action: string, input: unknown): Promise<StepAck> {
+    if (!Object.hasOwn(ACTIONS, action)) throw new InvalidInput(`Unknown action "${action}"; one of: ${Object.keys(ACTIONS).join(', ')}.`);
+    return (this[action as ActionName] as (input: unknown) => Promise<StepAck>)(input);
+  }
 
   private step<S extends z.ZodType<{ requestId: string }>>(update: UpdateDefinition<StepAck, [z.infer<S>]>, schema: S) {
     return (input: z.input<S>) => sendUpdate(this.handle, update, schema, input);

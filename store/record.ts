@@ -74,10 +74,11 @@ export function applyEvent(db: Db, e: ProcedureEvent): Promise<ApplyOutcome> {
     if (!row) {
       await q.query(
         `INSERT INTO decisions (decision_id, authority, kind, title, status, current_step, open_steps, next_deadline, deadline_rule,
-           deadline_provisional, overdue, last_seq, last_hash, started_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14)`,
+           deadline_provisional, overdue, last_seq, last_hash, started_at, updated_at, undertaking_unit)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14,$15)`,
         [e.decisionId, e.authority, FIRST_EVENTS[e.type] ?? 'unknown', titleOf(e), next.status, next.current_step, next.open_steps,
-          next.next_deadline, next.deadline_rule, next.deadline_provisional, next.overdue, e.seq, hash, e.at],
+          next.next_deadline, next.deadline_rule, next.deadline_provisional, next.overdue, e.seq, hash, e.at,
+          typeof e.details?.undertakingUnit === 'string' ? e.details.undertakingUnit : null],
       );
     } else {
       await q.query(
@@ -185,6 +186,7 @@ export interface DecisionSummary {
   authority: string;
   kind: string;
   title: string;
+  undertakingUnit: string | null;
   status: string;
   currentStep: string | null;
   openSteps: string[];
@@ -215,6 +217,7 @@ function summaryOf(r: Record<string, unknown>): DecisionSummary {
     authority: String(r.authority),
     kind: String(r.kind),
     title: String(r.title),
+    undertakingUnit: (r.undertaking_unit as string | null) ?? null,
     status: String(r.status),
     currentStep: (r.current_step as string | null) ?? null,
     openSteps: (r.open_steps as string[]) ?? [],

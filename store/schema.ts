@@ -11,6 +11,7 @@ CREATE TABLE decisions (
   authority text NOT NULL,
   kind text NOT NULL,
   title text NOT NULL,
+  undertaking_unit text,
   status text NOT NULL,
   current_step text,
   open_steps text[] NOT NULL DEFAULT '{}',

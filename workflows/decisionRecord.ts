@@ -127,7 +127,7 @@ export class DecisionRecord extends ProcedureRecord {
     this.record('decisionStarted', {
       summary: `${this.proposal.title} (${this.proposal.undertakingUnit} for ${this.proposal.authority.name}; rules ${this.rules.id} v${this.rules.version})`,
       draftVersion: 1,
-      details: { title: this.proposal.title, category: this.proposal.category, inCatalog: this.proposal.inCatalog, ruleSet: this.rules },
+      details: { title: this.proposal.title, undertakingUnit: this.proposal.undertakingUnit, category: this.proposal.category, inCatalog: this.proposal.inCatalog, ruleSet: this.rules },
     });
     const applicable = applicableSteps(this.proposal.flags, this.rules);
     for (const [step, a] of Object.entries(applicable) as [StepName, (typeof applicable)['expertReview']][]) {

@@ -1,0 +1,36 @@
+/**
+ * The command process: `juece commands`. Answers juece.commands.* over NATS (start a decision, submit a step's
+ * result, submit public comments) and keeps the comment store; configured by the same variables as the rest.
+ */
+import { connect } from 'nats';
+import { JueceClient } from '../client';
+import { loadConfig, recordDbTarget } from '../infra/config';
+import { openDb } from '../store/db';
+import { CommentIntake } from './commentIntake';
+import { startCommandResponder } from './nats';
+
+async function main() {
+  const cfg = loadConfig();
+  const db = await openDb(recordDbTarget(cfg));
+  const client = await JueceClient.connect({ address: cfg.temporalAddress, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
+  const nc = await connect({ servers: cfg.natsUrl, name: 'juece-commands', maxReconnectAttempts: -1 });
+  const log = (line: string) => console.log(line);
+  const intake = new CommentIntake({ db, client, log });
+  const responder = startCommandResponder({ nc, client, intake, log });
+  console.log(`juece commands: answering juece.commands.* on ${cfg.natsUrl}`);
+  const stop = async () => {
+    await responder.stop();
+    await intake.close();
+    await nc.drain().catch(() => {});
+    await client.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(`juece commands: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+/**
+ * Inbound commands over NATS request-reply, validated with the same zod schemas as every other way in:
+ *   juece.commands.startDecision  { proposal }                    → { ok: true, result: { decisionId, workflowId } }
+ *   juece.commands.act            { decisionId, action, input }   → { ok: true, result: StepAck }
+ *   juece.commands.comments       { decisionId, comments: [...] } → { ok: true, result: { accepted, duplicates, total } }
+ * Failures answer { ok: false, error: { code, message } } with code invalid | refused | notFound | closed | internal.
+ * NATS's own accounts and permissions decide who may publish on these subjects.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import { z } from 'zod';
+import { DecisionRefused, InvalidInput, type JueceClient } from '../client';
+import { describeZodError } from '../domain/schemas';
+import { CommentIntakeClosed } from '../store/comments';
+import type { CommentIntake } from './commentIntake';
+
+export const COMMANDS_PREFIX = 'juece.commands';
+export const COMMANDS_QUEUE = 'juece-commands';
+
+const id = z.string().trim().min(1).max(128);
+const CommandSchemas = {
+  startDecision: z.strictObject({ proposal: z.unknown() }),
+  act: z.strictObject({ decisionId: id, action: z.string().max(64), input: z.unknown() }),
+  comments: z.strictObject({ decisionId: id, comments: z.unknown() }),
+};
+export type CommandName = keyof typeof CommandSchemas;
+
+export type CommandReply =
+  | { ok: true; result: unknown }
+  | { ok: false; error: { code: 'invalid' | 'refused' | 'notFound' | 'closed' | 'internal'; message: string } };
+
+/** The error answer for anything a command throws: the caller's mistake named, an internal fault kept vague. */
+export function replyFor(err: unknown): CommandReply {
+  if (err instanceof InvalidInput) return { ok: false, error: { code: 'invalid', message: err.message } };
+  if (err instanceof DecisionRefused) return { ok: false, error: { code: 'refused', message: err.message } };
+  if (err instanceof CommentIntakeClosed) return { ok: false, error: { code: 'closed', message: err.message } };
+  if (err instanceof WorkflowNotFoundError) return { ok: false, error: { code: 'notFound', message: `No such decision (${err.workflowId}).` } };
+  return { ok: false, error: { code: 'internal', message: 'The command could not be carried out; try again later.' } };
+}
+
+export interface CommandResponder {
+  stop(): Promise<void>;
+}
+
+/** Answers juece.commands.* (as a queue group: run as many responders as you like). */
+export function startCommandResponder(o: {
+  nc: NatsConnection;
+  client: JueceClient;
+  intake: CommentIntake;
+  log?: (line: string) => void;
+}): CommandResponder {
+  const handlers: Record<CommandName, (body: never) => Promise<unknown>> = {
+    startDecision: async (b: z.infer<typeof CommandSchemas.startDecision>) => {
+      const d = await o.client.startDecision(b.proposal);
+      return { decisionId: (b.proposal as { decisionId: string }).decisionId, workflowId: d.workflowId };
+    },
+    act: (b: z.infer<typeof CommandSchemas.act>) => o.client.decision(b.decisionId).act(b.action, b.input),
+    comments: (b: z.infer<typeof CommandSchemas.comments>) => o.intake.submit(b.decisionId, b.comments),
+  };
+
+  const answer = async (m: Msg): Promise<CommandReply> => {
+    const name = m.subject.slice(COMMANDS_PREFIX.length + 1) as CommandName;
+    const schema = CommandSchemas[name];
+    if (!Object.hasOwn(CommandSchemas, name)) {
+      return { ok: false, error: { code: 'invalid', message: `Unknown command "${name}"; one of: ${Object.keys(CommandSchemas).join(', ')}.` } };
+    }
+    let body: unknown;
+    try {
+      body = m.json();
+    } catch {
+      return { ok: false, error: { code: 'invalid', message: 'The message is not JSON.' } };
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) return { ok: false, error: { code: 'invalid', message: `Invalid ${name} command: ${describeZodError(parsed.error)}` } };
+    try {
+      return { ok: true, result: await handlers[name](parsed.data as never) };
+    } catch (err) {
+      const reply = replyFor(err);
+      if (!reply.ok && reply.error.code === 'internal') o.log?.(`commands: ${name} failed: ${(err as Error).stack ?? err}`);
+      return reply;
+    }
+  };
+
+  const sub: Subscription = o.nc.subscribe(`${COMMANDS_PREFIX}.*`, { queue: COMMANDS_QUEUE });
+  const inFlight = new Set<Promise<void>>();
+  const loop = (async () => {
+    for await (const m of sub) {
+      // Each command answered on its own: a slow Update does not hold up the others.
+      const done = answer(m).then((reply) => {
+        if (m.reply) m.respond(JSON.stringify(reply));
+      });
+      inFlight.add(done);
+      void done.then(() => inFlight.delete(done));
+    }
+  })();
+  return {
+    async stop() {
+      await sub.drain();
+      await loop;
+      await Promise.all([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * Public comments at scale (公开征求意见, arts. 15, 18): kept in the comment store, never one by one in a workflow's
+ * history. The same text from the same submitter counts once; identical texts from many submitters (a campaign)
+ * form one group, counted; the adoption report answers each group (adopted or not, with the reason).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Db, Queryable } from './db';
+
+/** A group whose text this many distinct submitters sent is reported as a campaign (集中反映的意见). */
+export const CAMPAIGN_MIN_SUBMITTERS = 20;
+
+export const CommentChannelSchema = z.enum(['web', 'nats', 'letter', 'email', 'hearing']);
+
+export const CommentSchema = z.strictObject({
+  /** Who sent it: an account id, or a digest of a name and contact for letters. */
+  submitter: z.string().trim().min(1, 'must not be empty').max(200),
+  text: z.string().trim().min(1, 'must not be empty').max(20_000),
+  channel: CommentChannelSchema.default('web'),
+});
+export type CommentInput = z.input<typeof CommentSchema>;
+export type Comment = z.output<typeof CommentSchema>;
+
+/** A batch of comments for one decision: at most this many per call. */
+export const MAX_BATCH = 5000;
+export const CommentBatchSchema = z.array(CommentSchema).min(1).max(MAX_BATCH);
+
+export const AdoptionSchema = z.strictObject({
+  groupId: z.number().int().positive(),
+  adopted: z.boolean(),
+  reason: z.string().trim().min(1, 'a reason is required, adopted or not (art. 18)').max(5000),
+});
+export type Adoption = z.infer<typeof AdoptionSchema>;
+
+/** Refused: the consultation is not open (not opened yet, or its period over). */
+export class CommentIntakeClosed extends Error {
+  override name = 'CommentIntakeClosed';
+}
+
+/** Texts that differ only in width, spacing or case of Latin letters are the same comment. */
+export function normalizeComment(text: string): string {
+  return text.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+const digest = (text: string) => createHash('sha256').update(normalizeComment(text)).digest('hex');
+
+export interface IngestResult {
+  /** New comments stored. */
+  accepted: number;
+  /** The same text again from the same submitter: not counted twice. */
+  duplicates: number;
+  /** Comments received for the decision so far, in all. */
+  total: number;
+}
+
+/** Whether the consultation accepts comments at `now`: opened, not closed, its period not over. */
+async function intakeOpen(q: Queryable, decisionId: string, now: Date): Promise<void> {
+  const [c] = await q.query<{ closes_at: Date | string | null; closed_at: unknown }>(
+    'SELECT closes_at, closed_at FROM consultations WHERE decision_id = $1',
+    [decisionId],
+  );
+  if (!c) throw new CommentIntakeClosed(`${decisionId} has no open consultation (art. 15).`);
+  if (c.closed_at || (c.closes_at && new Date(c.closes_at as string).getTime() <= now.getTime())) {
+    throw new CommentIntakeClosed(`The comment period of ${decisionId} is over${c.closes_at ? ` (it closed at ${new Date(c.closes_at as string).toISOString()})` : ''}.`);
+  }
+}
+
+/** Stores a batch of comments in one transaction: all of it, or none. */
+export function ingestComments(db: Db, decisionId: string, batch: Comment[], now = new Date()): Promise<IngestResult> {
+  return db.tx(async (q) => {
+    await intakeOpen(q, decisionId, now);
+    // One group per distinct text in the batch, created if new.
+    const byHash = new Map<string, string>();
+    for (const c of batch) {
+      const h = digest(c.text);
+      if (!byHash.has(h)) byHash.set(h, c.text);
+    }
+    const hashes = [...byHash.keys()];
+    await q.query(
+      `INSERT INTO comment_groups (decision_id, text_hash, text, first_at)
+       SELECT $1, h, t, $4 FROM unnest($2::text[], $3::text[]) AS x(h, t)
+       ON CONFLICT (decision_id, text_hash) DO NOTHING`,
+      [decisionId, hashes, hashes.map((h) => byHash.get(h)), now],
+    );
+    const groups = await q.query<{ id: string; text_hash: string }>(
+      'SELECT id, text_hash FROM comment_groups WHERE decision_id = $1 AND text_hash = ANY($2::text[])',
+      [decisionId, hashes],
+    );
+    const groupOf = new Map(groups.map((g) => [g.text_hash, String(g.id)]));
+    const inserted = await q.query<{ group_id: string }>(
+      `INSERT INTO comments (decision_id, group_id, submitter, channel, received_at)
+       SELECT $1, g, s, c, $5 FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x(g, s, c)
+       ON CONFLICT (decision_id, submitter, group_id) DO NOTHING
+       RETURNING group_id`,
+      [decisionId, batch.map((c) => groupOf.get(digest(c.text))), batch.map((c) => c.submitter), batch.map((c) => c.channel), now],
+    );
+    const added = new Map<string, number>();
+    for (const r of inserted) added.set(String(r.group_id), (added.get(String(r.group_id)) ?? 0) + 1);
+    if (added.size) {
+      await q.query(
+        `UPDATE comment_groups g SET comments = g.comments + x.n
+         FROM unnest($1::bigint[], $2::int[]) AS x(id, n) WHERE g.id = x.id`,
+        [[...added.keys()], [...added.values()]],
+      );
+    }
+    const [{ total }] = (await q.query<{ total: string }>('SELECT count(*) AS total FROM comments WHERE decision_id = $1', [decisionId])) as [
+      { total: string },
+    ];
+    return { accepted: inserted.length, duplicates: batch.length - inserted.length, total: Number(total) };
+  });
+}
+
+export interface CommentGroup {
+  groupId: number;
+  text: string;
+  comments: number;
+  campaign: boolean;
+  adopted: boolean | null;
+  reason: string | null;
+}
+
+export interface CommentTally {
+  decisionId: string;
+  comments: number;
+  groups: number;
+  campaigns: number;
+  /** Groups not yet answered in the adoption report. */
+  unanswered: number;
+  /** The groups, largest first (at most `limit`). */
+  top: CommentGroup[];
+}
+
+/** Counts for a decision's comments, and its largest groups. */
+export async function commentTally(db: Queryable, decisionId: string, limit = 20): Promise<CommentTally> {
+  const [t] = await db.query<{ comments: string; groups: string; campaigns: string; unanswered: string }>(
+    `SELECT coalesce(sum(comments), 0) AS comments, count(*) AS groups,
+            count(*) FILTER (WHERE comments >= $2) AS campaigns, count(*) FILTER (WHERE adopted IS NULL) AS unanswered
+     FROM comment_groups WHERE decision_id = $1`,
+    [decisionId, CAMPAIGN_MIN_SUBMITTERS],
+  );
+  const rows = await db.query(
+    'SELECT id, text, comments, adopted, reason FROM comment_groups WHERE decision_id = $1 ORDER BY comments DESC, id LIMIT $2',
+    [decisionId, limit],
+  );
+  return {
+    decisionId,
+    comments: Number(t?.comments ?? 0),
+    groups: Number(t?.groups ?? 0),
+    campaigns: Number(t?.campaigns ?? 0),
+    unanswered: Number(t?.unanswered ?? 0),
+    top: rows.map(groupOf),
+  };
+}
+
+const groupOf = (r: Record<string, unknown>): CommentGroup => ({
+  groupId: Number(r.id),
+  text: String(r.text),
+  comments: Number(r.comments),
+  campaign: Number(r.comments) >= CAMPAIGN_MIN_SUBMITTERS,
+  adopted: (r.adopted as boolean | null) ?? null,
+  reason: (r.reason as string | null) ?? null,
+});
+
+/** Answers comment groups in the adoption report (采纳情况); a group of another decision is refused. */
+export async function recordAdoption(db: Db, decisionId: string, answers: Adoption[]): Promise<void> {
+  await db.tx(async (q) => {
+    for (const a of answers) {
+      const updated = await q.query('UPDATE comment_groups SET adopted = $3, reason = $4 WHERE decision_id = $1 AND id = $2 RETURNING id', [
+        decisionId,
+        a.groupId,
+        a.adopted,
+        a.reason,
+      ]);
+      if (!updated.length) throw new Error(`Comment group ${a.groupId} is not a group of ${decisionId}.`);
+    }
+  });
+}
+
+/** The adoption report: every group with its answer, largest first. */
+export async function adoptionReport(db: Queryable, decisionId: string): Promise<CommentGroup[]> {
+  const rows = await db.query('SELECT id, text, comments, adopted, reason FROM comment_groups WHERE decision_id = $1 ORDER BY comments DESC, id', [
+    decisionId,
+  ]);
+  return rows.map(groupOf);
+}

@@ -1,0 +1,90 @@
+/**
+ * NATS going away in the middle of a decision, on the real dev server and a nats-server of this test's own: the
+ * procedure goes on, the event publications wait and retry, and once NATS is back every event is in the stream
+ * exactly once and in order.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { connect } from 'nats';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { JueceClient } from '../client';
+import { readDecisionEvents } from '../client/events';
+import { commentPeriodClosed, consultationAlreadyOver, sampleActors, sampleInput, sampleProposal, stepOpen } from '../client/sample';
+import { freePort, startNats, type RunningServer } from '../infra/servers';
+import { createWorker, type JueceWorker } from '../workers/worker';
+import { uniqueId } from './helpers';
+
+let connection: Connection;
+let client: JueceClient;
+let jw: JueceWorker;
+let running: Promise<void>;
+let nats: RunningServer;
+let natsOptions: Parameters<typeof startNats>[0];
+
+beforeAll(async () => {
+  natsOptions = { binary: inject('natsServerPath'), port: await freePort(), storeDir: mkdtempSync(path.join(tmpdir(), 'juece-nats-')) };
+  nats = await startNats(natsOptions);
+  const taskQueue = uniqueId('outage');
+  connection = await Connection.connect({ address: inject('temporalAddress') });
+  client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
+  jw = await createWorker({
+    temporalAddress: inject('temporalAddress'),
+    namespace: 'default',
+    taskQueue,
+    natsUrl: nats.address,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  running = jw.worker.run();
+});
+
+afterAll(async () => {
+  jw?.worker.shutdown();
+  await running;
+  await jw?.close();
+  await connection?.close();
+  await nats?.stop();
+});
+
+describe('with NATS stopped and restarted in the middle of a decision', () => {
+  it('loses, duplicates and reorders no event', async () => {
+    const proposal = sampleProposal(uniqueId('outage'));
+    const d = await client.startDecision(proposal);
+    await d.openConsultation(sampleInput.openConsultation(consultationAlreadyOver()));
+    await d.submitExpertOpinion(sampleInput.expertOpinion());
+
+    await nats.stop();
+    // The procedure does not wait for NATS: the steps are taken, their events wait to be published.
+    await d.completeExpertReview(sampleInput.completeExpertReview());
+    await d.completeRiskAssessment(sampleInput.riskAssessment());
+    await commentPeriodClosed(d);
+    await d.completePublicParticipation(sampleInput.publicParticipationReport());
+    await new Promise((r) => setTimeout(r, 3000));
+    nats = await startNats(natsOptions);
+
+    await stepOpen(d, 'legalityReview');
+    await d.requestLegalityReview(sampleInput.requestLegalityReview());
+    await d.completeLegalityReview(sampleInput.legalityReview());
+    await stepOpen(d, 'collectiveDecision');
+    await d.recordCollectiveDecision(sampleInput.collectiveDecision());
+    await stepOpen(d, 'partyCommitteeReport');
+    await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport());
+    await stepOpen(d, 'publication');
+    await d.recordPublication(sampleInput.publication());
+    await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
+    // The workflow finishes only once every event it recorded is published.
+    const final = await d.result();
+
+    const nc = await connect({ servers: nats.address });
+    try {
+      const events = await readDecisionEvents(nc, proposal.authority.code, proposal.decisionId);
+      expect(events.map((e) => e.seq)).toEqual(final.history.map((h) => h.seq));
+      expect(events.map((e) => e.type)).toEqual(final.history.map((h) => h.type));
+      expect(new Set(events.map((e) => e.seq)).size).toBe(events.length);
+      expect(events.some((e) => e.type === 'stepCompleted' && e.step === 'riskAssessment')).toBe(true);
+    } finally {
+      await nc.close();
+    }
+  });
+});
