@@ -10,12 +10,14 @@ import { createNoticeActivities } from './notices';
 export interface ActivityDeps {
   nats: NatsConnection;
   calendars: CalendarProvider;
+  /** Folder that receives a copy of every notice (embedded defaults); none when undefined. */
+  noticeOutbox?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEventActivities(deps.nats),
-    ...createNoticeActivities(deps.nats),
+    ...createNoticeActivities(deps.nats, deps.noticeOutbox),
     ...createDeadlineActivities(deps.calendars),
   };
 }

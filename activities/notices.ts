@@ -1,16 +1,26 @@
 /**
- * Delivering notices to the publication platform: a JetStream subject the government website's publisher consumes.
+ * Delivering notices: rendered from their template, published on a JetStream subject that the government
+ * website's publisher consumes, and written to the outbox folder when one is configured (embedded defaults).
  */
 import type { NatsConnection } from 'nats';
-import { NOTICES_STREAM, NOTICES_SUBJECT_PREFIX, noticeSubject, NoticeSchema, type Notice } from '../domain/notices';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { NOTICES_STREAM, NOTICES_SUBJECT_PREFIX, noticeMessageId, noticeSubject, NoticeSchema, renderNotice, type Notice } from '../domain/notices';
 import { ensureStream } from './events';
 
-export function createNoticeActivities(nc: NatsConnection) {
+/** `<outbox>/<authority>/<subjectId>/<kind>-<action>.txt`: written whole (via a temporary file), so never half a notice. */
+export function outboxPath(outbox: string, n: { authority: string; subjectId: string; kind: string; action: string }): string {
+  const safe = (s: string) => s.replace(/[^\p{L}\p{N}._-]/gu, '_');
+  return path.join(outbox, safe(n.authority), safe(n.subjectId), `${safe(n.kind)}-${safe(n.action)}.txt`);
+}
+
+export function createNoticeActivities(nc: NatsConnection, outbox?: string) {
   let ready: Promise<void> | undefined;
   return {
     /** Publishes or takes down a notice; the message id makes a retried delivery count once. */
-    async deliverNotice(notice: Notice): Promise<{ seq: number; duplicate: boolean }> {
+    async deliverNotice(notice: Notice): Promise<{ seq: number; duplicate: boolean; title: string; file?: string }> {
       const n = NoticeSchema.parse(notice);
+      const document = renderNotice(n);
       ready ??= nc.jetstreamManager().then((jsm) => ensureStream(jsm, NOTICES_STREAM, NOTICES_SUBJECT_PREFIX));
       try {
         await ready;
@@ -18,8 +28,15 @@ export function createNoticeActivities(nc: NatsConnection) {
         ready = undefined;
         throw err;
       }
-      const ack = await nc.jetstream().publish(noticeSubject(n), JSON.stringify(n), { msgID: `${n.workflowId}/${n.action}` });
-      return { seq: ack.seq, duplicate: ack.duplicate };
+      const ack = await nc.jetstream().publish(noticeSubject(n), JSON.stringify({ ...n, document }), { msgID: noticeMessageId(n) });
+      let file: string | undefined;
+      if (outbox) {
+        file = outboxPath(outbox, n);
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(`${file}.tmp`, document.text);
+        renameSync(`${file}.tmp`, file);
+      }
+      return { seq: ack.seq, duplicate: ack.duplicate, title: document.title, file };
     },
   };
 }

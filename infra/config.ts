@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   NATS_SERVER_PATH: z.string().min(1).optional(),
   /** The procedure record's PostgreSQL (postgres://…); unset: an embedded PGlite database in the data folder. */
   JUECE_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  /** Folder that receives a copy of every public notice; default <data>/outbox; "off" for none (production). */
+  JUECE_NOTICE_OUTBOX: z.string().min(1).optional(),
   /** The projector's durable JetStream consumer: one name per procedure record. */
   JUECE_PROJECTOR_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('juece-projector'),
   /** Use the PostgreSQL server binaries in this folder (tests) instead of Debian's. */
@@ -49,6 +51,7 @@ export type JueceConfig = {
   natsServerPath?: string;
   databaseUrl?: string;
   projectorName: string;
+  noticeOutbox?: string;
   postgresBinDir?: string;
 };
 
@@ -75,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     natsServerPath: e.NATS_SERVER_PATH,
     databaseUrl: e.JUECE_DATABASE_URL,
     projectorName: e.JUECE_PROJECTOR_NAME,
+    noticeOutbox: e.JUECE_NOTICE_OUTBOX === 'off' ? undefined : path.resolve(e.JUECE_NOTICE_OUTBOX ?? path.join(e.JUECE_DATA_DIR ?? path.join(process.cwd(), '.data'), 'outbox')),
     postgresBinDir: e.POSTGRES_BIN_DIR,
   };
 }

@@ -112,7 +112,11 @@ function deriveState(row: DecisionRow | undefined, e: ProcedureEvent): Omit<Deci
     deadline_provisional: row?.deadline_provisional ?? false,
     overdue: row?.overdue ?? false,
   };
-  s.status = STATUS_AFTER[e.type] ?? (s.status === 'deferred' && e.type === 'stepOpened' ? 'inProgress' : s.status);
+  // A major decision's notices (consultation, hearing, publication) do not change where it stands.
+  const kind = (row as { kind?: string } | undefined)?.kind ?? FIRST_EVENTS[e.type];
+  const noticeOfDecision = kind === 'majorDecision' && (e.type === 'noticePublished' || e.type === 'noticeTakenDown');
+  const after = noticeOfDecision ? undefined : STATUS_AFTER[e.type];
+  s.status = after ?? (s.status === 'deferred' && e.type === 'stepOpened' ? 'inProgress' : s.status);
   if (e.step && e.type === 'stepOpened' && !s.open_steps.includes(e.step)) s.open_steps.push(e.step);
   if (e.step && (e.type === 'stepCompleted' || e.type === 'stepSkipped')) s.open_steps = s.open_steps.filter((x) => x !== e.step);
   if (e.type === 'stepOpened' || e.type === 'stepReturned') s.current_step = e.step ?? s.current_step;
@@ -124,7 +128,8 @@ function deriveState(row: DecisionRow | undefined, e: ProcedureEvent): Omit<Deci
     s.overdue = false;
   }
   if (e.type === 'deadlineOverdue') s.overdue = true;
-  const settled = e.type === 'deadlineMet' || e.type === 'deadlineMissed' || e.type === 'commentPeriodClosed' || e.type === 'decisionWithdrawn' || e.type === 'noticeTakenDown';
+  const settled =
+    e.type === 'deadlineMet' || e.type === 'deadlineMissed' || e.type === 'commentPeriodClosed' || e.type === 'decisionWithdrawn' || (e.type === 'noticeTakenDown' && !noticeOfDecision);
   if (settled && (e.type !== 'commentPeriodClosed' || s.deadline_rule === 'commentPeriod')) {
     s.next_deadline = null;
     s.deadline_rule = null;

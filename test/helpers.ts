@@ -34,7 +34,7 @@ export interface Harness {
 /** A running juece worker (real NATS for its activities) and a client on the given environment. */
 export async function startHarness(
   env: TestWorkflowEnvironment,
-  o: { taskQueue?: string; calendarDir?: string; stickyCache?: boolean } = {},
+  o: { taskQueue?: string; calendarDir?: string; stickyCache?: boolean; noticeOutbox?: string } = {},
 ): Promise<Harness> {
   const taskQueue = o.taskQueue ?? uniqueId('tq');
   const worker = await createWorker({
@@ -45,6 +45,7 @@ export async function startHarness(
     natsUrl: inject('natsUrl'),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     calendarDir: o.calendarDir,
+    noticeOutbox: o.noticeOutbox,
     maxCachedWorkflows: o.stickyCache === false ? 0 : undefined,
   });
   const running = worker.worker.run();

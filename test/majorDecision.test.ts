@@ -5,7 +5,14 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'nats';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readSubject } from '../client/events';
+import { outboxPath } from '../activities/notices';
+import { NOTICES_STREAM } from '../domain/notices';
 import { DecisionRefused, InvalidInput, type DecisionHandle } from '../client';
 import { commentPeriodClosed, sampleActors as a, sampleInput, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
@@ -19,7 +26,7 @@ let h: Harness;
 
 beforeAll(async () => {
   env = await timeSkippingEnv();
-  h = await startHarness(env);
+  h = await startHarness(env, { noticeOutbox: outbox });
 });
 
 afterAll(async () => {
@@ -28,6 +35,7 @@ afterAll(async () => {
 });
 
 const DAY = 86_400_000;
+const outbox = mkdtempSync(path.join(tmpdir(), 'juece-outbox-'));
 const cn = loadCalendars().national;
 const today = async () => shanghaiDate(await env.currentTimeMs());
 const daysFrom = (date: string, n: number) => shanghaiDate(Date.parse(`${date}T12:00:00+08:00`) + n * DAY);
@@ -120,6 +128,31 @@ describe('majorDecision: the statutory procedure', () => {
     const returned = record.entries.find((e) => e.type === 'stepReturned')!;
     expect(returned).toMatchObject({ step: 'legalityReview', draftVersion: 1, basis: 'art. 25' });
     expect(record.entries.filter((e) => e.type === 'archived')).toHaveLength(1);
+
+    // Public notices: the consultation (its period as the calendar ends it), the hearing, and the decision, the
+    // last measured against the proactive disclosure period from the meeting.
+    const notices = record.entries.filter((e) => e.type === 'noticePublished');
+    expect(notices.map((e) => e.summary.match(/《(.*)》/)?.[1])).toEqual(
+      expect.arrayContaining([
+        `关于《${final.title}（征求意见稿）》公开征求意见的公告`,
+        `关于《${final.title}》举行听证会的公告`,
+        `关于公布《${final.title}》的公告`,
+      ]),
+    );
+    const decisionNotice = notices.find((e) => e.step === 'publication')!;
+    expect(decisionNotice.deadline).toMatchObject({ rule: 'proactiveDisclosure', date: cn.addWorkingDays(sampleInput.collectiveDecision('adopt', 2).heldOn, 20).date });
+    const late = -cn.workingDaysBetween(shanghaiDate(Date.parse(decisionNotice.at)), decisionNotice.deadline!.date); // the sample meeting was weeks before
+    expect(decisionNotice.deadline!.workingDaysEarly).toBe(-late);
+    expect(decisionNotice.summary).toContain(`${late} working day(s) after the disclosure deadline ${decisionNotice.deadline!.date}`);
+    const consultationText = readFileSync(outboxPath(outbox, { authority: final.authority.code, subjectId: final.decisionId, kind: 'consultation', action: 'publish' }), 'utf8');
+    expect(consultationText).toContain(`征求意见期间：${opened} 至 ${cn.addDays(opened, 30).date}（30日）`);
+    expect(consultationText).toContain('依据：《重大行政决策程序暂行条例》第十五条');
+    expect(consultationText).toContain(final.authority.name);
+    const nc = await connect({ servers: inject('natsUrl') });
+    const delivered = (await readSubject(nc, NOTICES_STREAM, `juece.notices.${final.authority.code}.${final.decisionId}.>`)) as { kind: string; document: { text: string } }[];
+    await nc.close();
+    expect(delivered.map((n) => n.kind).sort()).toEqual(['consultation', 'decision', 'hearing']);
+    expect(delivered.find((n) => n.kind === 'hearing')!.document.text).toContain(`本机关定于 ${hearingDate} 在示范市政府第一会议室`);
 
     // The comment period ran out on the calendar, in test time.
     const closesAt = Date.parse(final.commentPeriodClosesAt!);

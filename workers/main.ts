@@ -12,6 +12,7 @@ async function main() {
     taskQueue: cfg.taskQueue,
     natsUrl: cfg.natsUrl,
     calendarDir: cfg.calendarDir,
+    noticeOutbox: cfg.noticeOutbox,
   });
   console.log(`juece worker polling task queue "${cfg.taskQueue}" on ${cfg.temporalAddress} (namespace ${cfg.namespace})`);
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is done

@@ -21,6 +21,8 @@ export interface JueceWorkerOptions {
   connection?: NativeConnection;
   /** The working-day calendar folder (JUECE_CALENDAR_DIR). */
   calendarDir?: string;
+  /** Folder that receives a copy of every public notice (JUECE_NOTICE_OUTBOX). */
+  noticeOutbox?: string;
   /** Workflows kept in the worker's cache (0: no sticky execution). */
   maxCachedWorkflows?: number;
 }
@@ -41,7 +43,7 @@ export async function createWorker(o: JueceWorkerOptions): Promise<JueceWorker> 
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
-    activities: createActivities({ nats, calendars: calendarProvider(o.calendarDir ?? DEFAULT_CALENDAR_DIR) }),
+    activities: createActivities({ nats, calendars: calendarProvider(o.calendarDir ?? DEFAULT_CALENDAR_DIR), noticeOutbox: o.noticeOutbox }),
   });
   return {
     worker,

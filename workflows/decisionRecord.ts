@@ -46,6 +46,8 @@ export class DecisionRecord extends ProcedureRecord {
   /** The meeting asked for a revised draft: a new version must go back to legality review first. */
   revisionAskedOf: number | undefined;
   headDecision: 'adopt' | 'reject' | 'reviseAndResubmit' | 'defer' | undefined;
+  /** The day of the meeting whose decision stands (the start of the disclosure period). */
+  decidedOn: string | undefined;
 
   constructor(
     readonly proposal: Proposal,

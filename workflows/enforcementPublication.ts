@@ -44,6 +44,7 @@ export async function enforcementPublication(input: EnforcementDecision): Promis
     schema: 'juece.notice.v1' as const,
     action,
     authority: c.authority.code,
+    authorityName: c.authority.name,
     subjectId: c.caseId,
     title: c.title,
     documentNumber: c.documentNumber,

@@ -5,10 +5,12 @@
  * reaches the collective decision. Each result is an Update refused, with the rule, by the wrong role, at the wrong
  * step or on a superseded draft. The rule set is pinned in the input, so a later change never touches this run.
  */
-import { allHandlersFinished, CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
-import { COMMENT_PERIOD, LEGALITY_GATE, RISK_GATE, periodEndsAt, shanghaiDate, STEPS } from '../domain/procedure';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import type { NoticeKind } from '../domain/notices';
+import { COMMENT_PERIOD, LEGALITY_GATE, RISK_GATE, periodEndsAt, shanghaiDate, STEPS, type StepName } from '../domain/procedure';
 import { RuleSetSchema } from '../domain/rules';
 import * as S from '../domain/schemas';
+import type { DeadlineSpec } from '../domain/schemas';
 import { DecisionRecord, refuse } from './decisionRecord';
 import { io, parseInput } from './io';
 import * as msg from './messages';
@@ -88,11 +90,22 @@ async function publicParticipation(d: DecisionRecord): Promise<void> {
     deadline: spec,
   });
   d.setNextDeadline(c.closesAt);
+  // The notice gives the period as the official calendar ends it; the period runs whether or not it is out yet.
+  const announced = noticesOn()
+    ? announce(d, 'consultation', 'publicParticipation', {
+        openedOn: c.openedOn,
+        closesOn: spec.date,
+        periodDays: String(c.periodDays),
+        ...(c.urgencyReason ? { urgencyReason: c.urgencyReason } : {}),
+      })
+    : undefined;
+  announced?.catch(() => undefined); // awaited below; a withdrawal meanwhile must not leave it unhandled
   const remaining = c.closesAt.getTime() - Date.now();
   if (remaining > 0) await sleep(remaining);
   d.commentPeriodClosed = true;
   d.setNextDeadline(undefined);
   d.record('commentPeriodClosed', { step: 'publicParticipation', summary: 'comment period closed', basis: COMMENT_PERIOD.basis });
+  if (announced) await announced;
   await d.untilCompleted('publicParticipation');
 }
 
@@ -167,13 +180,16 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
     }
     return () => {
       d.hearing = { ...h, held: false };
-      return d.ack('hearingScheduled', {
+      const ack = d.ack('hearingScheduled', {
         step: 'publicParticipation',
         actor: h.actor,
         summary: `hearing on ${h.hearingDate} at ${h.place}, announced ${h.announcedOn}, ${h.participants.length} participants, materials delivered ${h.materialsDeliveredOn}`,
         basis: 'arts. 16-17',
         details: { participants: h.participants, participantSelection: h.participantSelection },
       });
+      if (!noticesOn()) return ack;
+      const facts = { hearingDate: h.hearingDate, place: h.place, participantSelection: h.participantSelection, materialsDeliveredOn: h.materialsDeliveredOn };
+      return announce(d, 'hearing', 'publicParticipation', facts).then(() => ack);
     };
   });
   d.onAction(msg.recordHearing, 'recordHearing', S.RecordHearingSchema, (h) => {
@@ -301,6 +317,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
     if (d.riskNeedsAdjustmentOf !== undefined) throw refuse(`The risk is judged uncontrollable: no decision until it is controllable (${RISK_GATE.basis}).`);
     return () => {
       d.headDecision = m.headDecision;
+      d.decidedOn = m.heldOn;
       const details = {
         meeting: m.meeting,
         participants: m.participants,
@@ -331,10 +348,13 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
   // 公布 (art. 32).
   d.onAction(msg.recordPublication, 'recordPublication', S.PublicationSchema, (p) => {
     d.requireOpen('publication');
-    return () =>
-      d.complete('publication', p.actor, `published as ${p.documentNumber} (${p.channel}) on ${p.publishedOn}`, {
+    return () => {
+      const ack = d.complete('publication', p.actor, `published as ${p.documentNumber} (${p.channel}) on ${p.publishedOn}`, {
         details: p.adoptionExplanation ? { adoptionExplanation: p.adoptionExplanation } : undefined,
       });
+      if (!noticesOn()) return ack;
+      return announce(d, 'decision', 'publication', { publishedOn: p.publishedOn }, { documentNumber: p.documentNumber, body: p.adoptionExplanation ?? '' }).then(() => ack);
+    };
   });
 
   // After the decision (arts. 34-37).
@@ -381,4 +401,45 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       return d.ack('decisionWithdrawn', { actor: r.actor, summary: `withdrawn before the decision: ${r.reason}`, basis: 'arts. 10, 29' });
     };
   });
+}
+
+/** Public notices (公告) from this version on; decisions started earlier replay without them (and unchanged). */
+const noticesOn = () => patched('public-notices');
+
+/**
+ * 公告: renders and delivers a public notice (through an activity), then records when it went out; the decision's
+ * own notice is measured against the proactive disclosure period counted from the meeting (政府信息公开条例 art. 26).
+ */
+async function announce(
+  d: DecisionRecord,
+  kind: Exclude<NoticeKind, 'enforcement'>,
+  step: StepName,
+  facts: Record<string, string>,
+  o: { documentNumber?: string; body?: string } = {},
+): Promise<void> {
+  const p = d.proposal;
+  const today = shanghaiDate(Date.now());
+  const delivered = await io.deliverNotice({
+    schema: 'juece.notice.v1',
+    kind,
+    action: 'publish',
+    authority: p.authority.code,
+    authorityName: p.authority.name,
+    subjectId: p.decisionId,
+    title: p.title,
+    documentNumber: o.documentNumber ?? '',
+    body: o.body ?? '',
+    facts: { ...facts, date: today },
+    at: new Date().toISOString(),
+    workflowId: workflowInfo().workflowId,
+  });
+  let deadline: (DeadlineSpec & { workingDaysEarly: number }) | undefined;
+  if (kind === 'decision' && d.decidedOn) {
+    const spec = await io.computeDeadline({ rule: 'proactiveDisclosure', from: d.decidedOn, jurisdiction: p.jurisdiction });
+    deadline = { ...spec, workingDaysEarly: await io.workingDaysEarly({ jurisdiction: spec.jurisdiction, deadlineDate: spec.date, doneOn: today }) };
+  }
+  const timing = deadline
+    ? `, ${deadline.workingDaysEarly >= 0 ? `${deadline.workingDaysEarly} working day(s) before` : `${-deadline.workingDaysEarly} working day(s) after`} the disclosure deadline ${deadline.date}`
+    : '';
+  d.record('noticePublished', { step, summary: `notice 《${delivered.title}》 published on ${today}${timing}`, basis: deadline?.basis, deadline });
 }
