@@ -1,6 +1,7 @@
 /**
  * The main job on embedded defaults (`npm start`): provisions and starts the Temporal dev server and NATS,
- * starts a worker, and drives one sample decision through every step, printing each event as NATS delivers it.
+ * starts a worker and the projector (procedure record in PGlite, or JUECE_DATABASE_URL), and drives one sample
+ * decision through every step, printing each event as NATS delivers it, then the record's verified hash chain.
  * Servers keep running afterwards so the history can be browsed in the Web UI; `--once` stops everything instead.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -10,7 +11,10 @@ import { JueceClient } from '../client';
 import { followDecisionEvents } from '../client/events';
 import { consultationAlreadyOver, driveSampleDecision, sampleProposal } from '../client/sample';
 import { shanghaiDate, STEPS } from '../domain/procedure';
-import { loadConfig } from '../infra/config';
+import { loadConfig, recordDbTarget } from '../infra/config';
+import { startProjector } from '../projector/projector';
+import { openDb } from '../store/db';
+import { verifyRecord } from '../store/record';
 import { startLocalStack, untilInterrupted } from '../infra/stack';
 import { createWorker } from '../workers/worker';
 
@@ -24,9 +28,21 @@ async function main() {
   const stack = await startLocalStack(cfg, say);
   const { temporal, nats } = stack;
 
-  const jw = await createWorker({ temporalAddress: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, natsUrl: nats.address });
+  const jw = await createWorker({
+    temporalAddress: temporal.address,
+    namespace: cfg.namespace,
+    taskQueue: cfg.taskQueue,
+    natsUrl: nats.address,
+    calendarDir: cfg.calendarDir,
+    noticeOutbox: cfg.noticeOutbox,
+  });
   const running = jw.worker.run();
-  say(`Worker polling task queue "${cfg.taskQueue}"`);
+  say(`Worker polling task queue "${cfg.taskQueue}"${cfg.noticeOutbox ? `; public notices also written to ${cfg.noticeOutbox}` : ''}`);
+  const target = recordDbTarget(cfg);
+  const db = await openDb(target);
+  const projectorNats = await connect({ servers: nats.address, name: 'juece-projector' });
+  const projector = await startProjector({ nc: projectorNats, db, durable: cfg.projectorName, log: say });
+  say(`Projector keeping the procedure record in ${'url' in target ? 'PostgreSQL' : `PGlite at ${target.dir}`}`);
 
   const client = await JueceClient.connect({ address: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
   const proposal = sampleProposal(`demo-${shanghaiDate(Date.now()).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`);
@@ -57,12 +73,18 @@ async function main() {
   await follow.stop();
   await watcher.close();
   say(`\nDecision ${final.decisionId}: published and archived, now ${final.status}; ${final.history.length} procedure events.`);
+  await projector.idle(60_000);
+  const verified = await verifyRecord(db, final.decisionId);
+  say(`Procedure record: ${verified.entries} entries, hash chain ${verified.ok ? 'verified' : `BROKEN at entry ${verified.brokenAt}: ${verified.reason}`}`);
   say(`See its history at ${uiUrl}`);
 
   const shutdown = async () => {
     if (jw.worker.getState() === 'RUNNING') jw.worker.shutdown();
     await running;
     await jw.close();
+    await projector.stop();
+    await projectorNats.close();
+    await db.close();
     await client.close();
     await stack.stop();
   };

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -47,6 +47,11 @@ describe('npm start (the main job)', () => {
     expect(output).toContain(`http://127.0.0.1:${uiPort}/namespaces/default/workflows/${workflowId}`);
     for (const step of STEP_NAMES.filter((s) => s !== 'execution')) expect(output).toMatch(new RegExp(`stepCompleted ${step} ${STEPS[step].term}`));
     expect(output).toMatch(/: published and archived, now inExecution; \d+ procedure events/);
+    // The procedure record (PGlite in the data folder) holds every event, its chain intact; the notices are out.
+    const events = Number(/now inExecution; (\d+) procedure events/.exec(output)?.[1]);
+    expect(output).toContain(`Procedure record: ${events} entries, hash chain verified`);
+    const decisionId = workflowId!.replace(/^decision-/, '');
+    expect(readdirSync(path.join(dataDir, 'outbox', 'shifan-gov', decisionId)).sort()).toEqual(['consultation-publish.txt', 'decision-publish.txt']);
 
     // The dev server, started again on the same SQLite file, still has the decision and its history.
     const server = await startDevServer({
