@@ -86,10 +86,14 @@ describe('the procedure record', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       await waiting.completePublicParticipation(sampleInput.publicParticipationReport());
-      const waitingEvents = (await waiting.status()).history.length;
       await eventsInNats(done.authority, done.decisionId, done.events);
-      await eventsInNats(done.authority, waitingProposal.decisionId, waitingEvents);
-      await projector.idle();
+      // The waiting decision's notice may still be going out: wait until what it recorded is all in the record.
+      let waitingEvents = 0;
+      while (waitingEvents !== (await waiting.status()).history.length) {
+        waitingEvents = (await waiting.status()).history.length;
+        await eventsInNats(done.authority, waitingProposal.decisionId, waitingEvents);
+        await projector.idle();
+      }
 
       const { decisionId, history } = await done.d.status();
       const record = await recordOf(db, decisionId);
