@@ -7,6 +7,8 @@ const commands = {
   demo: ['scripts/demo.ts', 'start the local servers and a worker, and drive one sample decision through every step (--once: stop afterwards)'],
   'dev-server': ['scripts/dev-server.ts', 'run the Temporal dev server (Web UI) and NATS on embedded defaults until Ctrl-C'],
   worker: ['workers/main.ts', 'run a juece worker against TEMPORAL_ADDRESS and NATS_URL'],
+  api: ['api/main.ts', 'serve the HTTP API (JUECE_API_HOST:JUECE_API_PORT, OpenAPI at /openapi.json)'],
+  token: ['cli/token.ts', 'development bearer tokens: one per role of the sample decision, or --role R --org O [--authority A] [--json]'],
   commands: ['commands/main.ts', 'answer juece.commands.* over NATS (start, act, comments) and keep the comment store'],
   projector: ['projector/main.ts', 'keep the procedure record (JUECE_DATABASE_URL, or PGlite in the data folder) up to date from NATS'],
   deadline: ['cli/deadline.ts', 'deadline calculator: --from YYYY-MM-DD (--working-days N | --days N | --rule NAME) [--region CODE] [--json]'],

@@ -28,10 +28,24 @@ import type { majorDecision } from '../workflows/majorDecision';
 import * as msg from '../workflows/messages';
 import { calendarUpdated, enforcementStatusQuery, publishNotice, takeDownNotice } from '../workflows/messages';
 
+/** One field's problem, as the API returns it. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
 /** Input that does not match its schema; nothing was sent. */
 export class InvalidInput extends Error {
   override name = 'InvalidInput';
+  constructor(
+    message: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
+    super(message);
+  }
 }
+
+export const fieldIssues = (error: z.ZodError): FieldIssue[] => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
 /** The decision refused an action (wrong step, closed decision, bad input caught by the workflow's validator). */
 export class DecisionRefused extends Error {
@@ -42,7 +56,7 @@ export const workflowIdFor = (decisionId: string) => `decision-${decisionId}`;
 
 function validated<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new InvalidInput(`Invalid ${what}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success) throw new InvalidInput(`Invalid ${what}: ${describeZodError(parsed.error)}`, fieldIssues(parsed.error));
   return parsed.data;
 }
 

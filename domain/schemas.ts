@@ -315,6 +315,8 @@ export const DecisionStatusSchema = z.object({
   decisionId: z.string(),
   title: z.string(),
   authority: AuthoritySchema,
+  undertakingUnit: z.string(),
+  leadUnit: z.string().optional(),
   status: DecisionStatusValue,
   /** The steps waiting for a result (public participation, expert review and risk assessment run side by side). */
   openSteps: z.array(StepNameSchema),

@@ -31,6 +31,13 @@ const EnvSchema = z.object({
   JUECE_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   /** Folder that receives a copy of every public notice; default <data>/outbox; "off" for none (production). */
   JUECE_NOTICE_OUTBOX: z.string().min(1).optional(),
+  /** The HTTP API's address. */
+  JUECE_API_HOST: z.string().min(1).default('127.0.0.1'),
+  JUECE_API_PORT: port.default(8080),
+  /** HS256 secret for bearer tokens (at least 32 characters); unset and no JWKS: a development secret in the data folder. */
+  JUECE_JWT_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
+  /** Production: verify tokens against this JWKS (the identity provider's keys) instead of a shared secret. */
+  JUECE_JWKS_URL: z.url().optional(),
   /** The projector's durable JetStream consumer: one name per procedure record. */
   JUECE_PROJECTOR_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('juece-projector'),
   /** Use the PostgreSQL server binaries in this folder (tests) instead of Debian's. */
@@ -51,6 +58,10 @@ export type JueceConfig = {
   natsServerPath?: string;
   databaseUrl?: string;
   projectorName: string;
+  apiHost: string;
+  apiPort: number;
+  jwtSecret?: string;
+  jwksUrl?: string;
   noticeOutbox?: string;
   postgresBinDir?: string;
 };
@@ -78,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     natsServerPath: e.NATS_SERVER_PATH,
     databaseUrl: e.JUECE_DATABASE_URL,
     projectorName: e.JUECE_PROJECTOR_NAME,
+    apiHost: e.JUECE_API_HOST,
+    apiPort: e.JUECE_API_PORT,
+    jwtSecret: e.JUECE_JWT_SECRET,
+    jwksUrl: e.JUECE_JWKS_URL,
     noticeOutbox: e.JUECE_NOTICE_OUTBOX === 'off' ? undefined : path.resolve(e.JUECE_NOTICE_OUTBOX ?? path.join(e.JUECE_DATA_DIR ?? path.join(process.cwd(), '.data'), 'outbox')),
     postgresBinDir: e.POSTGRES_BIN_DIR,
   };

@@ -9,9 +9,11 @@ import { connect } from 'nats';
 import { randomBytes } from 'node:crypto';
 import { JueceClient } from '../client';
 import { followDecisionEvents } from '../client/events';
-import { consultationAlreadyOver, driveSampleDecision, sampleProposal } from '../client/sample';
+import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleProposal } from '../client/sample';
 import { shanghaiDate, STEPS } from '../domain/procedure';
 import { loadConfig, recordDbTarget } from '../infra/config';
+import { devSecret, signToken } from '../api/auth';
+import { startApi } from '../api/server';
 import { startProjector } from '../projector/projector';
 import { openDb } from '../store/db';
 import { verifyRecord } from '../store/record';
@@ -45,6 +47,8 @@ async function main() {
   say(`Projector keeping the procedure record in ${'url' in target ? 'PostgreSQL' : `PGlite at ${target.dir}`}`);
 
   const client = await JueceClient.connect({ address: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
+  const api = await startApi(cfg, { client, db, nats: projectorNats });
+  say(`HTTP API on ${api.url} (OpenAPI at ${api.url}/openapi.json${api.devTokens ? '; `npx juece token` prints a token for each role' : ''})`);
   const proposal = sampleProposal(`demo-${shanghaiDate(Date.now()).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`);
   const watcher = await connect({ servers: nats.address, name: 'juece-demo' });
   let printed = 0;
@@ -76,12 +80,18 @@ async function main() {
   await projector.idle(60_000);
   const verified = await verifyRecord(db, final.decisionId);
   say(`Procedure record: ${verified.entries} entries, hash chain ${verified.ok ? 'verified' : `BROKEN at entry ${verified.brokenAt}: ${verified.reason}`}`);
+  if (api.devTokens) {
+    const token = await signToken(devSecret(cfg.dataDir), { actor: sampleActors.supervisor, authority: proposal.authority.code });
+    const res = await fetch(`${api.url}/decisions/${final.decisionId}/record?format=html`, { headers: { authorization: `Bearer ${token}` } });
+    say(`A supervisor reads it over the API: GET /decisions/${final.decisionId}/record?format=html → ${res.status} ${res.status === 200 ? '(a printable page)' : await res.text()}`);
+  }
   say(`See its history at ${uiUrl}`);
 
   const shutdown = async () => {
     if (jw.worker.getState() === 'RUNNING') jw.worker.shutdown();
     await running;
     await jw.close();
+    await api.stop();
     await projector.stop();
     await projectorNats.close();
     await db.close();

@@ -206,6 +206,8 @@ export interface DecisionSummary {
 
 export interface DecisionFilter {
   authority?: string;
+  /** Decisions this office undertakes. */
+  undertakingUnit?: string;
   /** Decisions with this step open. */
   step?: string;
   status?: string;
@@ -245,6 +247,7 @@ export async function listDecisions(db: Queryable, f: DecisionFilter = {}): Prom
     where.push(sql.replace('?', `$${params.length}`));
   };
   if (f.authority) add('authority = ?', f.authority);
+  if (f.undertakingUnit) add('undertaking_unit = ?', f.undertakingUnit);
   if (f.step) add('open_steps @> ARRAY[?]::text[]', f.step);
   if (f.status) add('status = ?', f.status);
   if (f.overdue !== undefined) add('overdue = ?', f.overdue);

@@ -2,7 +2,8 @@
  * The procedure record's tables, as ordered migrations (a migration once shipped is never edited; add a new one).
  * - decisions: one row per decision or enforcement case, its current state as the events tell it;
  * - record_entries: every procedure event, append-only, each hash-chained to the one before (tampering shows);
- * - consultations, comment_groups, comments: public comments at scale, outside any workflow history.
+ * - consultations, comment_groups, comments: public comments at scale, outside any workflow history;
+ * - access_refusals: every request the API refused (no token, wrong role or office, refused action).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -71,5 +72,19 @@ CREATE TABLE comments (
   UNIQUE (decision_id, submitter, group_id)
 );
 CREATE INDEX comments_group ON comments (group_id)
+`,
+  `
+CREATE TABLE access_refusals (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now(),
+  actor_id text,
+  role text,
+  organisation text,
+  method text NOT NULL,
+  path text NOT NULL,
+  status integer NOT NULL,
+  reason text NOT NULL
+);
+CREATE INDEX access_refusals_at ON access_refusals (at)
 `,
 ];

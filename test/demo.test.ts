@@ -32,12 +32,13 @@ function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output:
 
 describe('npm start (the main job)', () => {
   it('drives the sample decision through every step and keeps it across a server restart', async () => {
-    const [temporalPort, uiPort, natsPort] = [await freePort(), await freePort(), await freePort()];
+    const [temporalPort, uiPort, natsPort, apiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const { code, output } = await runDemo({
       JUECE_DATA_DIR: dataDir,
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
       TEMPORAL_UI_PORT: String(uiPort),
       NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      JUECE_API_PORT: String(apiPort),
       TEMPORAL_CLI_PATH: inject('temporalCliPath'),
       NATS_SERVER_PATH: inject('natsServerPath'),
     });
@@ -51,6 +52,7 @@ describe('npm start (the main job)', () => {
     const events = Number(/now inExecution; (\d+) procedure events/.exec(output)?.[1]);
     expect(output).toContain(`Procedure record: ${events} entries, hash chain verified`);
     const decisionId = workflowId!.replace(/^decision-/, '');
+    expect(output).toContain(`record?format=html → 200 (a printable page)`);
     expect(readdirSync(path.join(dataDir, 'outbox', 'shifan-gov', decisionId)).sort()).toEqual(['consultation-publish.txt', 'decision-publish.txt']);
 
     // The dev server, started again on the same SQLite file, still has the decision and its history.

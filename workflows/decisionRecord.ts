@@ -206,6 +206,8 @@ export class DecisionRecord extends ProcedureRecord {
       decisionId: this.proposal.decisionId,
       title: this.proposal.title,
       authority: this.proposal.authority,
+      undertakingUnit: this.proposal.undertakingUnit,
+      ...(this.proposal.leadUnit ? { leadUnit: this.proposal.leadUnit } : {}),
       status: this.status_,
       openSteps: this.openSteps(),
       steps: { ...this.steps },

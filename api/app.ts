@@ -1,0 +1,198 @@
+/**
+ * The HTTP API (hono): start decisions, submit each step's result, submit comments, read status, lists and the
+ * procedure record. Every body is validated with the domain's zod schemas; every route but /health, /openapi.json
+ * and /notices needs a bearer token; the actor of every action is the token's, never the body's.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { Hono, type Context } from 'hono';
+import type { NatsConnection } from 'nats';
+import { z } from 'zod';
+import { DecisionRefused, fieldIssues, InvalidInput, type JueceClient } from '../client';
+import { readSubject } from '../client/events';
+import type { CommentIntake } from '../commands/commentIntake';
+import { ACTION_INPUTS } from '../domain/actions';
+import { NOTICES_STREAM } from '../domain/notices';
+import { STEP_NAMES } from '../domain/procedure';
+import { ACTIONS, roleRefusal, type ActionName } from '../domain/roles';
+import { ProposalSchema, type DecisionStatus } from '../domain/schemas';
+import { CommentIntakeClosed } from '../store/comments';
+import type { Db } from '../store/db';
+import { getDecision, listDecisions, recordOf, verifyRecord, type DecisionSummary } from '../store/record';
+import { canRead, Forbidden, requireActor } from './access';
+import { Unauthenticated, type Principal, type Verifier } from './auth';
+import { openApiDocument } from './openapi';
+import { recordPage } from './page';
+
+export interface ApiDeps {
+  client: JueceClient;
+  db: Db;
+  verifier: Verifier;
+  intake: CommentIntake;
+  nats: NatsConnection;
+}
+
+type Env = { Variables: { principal: Principal } };
+
+const ListQuerySchema = z.strictObject({
+  authority: z.string().max(64).optional(),
+  step: z.enum(STEP_NAMES).optional(),
+  status: z.string().max(32).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
+
+const RequestIdSchema = z.string().min(8).max(128);
+
+export function createApi(deps: ApiDeps): Hono<Env> {
+  const app = new Hono<Env>();
+
+  const refuse = async (c: Context<Env>, status: 401 | 403 | 409, reason: string) => {
+    const p = c.get('principal') as Principal | undefined;
+    await deps.db
+      .query('INSERT INTO access_refusals (actor_id, role, organisation, method, path, status, reason) VALUES ($1,$2,$3,$4,$5,$6,$7)', [
+        p?.actor.id ?? null,
+        p?.actor.role ?? null,
+        p?.actor.organisation ?? null,
+        c.req.method,
+        c.req.path,
+        status,
+        reason,
+      ])
+      .catch(() => {}); // the answer does not wait on the audit table being reachable
+    return c.json({ error: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'refused', message: reason }, status);
+  };
+
+  app.onError(async (err, c) => {
+    if (err instanceof InvalidInput) return c.json({ error: 'invalid', message: err.message, issues: err.issues }, 400);
+    if (err instanceof Unauthenticated) return refuse(c, 401, err.message);
+    if (err instanceof Forbidden) return refuse(c, 403, err.message);
+    if (err instanceof DecisionRefused) return refuse(c, 409, err.message);
+    if (err instanceof CommentIntakeClosed) return c.json({ error: 'closed', message: err.message }, 409);
+    if (err instanceof WorkflowNotFoundError || err instanceof NotFound) return c.json({ error: 'notFound', message: err.message }, 404);
+    console.error(`juece api: ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    return c.json({ error: 'internal', message: 'Something went wrong on our side; try again later.' }, 500);
+  });
+
+  // Open routes.
+  app.get('/health', (c) => c.json({ ok: true }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/notices/:authority', async (c) => {
+    const authority = parse(z.string().regex(/^[\w-]{1,64}$/, 'an authority code'), c.req.param('authority'), 'authority');
+    const notices = (await readSubject(deps.nats, NOTICES_STREAM, `juece.notices.${authority}.>`)) as Record<string, unknown>[];
+    return c.json(notices.map(({ workflowId: _w, ...n }) => n));
+  });
+
+  // Everything else: a valid bearer token.
+  app.use('*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!token) throw new Unauthenticated('A bearer token is required (Authorization: Bearer <token>).');
+    c.set('principal', await deps.verifier.verify(token));
+    await next();
+  });
+
+  /** The decision's live status, if this principal may read it (404 for a decision that does not exist). */
+  const readable = async (c: Context<Env>, decisionId: string): Promise<DecisionStatus> => {
+    const status = await deps.client.decision(decisionId).status();
+    const p = c.get('principal');
+    const units = [status.undertakingUnit, status.leadUnit].filter((u): u is string => !!u);
+    const visible = units.some((u) => canRead(p, { authority: status.authority.code, undertakingUnit: u }));
+    if (!visible) throw new Forbidden(`${p.actor.organisation} may not read decision ${decisionId}.`);
+    return status;
+  };
+  const actable = async (c: Context<Env>, decisionId: string): Promise<DecisionStatus> => {
+    const status = await deps.client.decision(decisionId).status();
+    const p = c.get('principal');
+    const units = [status.undertakingUnit, status.leadUnit].filter((u): u is string => !!u);
+    const allowed = units.find((u) => canRead(p, { authority: status.authority.code, undertakingUnit: u }));
+    requireActor(p, { decisionId, authority: status.authority.code, undertakingUnit: allowed ?? status.undertakingUnit });
+    return status;
+  };
+
+  app.post('/decisions', async (c) => {
+    const p = c.get('principal');
+    if (p.actor.role !== 'undertakingUnit') throw new Forbidden(`A decision is started by its undertaking unit, not by a ${p.actor.role} (art. 10).`);
+    const proposal = parse(ProposalSchema, await body(c), 'proposal');
+    if (proposal.undertakingUnit !== p.actor.organisation && proposal.leadUnit !== p.actor.organisation) {
+      throw new Forbidden(`${p.actor.organisation} may start only decisions it undertakes, not one of ${proposal.undertakingUnit}.`);
+    }
+    if (proposal.authority.code !== p.authority) throw new Forbidden(`${p.actor.organisation} works for ${p.authority}, not ${proposal.authority.code}.`);
+    const d = await deps.client.startDecision(proposal);
+    return c.json({ decisionId: proposal.decisionId, workflowId: d.workflowId }, 201);
+  });
+
+  app.get('/decisions', async (c) => {
+    const p = c.get('principal');
+    const q = parse(ListQuerySchema, c.req.query(), 'query');
+    const scope =
+      p.actor.role === 'supervisor' ? {} : p.actor.role === 'undertakingUnit' ? { undertakingUnit: p.actor.organisation } : { authority: p.authority };
+    if ('authority' in scope && q.authority && q.authority !== scope.authority) throw new Forbidden(`${p.actor.organisation} reads only ${scope.authority}'s decisions.`);
+    const decisions = await listDecisions(deps.db, { ...q, overdue: q.overdue === undefined ? undefined : q.overdue === 'true', ...scope });
+    return c.json({ decisions });
+  });
+
+  app.get('/decisions/:id', async (c) => c.json(await readable(c, c.req.param('id'))));
+
+  app.post('/decisions/:id/actions/:action', async (c) => {
+    const { id, action } = c.req.param();
+    if (!Object.hasOwn(ACTIONS, action)) throw new NotFound(`No action "${action}"; one of: ${Object.keys(ACTIONS).join(', ')}.`);
+    const input = await body(c);
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidInput('The body must be a JSON object.', [{ path: '', message: 'expected an object' }]);
+    if ('actor' in input) throw new InvalidInput('The actor is the holder of the token; leave it out of the body.', [{ path: 'actor', message: 'not allowed' }]);
+    const requestId = parse(RequestIdSchema, (input as { requestId?: unknown }).requestId ?? c.req.header('idempotency-key'), 'requestId (body or Idempotency-Key header)');
+    await actable(c, id);
+    const wrongRole = roleRefusal(action as ActionName, c.get('principal').actor.role);
+    if (wrongRole) throw new Forbidden(wrongRole);
+    const ack = await deps.client.decision(id).act(action, { ...input, requestId, actor: c.get('principal').actor });
+    return c.json(ack);
+  });
+
+  app.post('/decisions/:id/comments', async (c) => {
+    const id = c.req.param('id');
+    const status = await actable(c, id);
+    if (c.get('principal').actor.role !== 'undertakingUnit') throw new Forbidden('Comments are handed in by the undertaking unit that runs the consultation (art. 15).');
+    const b = parse(z.strictObject({ comments: z.unknown() }), await body(c), 'body');
+    return c.json(await deps.intake.submit(status.decisionId, b.comments));
+  });
+
+  app.get('/decisions/:id/record', async (c) => {
+    const id = c.req.param('id');
+    // The record outlives the workflow's retention: a closed decision is read from the record alone.
+    const summary = await getDecision(deps.db, id);
+    let decision: DecisionStatus | DecisionSummary;
+    try {
+      decision = await readable(c, id);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) || !summary) throw err;
+      if (!canRead(c.get('principal'), summary)) throw new Forbidden(`${c.get('principal').actor.organisation} may not read decision ${id}.`);
+      decision = summary;
+    }
+    const [entries, verification] = await Promise.all([recordOf(deps.db, id), verifyRecord(deps.db, id)]);
+    if (c.req.query('format') === 'html') return c.html(recordPage({ decisionId: id, title: decision.title }, entries, verification));
+    return c.json({ decision, verification, entries });
+  });
+
+  return app;
+}
+
+export class NotFound extends Error {
+  override name = 'NotFound';
+}
+
+async function body(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new InvalidInput('The body is not JSON.', [{ path: '', message: 'not JSON' }]);
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = fieldIssues(parsed.error);
+    throw new InvalidInput(`Invalid ${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, issues);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,33 @@
+/**
+ * The API process: `juece api`. Needs the Temporal server, NATS and the procedure record (which the projector
+ * keeps); configured by environment variables (README).
+ */
+import { connect } from 'nats';
+import { JueceClient } from '../client';
+import { loadConfig, recordDbTarget } from '../infra/config';
+import { openDb } from '../store/db';
+import { startApi } from './server';
+
+async function main() {
+  const cfg = loadConfig();
+  const db = await openDb(recordDbTarget(cfg));
+  const client = await JueceClient.connect({ address: cfg.temporalAddress, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
+  const nats = await connect({ servers: cfg.natsUrl, name: 'juece-api', maxReconnectAttempts: -1 });
+  const api = await startApi(cfg, { client, db, nats });
+  console.log(`juece api on ${api.url} (OpenAPI at ${api.url}/openapi.json)`);
+  if (api.devTokens) console.log('Tokens: development secret in the data folder; `juece token` prints one for each role.');
+  const stop = async () => {
+    await api.stop();
+    await nats.drain().catch(() => {});
+    await client.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(`juece api: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas that validate every request (zod's own
+ * JSON Schema output), served at /openapi.json.
+ */
+import { z } from 'zod';
+import { ACTION_INPUTS } from '../domain/actions';
+import { ProposalSchema } from '../domain/schemas';
+import { CommentSchema } from '../store/comments';
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+
+/** An action's body: its schema without the actor, who is the token's holder. */
+function actionBody(schema: z.ZodType): Record<string, unknown> {
+  const s = json(schema);
+  const properties = { ...(s.properties as Record<string, unknown>) };
+  delete properties.actor;
+  return { ...s, properties, required: ((s.required as string[]) ?? []).filter((r) => r !== 'actor') };
+}
+
+const errors = {
+  400: { description: 'Invalid input: `issues` names each field and its problem' },
+  401: { description: 'No token, or not a valid one' },
+  403: { description: 'Not for this role or organisation (the refusal is recorded)' },
+  404: { description: 'No such decision' },
+  409: { description: 'Refused by the procedure: the step is not open, the draft version is stale, …' },
+};
+
+let cached: Record<string, unknown> | undefined;
+
+export function openApiDocument(): Record<string, unknown> {
+  if (cached) return cached;
+  const paths: Record<string, unknown> = {
+    '/health': { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'ok' } } } },
+    '/notices/{authority}': { get: { summary: 'Public notices of an authority (公告)', security: [], responses: { 200: { description: 'notices' } } } },
+    '/decisions': {
+      post: {
+        summary: 'Start a decision (the undertaking unit)',
+        requestBody: { required: true, content: { 'application/json': { schema: json(ProposalSchema) } } },
+        responses: { 201: { description: 'started' }, ...errors },
+      },
+      get: { summary: 'List decisions by authority, open step, status, overdue', responses: { 200: { description: 'decisions' }, ...errors } },
+    },
+    '/decisions/{id}': { get: { summary: "A decision's status, open steps and deadlines", responses: { 200: { description: 'status' }, ...errors } } },
+    '/decisions/{id}/record': {
+      get: { summary: 'The procedure record with its hash chain (format=html: a printable page)', responses: { 200: { description: 'record' }, ...errors } },
+    },
+    '/decisions/{id}/comments': {
+      post: {
+        summary: 'Hand in a batch of public comments',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { comments: { type: 'array', items: json(CommentSchema) } }, required: ['comments'] } } } },
+        responses: { 200: { description: 'stored' }, ...errors },
+      },
+    },
+  };
+  for (const [action, schema] of Object.entries(ACTION_INPUTS)) {
+    paths[`/decisions/{id}/actions/${action}`] = {
+      post: {
+        summary: action,
+        requestBody: { required: true, content: { 'application/json': { schema: actionBody(schema) } } },
+        responses: { 200: { description: 'the step acknowledged' }, ...errors },
+      },
+    };
+  }
+  cached = {
+    openapi: '3.1.0',
+    info: { title: 'juece 决策 API', version: '1' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+  return cached;
+}

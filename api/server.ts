@@ -1,0 +1,38 @@
+/**
+ * Serves the API on a port, with its dependencies opened from the configuration (used by the API process and
+ * the main job).
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { NatsConnection } from 'nats';
+import type { JueceClient } from '../client';
+import { CommentIntake } from '../commands/commentIntake';
+import type { JueceConfig } from '../infra/config';
+import type { Db } from '../store/db';
+import { createApi } from './app';
+import { createVerifier, devSecret } from './auth';
+
+export interface RunningApi {
+  url: string;
+  /** True when tokens are checked against the development secret in the data folder. */
+  devTokens: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startApi(cfg: JueceConfig, deps: { client: JueceClient; db: Db; nats: NatsConnection }, port = cfg.apiPort): Promise<RunningApi> {
+  const devTokens = !cfg.jwtSecret && !cfg.jwksUrl;
+  const verifier = createVerifier({ secret: cfg.jwtSecret ?? (devTokens ? devSecret(cfg.dataDir) : undefined), jwksUrl: cfg.jwksUrl });
+  const intake = new CommentIntake({ db: deps.db, client: deps.client, log: (line) => console.log(line) });
+  const app = createApi({ ...deps, verifier, intake });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: cfg.apiHost, port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  return {
+    url: `http://${cfg.apiHost}:${port}`,
+    devTokens,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await intake.close();
+    },
+  };
+}
