@@ -16,6 +16,17 @@ const commands = {
   provision: ['scripts/provision.ts', 'build or fetch the Temporal CLI, the time-skipping test server and nats-server, once per machine'],
 };
 
+// The decision commands share one commander program (cli/decisions.ts).
+const decisionCommands = {
+  start: 'start a decision from a proposal file (JSON or YAML): juece start -f proposal.yaml',
+  submit: "submit a step's result: juece submit <decisionId> <action> -f result.json",
+  status: "a decision's status, open steps and deadline",
+  record: "a decision's procedure record, its hash chain verified",
+  list: 'decisions by --authority, --step, --status, --overdue',
+  watch: "follow a decision's events live from NATS: juece watch <authority> <decisionId>",
+};
+for (const [name, help] of Object.entries(decisionCommands)) commands[name] = ['cli/decisions.ts', `${help} (over the API: JUECE_API_URL, JUECE_TOKEN; --json)`];
+
 const [command, ...rest] = process.argv.slice(2);
 if (!commands[command]) {
   const asked = !command || command === '--help' || command === '-h';
@@ -29,4 +40,5 @@ if (!commands[command]) {
 const entry = path.join(root, commands[command][0]);
 process.argv = [process.argv[0], entry, ...rest];
 require('tsx/cjs');
-require(entry);
+if (decisionCommands[command]) require(entry).run([command, ...rest]);
+else require(entry);

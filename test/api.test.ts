@@ -5,7 +5,13 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from 'nats';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import YAML from 'yaml';
 import { signToken } from '../api/auth';
 import { startApi, type RunningApi } from '../api/server';
 import { JueceClient } from '../client';
@@ -180,3 +186,72 @@ describe('the HTTP API', () => {
     await client.decision(id).handle.terminate('test done');
   });
 });
+
+describe('the juece CLI over the API', () => {
+  const root = path.resolve(__dirname, '..');
+  const files = mkdtempSync(path.join(tmpdir(), 'juece-cli-'));
+  const cli = async (who: string, ...args: string[]) => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/juece.js', ...args], {
+        cwd: root,
+        env: { ...process.env, JUECE_API_URL: api.url, JUECE_TOKEN: tokens[who], NATS_URL: inject('natsUrl') },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  const file = (name: string, value: unknown) => {
+    const f = path.join(files, name);
+    writeFileSync(f, name.endsWith('.yaml') ? YAML.stringify(value) : JSON.stringify(value));
+    return f;
+  };
+
+  it('starts from a YAML proposal, submits, shows status, list and record, follows events, and exits with a usable code', async () => {
+    const proposal = sampleProposal(uniqueId('cli'));
+    const id = proposal.decisionId;
+    const watch = spawn(process.execPath, ['bin/juece.js', 'watch', proposal.authority.code, id], { cwd: root, env: { ...process.env, NATS_URL: inject('natsUrl') } });
+    let watched = '';
+    watch.stdout.on('data', (b: Buffer) => (watched += b));
+
+    const started = await cli('undertakingUnit', 'start', '-f', file('proposal.yaml', proposal));
+    expect(started).toMatchObject({ code: 0, stdout: `started ${id} (workflow decision-${id})\n` });
+    const { requestId: _requestId, ...openInput } = withoutActor(sampleInput.openConsultation(consultationAlreadyOver()));
+    const opened = await cli('undertakingUnit', 'submit', id, 'openConsultation', '-f', file('open.json', openInput));
+    expect(opened.code).toBe(0);
+    expect(opened.stdout).toMatch(/^#\d+ consultation opened on/);
+
+    const status = await cli('undertakingUnit', 'status', id);
+    expect(status.stdout).toContain(`${proposal.title} (${id})`);
+    expect(status.stdout).toContain('open steps: publicParticipation 公众参与');
+    const listed = JSON.parse((await cli('supervisor', 'list', '--json', '--authority', proposal.authority.code)).stdout) as { decisionId: string }[];
+    for (let i = 0; i < 50 && !listed.some((d) => d.decisionId === id); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      listed.splice(0, listed.length, ...JSON.parse((await cli('supervisor', 'list', '--json')).stdout));
+    }
+    expect(listed.map((d) => d.decisionId)).toContain(id);
+    const record = await cli('supervisor', 'record', id);
+    expect(record.code).toBe(0);
+    expect(record.stdout).toMatch(/hash chain verified: \d+ entries/);
+
+    // Exit codes scripts can use: 2 bad input, 3 not allowed, 4 not found, 5 refused by the procedure.
+    expect((await cli('undertakingUnit', 'start', '-f', file('bad.json', { ...proposal, title: '' }))).code).toBe(2);
+    expect((await cli('undertakingUnit', 'start', '-f', path.join(files, 'missing.yaml'))).code).toBe(2);
+    const forbidden = await cli('supervisor', 'submit', id, 'withdraw', '-f', file('w.json', { reason: '—' }));
+    expect(forbidden).toMatchObject({ code: 3 });
+    expect(forbidden.stderr).toContain('Supervisors read decisions');
+    expect((await cli('supervisor', 'status', 'no-such-decision')).code).toBe(4);
+    // The same file again is a new request (the CLI gives each a new id unless --request-id repeats one).
+    const refused = await cli('undertakingUnit', 'submit', id, 'openConsultation', '-f', path.join(files, 'open.json'));
+    expect(refused).toMatchObject({ code: 5 });
+    expect(refused.stderr).toContain('The consultation is already open.');
+
+    for (let i = 0; i < 50 && !watched.includes('consultationOpened'); i++) await new Promise((r) => setTimeout(r, 100));
+    watch.kill('SIGINT');
+    expect(watched).toMatch(/# +1 .* decisionStarted: /);
+    expect(watched).toContain('consultationOpened publicParticipation 公众参与');
+    await client.decision(id).handle.terminate('test done');
+  });
+});
+

@@ -1,0 +1,233 @@
+/**
+ * `juece start | submit | status | record | list | watch`: the decision commands, over the HTTP API with a bearer
+ * token (JUECE_API_URL, JUECE_TOKEN or --token), and `watch` over NATS. Tables for people, `--json` for scripts.
+ * Exit codes: 0 done, 1 could not reach a server, 2 invalid input, 3 no valid token or not allowed, 4 not found,
+ * 5 refused by the procedure (a step not open, a stale draft).
+ */
+import { Command, Option } from 'commander';
+import { connect } from 'nats';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import YAML from 'yaml';
+import { followDecisionEvents } from '../client/events';
+import { STEPS, type StepName } from '../domain/procedure';
+import { loadConfig } from '../infra/config';
+
+const EXIT: Record<number, number> = { 400: 2, 401: 3, 403: 3, 404: 4, 409: 5 };
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exit: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Globals {
+  api: string;
+  token?: string;
+  json: boolean;
+}
+
+function readInput(file: string): unknown {
+  let text: string;
+  try {
+    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`Cannot read ${file}: ${(err as Error).message}`, 2);
+  }
+  try {
+    return /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`, 2);
+  }
+}
+
+async function request(g: Globals, method: string, path: string, body?: unknown): Promise<any> {
+  if (!g.token) throw new CliError('No token: set JUECE_TOKEN or pass --token (on embedded defaults, `juece token` prints one per role).', 3);
+  let res: Response;
+  try {
+    res = await fetch(`${g.api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${g.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new CliError(`Cannot reach the juece API at ${g.api}: ${(err as Error).cause ?? (err as Error).message}`, 1);
+  }
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  if (!res.ok) {
+    const issues = Array.isArray(json?.issues) && json.issues.length ? `\n${json.issues.map((i: { path: string; message: string }) => `  ${i.path || '(body)'}: ${i.message}`).join('\n')}` : '';
+    throw new CliError(`${json?.message ?? text}${issues}`, EXIT[res.status] ?? 1);
+  }
+  return json;
+}
+
+function table(rows: Record<string, unknown>[], columns: [string, string][]): string {
+  const cells = rows.map((r) => columns.map(([key]) => String(r[key] ?? '')));
+  const width = (s: string) => [...s].reduce((w, ch) => w + (/[\u1100-\uffff]/.test(ch) ? 2 : 1), 0);
+  const widths = columns.map(([, title], i) => Math.max(width(title), ...cells.map((c) => width(c[i]!))));
+  const line = (values: string[]) => values.map((v, i) => v + ' '.repeat(widths[i]! - width(v))).join('  ').trimEnd();
+  return [line(columns.map(([, t]) => t)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+const stepLabel = (s: string) => (s in STEPS ? `${s} ${STEPS[s as StepName].term}` : s);
+
+export function program(): Command {
+  const cfg = (() => {
+    try {
+      return loadConfig();
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
+  })();
+  const cmd = new Command('juece')
+    .addOption(new Option('--api <url>', 'the juece API').env('JUECE_API_URL').default(`http://${cfg.apiHost}:${cfg.apiPort}`))
+    .addOption(new Option('--token <jwt>', 'bearer token').env('JUECE_TOKEN'))
+    .option('--json', 'print JSON for scripts', false)
+    .showHelpAfterError()
+    .exitOverride();
+  const g = (): Globals => cmd.opts<Globals>();
+  const print = (value: unknown, human: () => string) => console.log(g().json ? JSON.stringify(value, null, 2) : human());
+
+  cmd
+    .command('start')
+    .description('start a decision from a proposal file (JSON or YAML; - for stdin)')
+    .requiredOption('-f, --file <file>', 'the proposal')
+    .action(async (o: { file: string }) => {
+      const r = await request(g(), 'POST', '/decisions', readInput(o.file));
+      print(r, () => `started ${r.decisionId} (workflow ${r.workflowId})`);
+    });
+
+  cmd
+    .command('submit')
+    .description("submit a step's result: juece submit <decisionId> <action> -f result.json (the actor is the token's holder)")
+    .argument('<decisionId>')
+    .argument('<action>', 'e.g. completeLegalityReview')
+    .requiredOption('-f, --file <file>', 'the result (JSON or YAML; - for stdin)')
+    .option('--request-id <id>', 'repeat a request safely with the same id (default: a new one)')
+    .action(async (decisionId: string, action: string, o: { file: string; requestId?: string }) => {
+      const input = readInput(o.file) as Record<string, unknown>;
+      const body = { requestId: o.requestId ?? `cli-${randomUUID()}`, ...input };
+      const r = await request(g(), 'POST', `/decisions/${encodeURIComponent(decisionId)}/actions/${encodeURIComponent(action)}`, body);
+      print(r, () => `#${r.seq} ${r.summary}`);
+    });
+
+  cmd
+    .command('status')
+    .description("a decision's status, open steps and deadline")
+    .argument('<decisionId>')
+    .action(async (decisionId: string) => {
+      const s = await request(g(), 'GET', `/decisions/${encodeURIComponent(decisionId)}`);
+      print(s, () => {
+        const deadline = [...s.history].reverse().find((e: { deadline?: unknown }) => e.deadline)?.deadline;
+        return [
+          `${s.title} (${s.decisionId})`,
+          `authority: ${s.authority.name}   undertaking unit: ${s.undertakingUnit}`,
+          `status: ${s.status}   draft: v${s.draft.version}   rules: ${s.ruleSet.id} v${s.ruleSet.version}`,
+          `open steps: ${s.openSteps.map(stepLabel).join(', ') || '(none)'}`,
+          deadline ? `last deadline: ${deadline.term} ${deadline.date}${deadline.provisional ? ' (provisional)' : ''}` : '',
+          `${s.history.length} procedure events`,
+        ]
+          .filter(Boolean)
+          .join('\n');
+      });
+    });
+
+  cmd
+    .command('record')
+    .description("a decision's procedure record, with its hash chain verified")
+    .argument('<decisionId>')
+    .action(async (decisionId: string) => {
+      const r = await request(g(), 'GET', `/decisions/${encodeURIComponent(decisionId)}/record`);
+      print(r, () =>
+        [
+          table(
+            r.entries.map((e: { seq: number; event: any }) => ({
+              seq: e.seq,
+              at: e.event.at.slice(0, 16).replace('T', ' '),
+              step: e.event.step ?? '',
+              type: e.event.type,
+              summary: e.event.summary.slice(0, 60),
+              basis: e.event.basis ?? '',
+            })),
+            [['seq', '#'], ['at', 'time (UTC)'], ['step', 'step'], ['type', 'event'], ['summary', 'summary'], ['basis', 'basis']],
+          ),
+          r.verification.ok ? `hash chain verified: ${r.verification.entries} entries` : `HASH CHAIN BROKEN at entry ${r.verification.brokenAt}: ${r.verification.reason}`,
+        ].join('\n'),
+      );
+      if (!r.verification.ok) process.exitCode = 5;
+    });
+
+  cmd
+    .command('list')
+    .description('decisions you may see, by authority, open step, status or overdue deadline')
+    .option('--authority <code>')
+    .option('--step <step>')
+    .option('--status <status>')
+    .option('--overdue', 'only decisions past a deadline')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(async (o: { authority?: string; step?: string; status?: string; overdue?: boolean; limit: string }) => {
+      const q = new URLSearchParams(
+        Object.entries({ authority: o.authority, step: o.step, status: o.status, overdue: o.overdue ? 'true' : undefined, limit: o.limit }).filter(
+          (e): e is [string, string] => e[1] !== undefined,
+        ),
+      );
+      const r = await request(g(), 'GET', `/decisions?${q}`);
+      print(r.decisions, () =>
+        r.decisions.length
+          ? table(
+              r.decisions.map((d: any) => ({ ...d, openSteps: d.openSteps.join(','), nextDeadline: d.nextDeadline?.slice(0, 10) ?? '', overdue: d.overdue ? 'OVERDUE' : '' })),
+              [['decisionId', 'decision'], ['title', 'title'], ['status', 'status'], ['openSteps', 'open steps'], ['nextDeadline', 'deadline'], ['overdue', '']],
+            )
+          : '(no decisions)',
+      );
+    });
+
+  cmd
+    .command('watch')
+    .description("follow a decision's events live from NATS (Ctrl-C to stop)")
+    .argument('<authority>', 'the authority code, e.g. shifan-gov')
+    .argument('<decisionId>')
+    .action(async (authority: string, decisionId: string) => {
+      let nc;
+      try {
+        nc = await connect({ servers: cfg.natsUrl, name: 'juece-watch' });
+      } catch (err) {
+        throw new CliError(`Cannot reach NATS at ${cfg.natsUrl}: ${(err as Error).message}`, 1);
+      }
+      const follow = await followDecisionEvents(nc, authority, decisionId, (e) =>
+        console.log(g().json ? JSON.stringify(e) : `#${String(e.seq).padStart(3)} ${e.at.slice(0, 19).replace('T', ' ')} ${e.type}${e.step ? ` ${stepLabel(e.step)}` : ''}: ${e.summary}`),
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await follow.stop();
+      await nc.close();
+    });
+  return cmd;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message: string };
+    if (!(err instanceof CliError) && typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+      return;
+    }
+    console.error(`juece: ${e.message}`);
+    process.exitCode = err instanceof CliError ? err.exit : 1;
+  }
+}
+
+if (require.main === module) void run(process.argv.slice(2));
