@@ -44,6 +44,9 @@ const EnvSchema = z.object({
   POSTGRES_BIN_DIR: z.string().min(1).optional(),
 });
 
+/** Every variable juece reads (docker-compose.yml is checked against this list). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export type JueceConfig = {
   cacheDir: string;
   dataDir: string;
