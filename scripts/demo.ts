@@ -14,6 +14,8 @@ import { shanghaiDate, STEPS } from '../domain/procedure';
 import { loadConfig, recordDbTarget } from '../infra/config';
 import { devSecret, signToken } from '../api/auth';
 import { startApi } from '../api/server';
+import { CommentIntake } from '../commands/commentIntake';
+import { startCommandResponder } from '../commands/nats';
 import { startProjector } from '../projector/projector';
 import { openDb } from '../store/db';
 import { verifyRecord } from '../store/record';
@@ -48,6 +50,9 @@ async function main() {
 
   const client = await JueceClient.connect({ address: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
   const api = await startApi(cfg, { client, db, nats: projectorNats });
+  const intake = new CommentIntake({ db, client, log: say });
+  const responder = startCommandResponder({ nc: projectorNats, client, intake, log: say });
+  say('Answering juece.commands.* over NATS (start, act, comments)');
   say(`HTTP API on ${api.url} (OpenAPI at ${api.url}/openapi.json${api.devTokens ? '; `npx juece token` prints a token for each role' : ''})`);
   const proposal = sampleProposal(`demo-${shanghaiDate(Date.now()).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`);
   const watcher = await connect({ servers: nats.address, name: 'juece-demo' });
@@ -92,6 +97,8 @@ async function main() {
     await running;
     await jw.close();
     await api.stop();
+    await responder.stop();
+    await intake.close();
     await projector.stop();
     await projectorNats.close();
     await db.close();

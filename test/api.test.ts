@@ -3,7 +3,6 @@
  * With a token for each role, a decision goes through every step to publication over HTTP; bad input, a wrong role,
  * another office, an unknown id and a closed step get 400/403/404/409; a supervisor reads the record back.
  */
-import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from 'nats';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,21 +13,18 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import YAML from 'yaml';
 import { signToken } from '../api/auth';
 import { startApi, type RunningApi } from '../api/server';
-import { JueceClient } from '../client';
+import type { JueceClient } from '../client';
 import { consultationAlreadyOver, sampleActors, sampleInput, sampleProposal } from '../client/sample';
 import type { Actor } from '../domain/schemas';
 import { loadConfig } from '../infra/config';
 import { freePort } from '../infra/servers';
 import { startProjector, type Projector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
-import { createWorker, type JueceWorker } from '../workers/worker';
-import { createTestDatabase, uniqueId } from './helpers';
+import { createTestDatabase, startDevHarness, uniqueId, type DevHarness } from './helpers';
 
 const SECRET = 'test-secret-of-at-least-thirty-two-characters';
-let connection: Connection;
 let client: JueceClient;
-let jw: JueceWorker;
-let running: Promise<void>;
+let dev: DevHarness;
 let nc: NatsConnection;
 let db: Db;
 let projector: Projector;
@@ -36,11 +32,8 @@ let api: RunningApi;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  const taskQueue = uniqueId('api');
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
-  jw = await createWorker({ temporalAddress: inject('temporalAddress'), namespace: 'default', taskQueue, natsUrl: inject('natsUrl'), workflowBundle: { codePath: inject('workflowBundlePath') } });
-  running = jw.worker.run();
+  dev = await startDevHarness({ prefix: 'api' });
+  client = dev.client;
   nc = await connect({ servers: inject('natsUrl') });
   db = await openDb({ url: await createTestDatabase('api') });
   projector = await startProjector({ nc, db, durable: uniqueId('proj-api') });
@@ -56,11 +49,8 @@ afterAll(async () => {
   await api?.stop();
   await projector?.stop();
   await db?.close();
-  jw?.worker.shutdown();
-  await running;
-  await jw?.close();
+  await dev?.stop();
   await nc?.close();
-  await connection?.close();
 });
 
 async function call(method: string, path: string, who?: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {

@@ -3,10 +3,9 @@
  * PostgreSQL: bad input answered with a clear error and nothing recorded; 100,000 comments (many duplicates, one
  * large campaign) stored and grouped while the workflow's history stays small; intake closed with the period.
  */
-import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { JueceClient } from '../client';
+import type { JueceClient } from '../client';
 import { commentPeriodClosed, consultationAlreadyOver, sampleActors, sampleInput, sampleProposal } from '../client/sample';
 import { CommentIntake } from '../commands/commentIntake';
 import { startCommandResponder, type CommandReply, type CommandResponder } from '../commands/nats';
@@ -15,13 +14,10 @@ import { startProjector, type Projector } from '../projector/projector';
 import { adoptionReport, commentTally, CAMPAIGN_MIN_SUBMITTERS, MAX_BATCH, normalizeComment, recordAdoption, type CommentInput } from '../store/comments';
 import { openDb, type Db } from '../store/db';
 import { getDecision } from '../store/record';
-import { createWorker, type JueceWorker } from '../workers/worker';
-import { createTestDatabase, uniqueId } from './helpers';
+import { createTestDatabase, startDevHarness, uniqueId, type DevHarness } from './helpers';
 
-let connection: Connection;
 let client: JueceClient;
-let jw: JueceWorker;
-let running: Promise<void>;
+let dev: DevHarness;
 let nc: NatsConnection;
 let db: Db;
 let projector: Projector;
@@ -29,17 +25,8 @@ let intake: CommentIntake;
 let responder: CommandResponder;
 
 beforeAll(async () => {
-  const taskQueue = uniqueId('cmd');
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
-  jw = await createWorker({
-    temporalAddress: inject('temporalAddress'),
-    namespace: 'default',
-    taskQueue,
-    natsUrl: inject('natsUrl'),
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  running = jw.worker.run();
+  dev = await startDevHarness({ prefix: 'cmd' });
+  client = dev.client;
   nc = await connect({ servers: inject('natsUrl') });
   db = await openDb({ url: await createTestDatabase('comments') });
   projector = await startProjector({ nc, db, durable: uniqueId('proj-cmd') });
@@ -52,11 +39,8 @@ afterAll(async () => {
   await intake?.close();
   await projector?.stop();
   await db?.close();
-  jw?.worker.shutdown();
-  await running;
-  await jw?.close();
+  await dev?.stop();
   await nc?.close();
-  await connection?.close();
 });
 
 async function command(name: string, body: unknown): Promise<CommandReply> {

@@ -2,7 +2,7 @@
  * Shared test plumbing: the time-skipping environment on the provisioned Java test server, a worker on the
  * workflow bundle built once in globalSetup, and unique ids so tests never see each other's decisions.
  */
-import { Client, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { writeFileSync } from 'node:fs';
@@ -87,4 +87,35 @@ export async function createTestDatabase(prefix: string): Promise<string> {
     await admin.end();
   }
   return server.replace(/\/[^/]*$/, `/${name}`);
+}
+
+export interface DevHarness {
+  client: JueceClient;
+  connection: Connection;
+  stop(): Promise<void>;
+}
+
+/** A juece worker on its own task queue and a client, on the real dev server from globalSetup. */
+export async function startDevHarness(o: { prefix: string; natsUrl?: string }): Promise<DevHarness> {
+  const taskQueue = uniqueId(o.prefix);
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
+  const jw = await createWorker({
+    temporalAddress: inject('temporalAddress'),
+    namespace: 'default',
+    taskQueue,
+    natsUrl: o.natsUrl ?? inject('natsUrl'),
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = jw.worker.run();
+  return {
+    client,
+    connection,
+    async stop() {
+      jw.worker.shutdown();
+      await running;
+      await jw.close();
+      await connection.close();
+    },
+  };
 }

@@ -3,7 +3,6 @@
  * both started by globalSetup: a decision's events arrive in NATS once each and in order, and decisions can be
  * found by where they stand through the custom search attributes.
  */
-import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from 'nats';
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,37 +14,23 @@ import { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
 import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import { loadCalendars } from '../infra/calendarData';
-import { createWorker, type JueceWorker } from '../workers/worker';
-import { uniqueId } from './helpers';
+import { createWorker } from '../workers/worker';
+import { startDevHarness, uniqueId, type DevHarness } from './helpers';
 
 const run = promisify(execFile);
-let connection: Connection;
 let client: JueceClient;
-let jw: JueceWorker;
-let running: Promise<void>;
+let dev: DevHarness;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  const taskQueue = uniqueId('it');
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
-  jw = await createWorker({
-    temporalAddress: inject('temporalAddress'),
-    namespace: 'default',
-    taskQueue,
-    natsUrl: inject('natsUrl'),
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  running = jw.worker.run();
+  dev = await startDevHarness({ prefix: 'it' });
+  client = dev.client;
   nc = await connect({ servers: inject('natsUrl') });
 });
 
 afterAll(async () => {
-  jw?.worker.shutdown();
-  await running;
-  await jw?.close();
+  await dev?.stop();
   await nc?.close();
-  await connection?.close();
 });
 
 /** Polls until `fn` returns a value, for what the servers make visible eventually. */

@@ -3,47 +3,31 @@
  * procedure goes on, the event publications wait and retry, and once NATS is back every event is in the stream
  * exactly once and in order.
  */
-import { Client, Connection } from '@temporalio/client';
 import { connect } from 'nats';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { JueceClient } from '../client';
+import type { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
 import { commentPeriodClosed, consultationAlreadyOver, sampleActors, sampleInput, sampleProposal, stepOpen } from '../client/sample';
 import { freePort, startNats, type RunningServer } from '../infra/servers';
-import { createWorker, type JueceWorker } from '../workers/worker';
-import { uniqueId } from './helpers';
+import { startDevHarness, uniqueId, type DevHarness } from './helpers';
 
-let connection: Connection;
 let client: JueceClient;
-let jw: JueceWorker;
-let running: Promise<void>;
+let dev: DevHarness;
 let nats: RunningServer;
 let natsOptions: Parameters<typeof startNats>[0];
 
 beforeAll(async () => {
   natsOptions = { binary: inject('natsServerPath'), port: await freePort(), storeDir: mkdtempSync(path.join(tmpdir(), 'juece-nats-')) };
   nats = await startNats(natsOptions);
-  const taskQueue = uniqueId('outage');
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
-  jw = await createWorker({
-    temporalAddress: inject('temporalAddress'),
-    namespace: 'default',
-    taskQueue,
-    natsUrl: nats.address,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  running = jw.worker.run();
+  dev = await startDevHarness({ prefix: 'outage', natsUrl: nats.address });
+  client = dev.client;
 });
 
 afterAll(async () => {
-  jw?.worker.shutdown();
-  await running;
-  await jw?.close();
-  await connection?.close();
+  await dev?.stop();
   await nats?.stop();
 });
 

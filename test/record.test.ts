@@ -3,47 +3,31 @@
  * JetStream stream of decisions run on the dev server: every event once and in order, hash-chained so that tampering
  * shows, the decision list by step and status, and a projector killed mid-stream that resumes losing nothing.
  */
-import { Client, Connection } from '@temporalio/client';
 import { connect, type NatsConnection } from 'nats';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { JueceClient, type DecisionHandle } from '../client';
+import type { DecisionHandle, JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
 import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleInput, sampleProposal } from '../client/sample';
 import { startProjector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
 import { getDecision, listDecisions, recordOf, verifyRecord } from '../store/record';
-import { createWorker, type JueceWorker } from '../workers/worker';
-import { createTestDatabase, uniqueId } from './helpers';
+import { createTestDatabase, startDevHarness, uniqueId, type DevHarness } from './helpers';
 
-let connection: Connection;
 let client: JueceClient;
-let jw: JueceWorker;
-let running: Promise<void>;
+let dev: DevHarness;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  const taskQueue = uniqueId('rec');
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
-  jw = await createWorker({
-    temporalAddress: inject('temporalAddress'),
-    namespace: 'default',
-    taskQueue,
-    natsUrl: inject('natsUrl'),
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  running = jw.worker.run();
+  dev = await startDevHarness({ prefix: 'rec' });
+  client = dev.client;
   nc = await connect({ servers: inject('natsUrl') });
 });
 
 afterAll(async () => {
-  jw?.worker.shutdown();
-  await running;
-  await jw?.close();
+  await dev?.stop();
   await nc?.close();
-  await connection?.close();
 });
 
 /** A full decision, from start to the stop of its execution. */
