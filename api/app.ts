@@ -5,6 +5,7 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { NatsConnection } from 'nats';
 import { z } from 'zod';
 import { DecisionRefused, fieldIssues, InvalidInput, type JueceClient } from '../client';
@@ -73,6 +74,13 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     console.error(`juece api: ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
     return c.json({ error: 'internal', message: 'Something went wrong on our side; try again later.' }, 500);
   });
+
+  // Bodies are bounded: a batch of comments up to 16 MiB, anything else 1 MiB.
+  const limited = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: (c) => c.json({ error: 'tooLarge', message: `The body is larger than ${maxSize / 2 ** 20} MiB.` }, 413) });
+  const commentsLimit = limited(16 * 2 ** 20);
+  const defaultLimit = limited(2 ** 20);
+  app.use('*', (c, next) => (/\/comments$/.test(c.req.path) ? commentsLimit(c, next) : defaultLimit(c, next)));
 
   // Open routes.
   app.get('/health', (c) => c.json({ ok: true }));

@@ -5,7 +5,18 @@
 import { z } from 'zod';
 import { COMMENT_PERIOD, STEP_NAMES } from './procedure';
 
-export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+/** Control characters other than tab and line breaks: nothing a person writes, and NUL cannot be stored. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Free text: trimmed, not empty, bounded, well-formed Unicode (no lone surrogates) without control characters. */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (no lone surrogate)')
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
 /** ASCII identifiers: they appear in workflow ids and NATS subjects. */
 export const code = z
   .string()

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { text } from '../domain/schemas';
 import type { Db, Queryable } from './db';
 
 /** A group whose text this many distinct submitters sent is reported as a campaign (集中反映的意见). */
@@ -14,8 +15,8 @@ export const CommentChannelSchema = z.enum(['web', 'nats', 'letter', 'email', 'h
 
 export const CommentSchema = z.strictObject({
   /** Who sent it: an account id, or a digest of a name and contact for letters. */
-  submitter: z.string().trim().min(1, 'must not be empty').max(200),
-  text: z.string().trim().min(1, 'must not be empty').max(20_000),
+  submitter: text(200),
+  text: text(20_000),
   channel: CommentChannelSchema.default('web'),
 });
 export type CommentInput = z.input<typeof CommentSchema>;
@@ -28,7 +29,7 @@ export const CommentBatchSchema = z.array(CommentSchema).min(1).max(MAX_BATCH);
 export const AdoptionSchema = z.strictObject({
   groupId: z.number().int().positive(),
   adopted: z.boolean(),
-  reason: z.string().trim().min(1, 'a reason is required, adopted or not (art. 18)').max(5000),
+  reason: text(5000),
 });
 export type Adoption = z.infer<typeof AdoptionSchema>;
 

@@ -5,6 +5,7 @@
  */
 import { connect, type NatsConnection } from 'nats';
 import { execFile, spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import { consultationAlreadyOver, sampleActors, sampleInput, sampleProposal } fr
 import type { Actor } from '../domain/schemas';
 import { loadConfig } from '../infra/config';
 import { freePort } from '../infra/servers';
+import { CommentIntake } from '../commands/commentIntake';
+import { startCommandResponder, type CommandResponder } from '../commands/nats';
 import { startProjector, type Projector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
 import { createTestDatabase, startDevHarness, uniqueId, type DevHarness } from './helpers';
@@ -29,6 +32,7 @@ let nc: NatsConnection;
 let db: Db;
 let projector: Projector;
 let api: RunningApi;
+let responder: CommandResponder;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -39,6 +43,7 @@ beforeAll(async () => {
   projector = await startProjector({ nc, db, durable: uniqueId('proj-api') });
   const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: SECRET, JUECE_API_PORT: String(await freePort()) });
   api = await startApi(cfg, { client, db, nats: nc });
+  responder = startCommandResponder({ nc, client, intake: new CommentIntake({ db, client }) });
   for (const [name, actor] of Object.entries(sampleActors)) tokens[name] = await signToken(SECRET, { actor, authority: 'shifan-gov' });
   const otherOffice: Actor = { id: 'u-edu-01', name: '周老师', role: 'undertakingUnit', organisation: '示范市教育局' };
   tokens.otherOffice = await signToken(SECRET, { actor: otherOffice, authority: 'shifan-gov' });
@@ -46,6 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await responder?.stop();
   await api?.stop();
   await projector?.stop();
   await db?.close();
@@ -67,6 +73,20 @@ async function call(method: string, path: string, who?: string, body?: unknown):
     json = undefined;
   }
   return { status: res.status, json, text };
+}
+
+/** Sends a body of `bytes` bytes with its length declared, and returns the status the server answers with. */
+function oversizedPost(path: string, token: string, bytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, api.url);
+    const req = http.request(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': bytes } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => {}); // the server may stop reading once it has answered
+    req.end('x'.repeat(bytes));
+    setTimeout(() => reject(new Error('no answer to an oversized body')), 10_000);
+  });
 }
 
 /** A step result as the API takes it: the actor comes from the token. */
@@ -241,6 +261,123 @@ describe('the juece CLI over the API', () => {
     watch.kill('SIGINT');
     expect(watched).toMatch(/# +1 .* decisionStarted: /);
     expect(watched).toContain('consultationOpened publicParticipation 公众参与');
+    await client.decision(id).handle.terminate('test done');
+  });
+});
+
+describe('hostile and malformed input, at every way in', () => {
+  it('answers each with a clear error and changes nothing', async () => {
+    const proposal = sampleProposal(uniqueId('hostile'));
+    const id = proposal.decisionId;
+    expect((await call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
+    expect((await act(id, 'undertakingUnit', 'openConsultation', sampleInput.openConsultation(consultationAlreadyOver()))).status).toBe(200);
+    // Once the consultation's notice is out and its (past) period closed, nothing happens until someone acts.
+    const settled = async () => (await client.decision(id).status()).history.map((e) => e.type);
+    for (let i = 0; i < 100; i++) {
+      const types = await settled();
+      if (types.includes('noticePublished') && types.includes('commentPeriodClosed')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const historyBefore = (await client.decision(id).status()).history.length;
+    const decisionsBefore = await db.query('SELECT count(*) AS n FROM decisions');
+    const commentsBefore = await db.query('SELECT count(*) AS n FROM comments');
+
+    const strings = {
+      nul: 'abc\u0000def',
+      loneSurrogate: 'abc\ud800def',
+      control: 'bell\u0007',
+      huge: '长'.repeat(20_001),
+      empty: '   ',
+    };
+    const injections = ["'; DROP TABLE decisions; --", '<script>alert(1)</script>', '../../etc/passwd', '{{7*7}}${7*7}', '$(rm -rf /)'];
+
+    // POST /decisions: wrong types, bad strings, ids that are not ids, unknown fields, not an object.
+    const proposals: [string, unknown, string][] = [
+      ['not an object', [proposal], '(body)'],
+      ['wrong type', { ...proposal, title: 42 }, 'title'],
+      ['NUL in a title', { ...proposal, decisionId: uniqueId('x'), title: strings.nul }, 'title'],
+      ['lone surrogate', { ...proposal, decisionId: uniqueId('x'), title: strings.loneSurrogate }, 'title'],
+      ['control character', { ...proposal, decisionId: uniqueId('x'), title: strings.control }, 'title'],
+      ['oversized', { ...proposal, decisionId: uniqueId('x'), title: strings.huge }, 'title'],
+      ['blank', { ...proposal, decisionId: uniqueId('x'), title: strings.empty }, 'title'],
+      ['unknown field', { ...proposal, decisionId: uniqueId('x'), isAdmin: true }, ''],
+      ...injections.map((inj): [string, unknown, string] => [`injection as id: ${inj}`, { ...proposal, decisionId: inj }, 'decisionId']),
+    ];
+    for (const [what, body, field] of proposals) {
+      const r = await call('POST', '/decisions', 'undertakingUnit', body);
+      expect(r.status, what).toBe(400);
+      expect(r.json.error, what).toBe('invalid');
+      if (field && field !== '(body)') expect(r.json.issues.map((i: { path: string }) => i.path), what).toContain(field);
+    }
+    // Injection strings as free text are text, stored as written, never executed.
+    const weird = { ...proposal, decisionId: uniqueId('inj'), title: injections.join(' ') };
+    expect((await call('POST', '/decisions', 'undertakingUnit', weird)).status).toBe(201);
+    expect((await client.decision(weird.decisionId).status()).title).toBe(injections.join(' '));
+    await client.decision(weird.decisionId).handle.terminate('test done');
+
+    // Actions: bad dates, wrong types, unknown fields, forged actors.
+    const actions: [string, string, Record<string, unknown>][] = [
+      ['impossible date', 'scheduleHearing', { ...withoutActor(sampleInput.openConsultation('2026-02-30')) }],
+      ['wrong type', 'completeExpertReview', { requestId: uniqueId('req'), summary: ['not', 'text'] }],
+      ['unknown field', 'recordComments', { requestId: uniqueId('req'), received: 1, sql: "' OR 1=1 --" }],
+      ['negative count', 'recordComments', { requestId: uniqueId('req'), received: -5 }],
+      ['request id too short', 'recordComments', { requestId: 'x', received: 1 }],
+      ['NUL', 'withdraw', { requestId: uniqueId('req'), reason: strings.nul }],
+    ];
+    for (const [what, action, body] of actions) {
+      const r = await call('POST', `/decisions/${id}/actions/${action}`, 'undertakingUnit', body);
+      expect(r.status, what).toBe(400);
+      expect(r.json.issues.length, what).toBeGreaterThan(0);
+    }
+    expect(await oversizedPost(`/decisions/${id}/actions/openConsultation`, tokens.undertakingUnit!, 2 ** 20 + 10)).toBe(413);
+
+    // Comments: not a list, too many, malformed entries; nothing stored.
+    for (const comments of ['text', Array.from({ length: 5001 }, (_, i) => ({ submitter: `s${i}`, text: 't' })), [{ submitter: 's', text: strings.loneSurrogate }], [{ submitter: 's', text: 'ok', score: 5 }]]) {
+      expect((await call('POST', `/decisions/${id}/comments`, 'undertakingUnit', { comments })).status).toBe(400);
+    }
+
+    // Queries.
+    for (const q of ['limit=-1', 'limit=abc', 'step=approval', 'overdue=maybe', 'orderBy=1']) {
+      expect((await call('GET', `/decisions?${q}`, 'supervisor')).status, q).toBe(400);
+    }
+
+    // Tokens: unsigned, signed with another key, a role that does not exist, claims missing, expired.
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const claims = { sub: 'x', name: 'x', role: 'supervisor', org: 'x', authority: 'shifan-gov', iss: 'juece', aud: 'juece-api', exp: Math.floor(Date.now() / 1000) + 600 };
+    const bad = {
+      unsigned: `${b64({ alg: 'none' })}.${b64(claims)}.`,
+      otherKey: await signToken('another-secret-of-at-least-thirty-two-chars', { actor: sampleActors.supervisor, authority: 'shifan-gov' }),
+      forgedRole: tokens.undertakingUnit!.replace(/^([^.]+)\.([^.]+)\./, (_m, h) => `${h}.${b64({ ...claims, role: 'admin' })}.`),
+      expired: tokens.expired!,
+    };
+    const { SignJWT } = await import('jose');
+    const noClaims = await new SignJWT({ role: 'headOfGovernment' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('juece').setAudience('juece-api').sign(new TextEncoder().encode(SECRET));
+    for (const [what, token] of Object.entries({ ...bad, noClaims })) {
+      const r = await fetch(`${api.url}/decisions/${id}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(r.status, what).toBe(401);
+    }
+
+    // NATS commands: the same kinds of input.
+    const nats = async (subject: string, body: unknown) => (await nc.request(`juece.commands.${subject}`, JSON.stringify(body), { timeout: 10_000 })).json<{ ok: boolean; error?: { code: string } }>();
+    for (const [what, body] of proposals) expect((await nats('startDecision', { proposal: body })).error?.code, what).toBe('invalid');
+    for (const [what, action, input] of actions) expect((await nats('act', { decisionId: id, action, input: { ...input, actor: sampleActors.undertakingUnit } })).error?.code, what).toBe('invalid');
+
+    // Updates sent straight to the workflow, past the client's checks: its validators refuse them unrecorded.
+    const raw: [string, unknown][] = [
+      ['recordComments', { received: 'many' }],
+      ['withdraw', { requestId: uniqueId('req'), actor: { ...sampleActors.head, role: 'admin' }, reason: 'x' }],
+      ['withdraw', { requestId: uniqueId('req'), actor: sampleActors.head, reason: strings.nul }],
+    ];
+    for (const [update, args] of raw) {
+      const refused = await client.decision(id).handle.executeUpdate(update, { args: [args] }).then(() => undefined, (err: Error) => err);
+      expect((refused?.cause as Error | undefined)?.message, update).toMatch(/Invalid|must|expected/);
+    }
+
+    // Nothing changed.
+    expect((await client.decision(id).status()).history.length).toBe(historyBefore);
+    expect(await db.query('SELECT count(*) AS n FROM comments')).toEqual(commentsBefore);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 50)); // let the projector see anything stray
+    expect(Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM decisions'))[0]!.n)).toBeLessThanOrEqual(Number((decisionsBefore[0] as { n: string }).n) + 1); // the one with injection strings as its title
     await client.decision(id).handle.terminate('test done');
   });
 });
