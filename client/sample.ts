@@ -136,25 +136,46 @@ export async function driveSampleDecision(
   d: DecisionHandle,
   o: { openedOn: string; onStep?: (ack: StepAck) => void; afterConsultationOpened?: () => Promise<void> },
 ): Promise<void> {
-  const note = (ack: StepAck) => o.onStep?.(ack);
-  note(await d.openConsultation(sampleInput.openConsultation(o.openedOn)));
-  // Expert review and risk assessment go on while the comment period runs.
-  note(await d.submitExpertOpinion(sampleInput.expertOpinion()));
-  note(await d.completeExpertReview(sampleInput.completeExpertReview()));
-  note(await d.completeRiskAssessment(sampleInput.riskAssessment()));
-  await o.afterConsultationOpened?.();
-  await commentPeriodClosed(d);
-  note(await d.completePublicParticipation(sampleInput.publicParticipationReport()));
-  await stepOpen(d, 'legalityReview');
-  note(await d.requestLegalityReview(sampleInput.requestLegalityReview()));
-  note(await d.completeLegalityReview(sampleInput.legalityReview()));
-  // The workflow opens each next step once the last one's activities are done: a busy worker takes a moment.
-  await stepOpen(d, 'collectiveDecision');
-  note(await d.recordCollectiveDecision(sampleInput.collectiveDecision()));
-  await stepOpen(d, 'partyCommitteeReport');
-  note(await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport()));
-  await stepOpen(d, 'publication');
-  note(await d.recordPublication(sampleInput.publication()));
+  for (const [i, step] of sampleSteps(d, o.openedOn).entries()) {
+    if (i === 4) await o.afterConsultationOpened?.();
+    o.onStep?.(await step());
+  }
+}
+
+/**
+ * The sample decision's steps to publication, each a function that waits for its step to be open and takes it:
+ * the consultation, expert review and risk assessment side by side, then the report on comments (once the
+ * period is closed), legality review, the meeting, the party committee report and publication.
+ */
+export function sampleSteps(d: DecisionHandle, openedOn: string): (() => Promise<StepAck>)[] {
+  return [
+    () => d.openConsultation(sampleInput.openConsultation(openedOn)),
+    () => d.submitExpertOpinion(sampleInput.expertOpinion()),
+    () => d.completeExpertReview(sampleInput.completeExpertReview()),
+    () => d.completeRiskAssessment(sampleInput.riskAssessment()),
+    async () => {
+      await commentPeriodClosed(d);
+      return d.completePublicParticipation(sampleInput.publicParticipationReport());
+    },
+    async () => {
+      // The workflow opens each next step once the last one's activities are done: a busy worker takes a moment.
+      await stepOpen(d, 'legalityReview');
+      return d.requestLegalityReview(sampleInput.requestLegalityReview());
+    },
+    () => d.completeLegalityReview(sampleInput.legalityReview()),
+    async () => {
+      await stepOpen(d, 'collectiveDecision');
+      return d.recordCollectiveDecision(sampleInput.collectiveDecision());
+    },
+    async () => {
+      await stepOpen(d, 'partyCommitteeReport');
+      return d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport());
+    },
+    async () => {
+      await stepOpen(d, 'publication');
+      return d.recordPublication(sampleInput.publication());
+    },
+  ];
 }
 
 /** Waits until the decision has `step` open. */

@@ -24,6 +24,7 @@ declare module 'vitest' {
     temporalCliPath: string | undefined;
     /** A PostgreSQL server for the tests; each test file creates its own database on it (see createTestDatabase). */
     postgresUrl: string;
+    postgresBinDir: string;
   }
 }
 
@@ -56,6 +57,7 @@ export default async function setup(project: TestProject) {
     project.provide('natsServerPath', natsServer);
     project.provide('temporalCliPath', temporalCli);
     project.provide('postgresUrl', postgres.address);
+    project.provide('postgresBinDir', postgresBin);
   } catch (err) {
     await stopAll();
     throw err;
