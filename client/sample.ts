@@ -138,7 +138,8 @@ export async function driveSampleDecision(
 ): Promise<void> {
   for (const [i, step] of sampleSteps(d, o.openedOn).entries()) {
     if (i === 4) await o.afterConsultationOpened?.();
-    o.onStep?.(await step());
+    const ack = await step(); // not inside `onStep?.(…)`: without onStep that would never run the step
+    o.onStep?.(ack);
   }
 }
 
