@@ -92,13 +92,13 @@ async function main() {
     const bundlePath = path.join(dir, 'bundle.js');
     writeFileSync(bundlePath, bundle.code);
     const taskQueue = 'bench';
-    worker = spawn(process.execPath, ['--import', 'tsx', 'bench/workerProcess.ts'], {
+    worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
       cwd: root,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, NATS_URL: nats.address, TEMPORAL_TASK_QUEUE: taskQueue, BENCH_WORKFLOW_BUNDLE: bundlePath },
+      env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, NATS_URL: nats.address, TEMPORAL_TASK_QUEUE: taskQueue, JUECE_WORKFLOW_BUNDLE: bundlePath, JUECE_NOTICE_OUTBOX: 'off' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
-      worker!.stdout!.on('data', (b: Buffer) => String(b).includes('worker ready') && resolve());
+      worker!.stdout!.on('data', (b: Buffer) => String(b).includes('juece worker polling') && resolve());
       worker!.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
     });
     const connection = await Connection.connect({ address: temporal.address });

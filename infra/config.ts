@@ -31,6 +31,8 @@ const EnvSchema = z.object({
   JUECE_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   /** Folder that receives a copy of every public notice; default <data>/outbox; "off" for none (production). */
   JUECE_NOTICE_OUTBOX: z.string().min(1).optional(),
+  /** A workflow bundle built beforehand (bundleWorkflowCode): the worker starts without bundling. */
+  JUECE_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** The HTTP API's address. */
   JUECE_API_HOST: z.string().min(1).default('127.0.0.1'),
   JUECE_API_PORT: port.default(8080),
@@ -61,6 +63,7 @@ export type JueceConfig = {
   natsServerPath?: string;
   databaseUrl?: string;
   projectorName: string;
+  workflowBundle?: string;
   apiHost: string;
   apiPort: number;
   jwtSecret?: string;
@@ -92,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     natsServerPath: e.NATS_SERVER_PATH,
     databaseUrl: e.JUECE_DATABASE_URL,
     projectorName: e.JUECE_PROJECTOR_NAME,
+    workflowBundle: e.JUECE_WORKFLOW_BUNDLE ? path.resolve(e.JUECE_WORKFLOW_BUNDLE) : undefined,
     apiHost: e.JUECE_API_HOST,
     apiPort: e.JUECE_API_PORT,
     jwtSecret: e.JUECE_JWT_SECRET,

@@ -44,16 +44,16 @@ async function expectEventsOnce(final: DecisionStatus): Promise<void> {
 }
 
 function workerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/workerProcess.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
     cwd: root,
-    env: { ...process.env, ...env, JUECE_TEST_WORKFLOW_BUNDLE: inject('workflowBundlePath') },
+    env: { ...process.env, ...env, JUECE_WORKFLOW_BUNDLE: inject('workflowBundlePath'), JUECE_NOTICE_OUTBOX: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (b: Buffer) => {
       out += b;
-      if (out.includes('worker ready')) resolve(child);
+      if (out.includes('juece worker polling')) resolve(child);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (b: Buffer) => (out += b));

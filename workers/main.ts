@@ -13,6 +13,7 @@ async function main() {
     natsUrl: cfg.natsUrl,
     calendarDir: cfg.calendarDir,
     noticeOutbox: cfg.noticeOutbox,
+    ...(cfg.workflowBundle ? { workflowBundle: { codePath: cfg.workflowBundle } } : {}),
   });
   console.log(`juece worker polling task queue "${cfg.taskQueue}" on ${cfg.temporalAddress} (namespace ${cfg.namespace})`);
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is done
