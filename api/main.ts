@@ -5,10 +5,11 @@
 import { connect } from 'nats';
 import { JueceClient } from '../client';
 import { loadConfig, recordDbTarget } from '../infra/config';
+import { runService } from '../infra/service';
 import { openDb } from '../store/db';
 import { startApi } from './server';
 
-async function main() {
+runService('juece api', async () => {
   const cfg = loadConfig();
   const db = await openDb(recordDbTarget(cfg));
   const client = await JueceClient.connect({ address: cfg.temporalAddress, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
@@ -16,18 +17,10 @@ async function main() {
   const api = await startApi(cfg, { client, db, nats });
   console.log(`juece api on ${api.url} (OpenAPI at ${api.url}/openapi.json)`);
   if (api.devTokens) console.log('Tokens: development secret in the data folder; `juece token` prints one for each role.');
-  const stop = async () => {
+  return async () => {
     await api.stop();
     await nats.drain().catch(() => {});
     await client.close();
     await db.close();
-    process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-main().catch((err) => {
-  console.error(`juece api: ${err instanceof Error ? err.message : err}`);
-  process.exit(1);
 });

@@ -5,11 +5,12 @@
 import { connect } from 'nats';
 import { JueceClient } from '../client';
 import { loadConfig, recordDbTarget } from '../infra/config';
+import { runService } from '../infra/service';
 import { openDb } from '../store/db';
 import { CommentIntake } from './commentIntake';
 import { startCommandResponder } from './nats';
 
-async function main() {
+runService('juece commands', async () => {
   const cfg = loadConfig();
   const db = await openDb(recordDbTarget(cfg));
   const client = await JueceClient.connect({ address: cfg.temporalAddress, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
@@ -18,19 +19,11 @@ async function main() {
   const intake = new CommentIntake({ db, client, log });
   const responder = startCommandResponder({ nc, client, intake, log });
   console.log(`juece commands: answering juece.commands.* on ${cfg.natsUrl}`);
-  const stop = async () => {
+  return async () => {
     await responder.stop();
     await intake.close();
     await nc.drain().catch(() => {});
     await client.close();
     await db.close();
-    process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-main().catch((err) => {
-  console.error(`juece commands: ${err instanceof Error ? err.message : err}`);
-  process.exit(1);
 });

@@ -4,10 +4,11 @@
  */
 import { connect } from 'nats';
 import { loadConfig, recordDbTarget } from '../infra/config';
+import { runService } from '../infra/service';
 import { openDb } from '../store/db';
 import { startProjector } from './projector';
 
-async function main() {
+runService('juece projector', async () => {
   const cfg = loadConfig();
   const target = recordDbTarget(cfg);
   const db = await openDb(target);
@@ -21,18 +22,10 @@ async function main() {
     reported = s.applied;
     console.log(`juece projector: ${s.applied} events recorded, ${s.duplicates} duplicates skipped, ${s.failures} retried`);
   }, 10_000);
-  const stop = async () => {
+  return async () => {
     clearInterval(progress);
     await projector.stop();
     await nc.drain().catch(() => {});
     await db.close();
-    process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-main().catch((err) => {
-  console.error(`juece projector: ${err instanceof Error ? err.message : err}`);
-  process.exit(1);
 });
