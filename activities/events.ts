@@ -29,19 +29,29 @@ export function createEventActivities(nc: NatsConnection) {
   let streamReady: Promise<void> | undefined;
   const js = nc.jetstream();
 
-  return {
-    /** Publishes one procedure event; retried by Temporal until NATS takes it, deduplicated by its message id. */
-    async publishEvent(event: ProcedureEvent): Promise<{ stream: string; seq: number; duplicate: boolean }> {
-      const e = ProcedureEventSchema.parse(event);
-      streamReady ??= nc.jetstreamManager().then(ensureEventsStream);
-      try {
-        await streamReady;
-      } catch (err) {
-        streamReady = undefined;
-        throw err;
-      }
-      const ack = await js.publish(eventSubject(e), JSON.stringify(e), { msgID: eventMessageId(e) });
-      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
-    },
-  };
+  /** Publishes one procedure event; retried by Temporal until NATS takes it, deduplicated by its message id. */
+  async function publishEvent(event: ProcedureEvent): Promise<{ stream: string; seq: number; duplicate: boolean }> {
+    const e = ProcedureEventSchema.parse(event);
+    streamReady ??= nc.jetstreamManager().then(ensureEventsStream);
+    try {
+      await streamReady;
+    } catch (err) {
+      streamReady = undefined;
+      throw err;
+    }
+    const ack = await js.publish(eventSubject(e), JSON.stringify(e), { msgID: eventMessageId(e) });
+    return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  /**
+   * Publishes a batch of one workflow's events in order, each acknowledged before the next; a retry after a
+   * partial failure republishes the batch and JetStream drops the ones it already has (message ids).
+   */
+  async function publishEvents(events: ProcedureEvent[]): Promise<{ published: number; duplicates: number }> {
+    let duplicates = 0;
+    for (const e of events) if ((await publishEvent(e)).duplicate) duplicates++;
+    return { published: events.length - duplicates, duplicates };
+  }
+
+  return { publishEvent, publishEvents };
 }

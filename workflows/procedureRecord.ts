@@ -3,7 +3,7 @@
  * published to NATS in order through an activity, and Updates that are validated with zod and answered once per
  * request id. Deterministic: time comes from the workflow clock, I/O from activities.
  */
-import { CancellationScope, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { EVENT_SCHEMA_V1, type EventType, type ProcedureEvent } from '../domain/events';
@@ -18,10 +18,17 @@ export function refuse(reason: string): Error {
 
 export type RecordInput = Omit<HistoryEntry, 'seq' | 'at' | 'type'>;
 
+/** Events waiting to be published go out together, up to this many in one activity. */
+const BATCH = 100;
+
 export class ProcedureRecord {
   protected readonly history: HistoryEntry[] = [];
   private readonly answered = new Map<string, unknown>();
   private publishing: Promise<unknown> = Promise.resolve();
+  /** From this version on, the events waiting are published in batches; earlier runs replay one activity per event. */
+  private readonly batched = patched('batched-events');
+  private readonly waiting: ProcedureEvent[] = [];
+  private draining = false;
 
   /** `id` and `authority` name the subject of the events: `juece.events.<authority>.<id>.<type>`. */
   constructor(
@@ -35,14 +42,34 @@ export class ProcedureRecord {
     this.history.push(entry);
     const { workflowId, runId } = workflowInfo();
     const event: ProcedureEvent = { schema: EVENT_SCHEMA_V1, decisionId: this.id, authority: this.authority, workflowId, runId, ...entry };
+    if (this.batched) {
+      this.waiting.push(event);
+      if (!this.draining) this.publishing = this.drain();
+      return entry;
+    }
     // Not cancellable: a withdrawal that cancels the procedure must not cancel the publication of its record.
     this.publishing = this.publishing.then(() => CancellationScope.nonCancellable(() => io.publishEvent(event)));
     return entry;
   }
 
+  /** Publishes what is waiting, oldest first, a batch at a time, until nothing is left; never cancelled. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      await Promise.resolve(); // let the events recorded in the same turn join the first batch
+      while (this.waiting.length) {
+        const batch = this.waiting.splice(0, BATCH);
+        await CancellationScope.nonCancellable(() => io.publishEvents(batch));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
   /** Resolves once every event recorded so far has been published. */
-  flushed(): Promise<unknown> {
-    return this.publishing;
+  async flushed(): Promise<void> {
+    do await this.publishing;
+    while (this.draining || this.waiting.length);
   }
 
   entries(): HistoryEntry[] {
