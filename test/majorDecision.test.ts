@@ -274,6 +274,9 @@ describe('majorDecision: the statutory procedure', () => {
   it('can be withdrawn before the decision, and is archived', async () => {
     const d = await start('withdraw');
     await d.openConsultation(sampleInput.openConsultation(await today()));
+    // Withdraw once the consultation's notice is out: cancelling an activity that has just completed makes the Java
+    // test server refuse the workflow task for good (ACTIVITY_UNKNOWN, sdk-java #3088), where a real server goes on.
+    await eventually(async () => (await types(d)).includes('noticePublished'));
     await d.withdraw({ requestId: uniqueId('req'), actor: a.head, reason: '上级政策调整' });
     const final = await d.result();
     expect(final.status).toBe('withdrawn');
