@@ -11,7 +11,6 @@ import { z } from 'zod';
 import { DecisionRefused, fieldIssues, InvalidInput, type JueceClient } from '../client';
 import { readSubject } from '../client/events';
 import type { CommentIntake } from '../commands/commentIntake';
-import { ACTION_INPUTS } from '../domain/actions';
 import { NOTICES_STREAM } from '../domain/notices';
 import { STEP_NAMES } from '../domain/procedure';
 import { ACTIONS, roleRefusal, type ActionName } from '../domain/roles';

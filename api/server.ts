@@ -25,7 +25,9 @@ export async function startApi(cfg: JueceConfig, deps: { client: JueceClient; db
   const app = createApi({ ...deps, verifier, intake });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: cfg.apiHost, port }, () => resolve(s));
-    s.once('error', reject);
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`Port ${port} is already in use: is another juece API running? Set JUECE_API_PORT to use another port.`) : err),
+    );
   });
   return {
     url: `http://${cfg.apiHost}:${port}`,

@@ -3,7 +3,7 @@
  * With a token for each role, a decision goes through every step to publication over HTTP; bad input, a wrong role,
  * another office, an unknown id and a closed step get 400/403/404/409; a supervisor reads the record back.
  */
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { execFile, spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,26 +21,21 @@ import { loadConfig } from '../infra/config';
 import { freePort } from '../infra/servers';
 import { CommentIntake } from '../commands/commentIntake';
 import { startCommandResponder, type CommandResponder } from '../commands/nats';
-import { startProjector, type Projector } from '../projector/projector';
-import { openDb, type Db } from '../store/db';
-import { createTestDatabase, startDevHarness, uniqueId, type DevHarness } from './helpers';
+import type { Db } from '../store/db';
+import { startRecordHarness, uniqueId, type RecordHarness } from './helpers';
 
 const SECRET = 'test-secret-of-at-least-thirty-two-characters';
 let client: JueceClient;
-let dev: DevHarness;
+let dev: RecordHarness;
 let nc: NatsConnection;
 let db: Db;
-let projector: Projector;
 let api: RunningApi;
 let responder: CommandResponder;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  dev = await startDevHarness({ prefix: 'api' });
-  client = dev.client;
-  nc = await connect({ servers: inject('natsUrl') });
-  db = await openDb({ url: await createTestDatabase('api') });
-  projector = await startProjector({ nc, db, durable: uniqueId('proj-api') });
+  dev = await startRecordHarness('api');
+  ({ client, nc, db } = dev);
   const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: SECRET, JUECE_API_PORT: String(await freePort()) });
   api = await startApi(cfg, { client, db, nats: nc });
   responder = startCommandResponder({ nc, client, intake: new CommentIntake({ db, client }) });
@@ -53,10 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await responder?.stop();
   await api?.stop();
-  await projector?.stop();
-  await db?.close();
   await dev?.stop();
-  await nc?.close();
 });
 
 async function call(method: string, path: string, who?: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {

@@ -3,33 +3,28 @@
  * PostgreSQL: bad input answered with a clear error and nothing recorded; 100,000 comments (many duplicates, one
  * large campaign) stored and grouped while the workflow's history stays small; intake closed with the period.
  */
-import { connect, type NatsConnection } from 'nats';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JueceClient } from '../client';
 import { commentPeriodClosed, consultationAlreadyOver, sampleActors, sampleInput, sampleProposal } from '../client/sample';
 import { CommentIntake } from '../commands/commentIntake';
 import { startCommandResponder, type CommandReply, type CommandResponder } from '../commands/nats';
 import { shanghaiDate } from '../domain/procedure';
-import { startProjector, type Projector } from '../projector/projector';
 import { adoptionReport, commentTally, CAMPAIGN_MIN_SUBMITTERS, MAX_BATCH, normalizeComment, recordAdoption, type CommentInput } from '../store/comments';
-import { openDb, type Db } from '../store/db';
+import type { Db } from '../store/db';
 import { getDecision } from '../store/record';
-import { createTestDatabase, startDevHarness, uniqueId, type DevHarness } from './helpers';
+import { startRecordHarness, uniqueId, type RecordHarness } from './helpers';
 
 let client: JueceClient;
-let dev: DevHarness;
+let dev: RecordHarness;
 let nc: NatsConnection;
 let db: Db;
-let projector: Projector;
 let intake: CommentIntake;
 let responder: CommandResponder;
 
 beforeAll(async () => {
-  dev = await startDevHarness({ prefix: 'cmd' });
-  client = dev.client;
-  nc = await connect({ servers: inject('natsUrl') });
-  db = await openDb({ url: await createTestDatabase('comments') });
-  projector = await startProjector({ nc, db, durable: uniqueId('proj-cmd') });
+  dev = await startRecordHarness('comments');
+  ({ client, nc, db } = dev);
   intake = new CommentIntake({ db, client, notifyEveryMs: 500 });
   responder = startCommandResponder({ nc, client, intake });
 });
@@ -37,10 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await responder?.stop();
   await intake?.close();
-  await projector?.stop();
-  await db?.close();
   await dev?.stop();
-  await nc?.close();
 });
 
 async function command(name: string, body: unknown): Promise<CommandReply> {

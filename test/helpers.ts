@@ -8,7 +8,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
+import { startProjector, type Projector } from '../projector/projector';
+import { openDb, type Db } from '../store/db';
 import { inject } from 'vitest';
 import { JueceClient } from '../client';
 import { registerSearchAttributes } from '../infra/searchAttributes';
@@ -92,10 +95,12 @@ export async function createTestDatabase(prefix: string): Promise<string> {
 export interface DevHarness {
   client: JueceClient;
   connection: Connection;
+  /** A connection to the NATS the worker publishes to. */
+  nc: NatsConnection;
   stop(): Promise<void>;
 }
 
-/** A juece worker on its own task queue and a client, on the real dev server from globalSetup. */
+/** A juece worker on its own task queue, a client and a NATS connection, on the real servers from globalSetup. */
 export async function startDevHarness(o: { prefix: string; natsUrl?: string }): Promise<DevHarness> {
   const taskQueue = uniqueId(o.prefix);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -108,14 +113,40 @@ export async function startDevHarness(o: { prefix: string; natsUrl?: string }): 
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const running = jw.worker.run();
+  const nc = await connect({ servers: o.natsUrl ?? inject('natsUrl') });
   return {
     client,
     connection,
+    nc,
     async stop() {
       jw.worker.shutdown();
       await running;
       await jw.close();
       await connection.close();
+      await nc.close();
+    },
+  };
+}
+
+export interface RecordHarness extends DevHarness {
+  /** A fresh database on the tests' PostgreSQL, kept by `projector` from the events. */
+  db: Db;
+  projector: Projector;
+}
+
+/** The dev harness with a procedure record of its own: a new database and a projector with its own consumer. */
+export async function startRecordHarness(prefix: string): Promise<RecordHarness> {
+  const dev = await startDevHarness({ prefix });
+  const db = await openDb({ url: await createTestDatabase(prefix) });
+  const projector = await startProjector({ nc: dev.nc, db, durable: uniqueId(`proj-${prefix}`) });
+  return {
+    ...dev,
+    db,
+    projector,
+    async stop() {
+      await projector.stop();
+      await db.close();
+      await dev.stop();
     },
   };
 }

@@ -3,7 +3,7 @@
  * both started by globalSetup: a decision's events arrive in NATS once each and in order, and decisions can be
  * found by where they stand through the custom search attributes.
  */
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,13 +24,11 @@ let nc: NatsConnection;
 
 beforeAll(async () => {
   dev = await startDevHarness({ prefix: 'it' });
-  client = dev.client;
-  nc = await connect({ servers: inject('natsUrl') });
+  ({ client, nc } = dev);
 });
 
 afterAll(async () => {
   await dev?.stop();
-  await nc?.close();
 });
 
 /** Polls until `fn` returns a value, for what the servers make visible eventually. */

@@ -3,7 +3,7 @@
  * JetStream stream of decisions run on the dev server: every event once and in order, hash-chained so that tampering
  * shows, the decision list by step and status, and a projector killed mid-stream that resumes losing nothing.
  */
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -21,13 +21,11 @@ let nc: NatsConnection;
 
 beforeAll(async () => {
   dev = await startDevHarness({ prefix: 'rec' });
-  client = dev.client;
-  nc = await connect({ servers: inject('natsUrl') });
+  ({ client, nc } = dev);
 });
 
 afterAll(async () => {
   await dev?.stop();
-  await nc?.close();
 });
 
 /** A full decision, from start to the stop of its execution. */
