@@ -3,7 +3,7 @@
  * JSON Schema output), served at /openapi.json.
  */
 import { z } from 'zod';
-import { ACTION_INPUTS } from '../domain/actions';
+import { ACTIONS } from '../domain/actions';
 import { ProposalSchema } from '../domain/schemas';
 import { CommentSchema } from '../store/comments';
 
@@ -52,10 +52,11 @@ export function openApiDocument(): Record<string, unknown> {
       },
     },
   };
-  for (const [action, schema] of Object.entries(ACTION_INPUTS)) {
+  for (const [action, { schema, roles, basis }] of Object.entries(ACTIONS)) {
     paths[`/decisions/{id}/actions/${action}`] = {
       post: {
         summary: action,
+        description: `For ${roles.join(' or ')} (${basis}).`,
         requestBody: { required: true, content: { 'application/json': { schema: actionBody(schema) } } },
         responses: { 200: { description: 'the step acknowledged' }, ...errors },
       },

@@ -6,12 +6,13 @@ import {
   Client,
   Connection,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import { ACTIONS, type ActionName } from '../domain/roles';
+import { ACTION_NAMES, ACTIONS, isActionName, type ActionInput, type ActionName } from '../domain/actions';
 import { ruleSet } from '../domain/rules';
 import * as S from '../domain/schemas';
 import { describeZodError, ProposalSchema, type DecisionStatus, type StepAck } from '../domain/schemas';
@@ -53,6 +54,18 @@ export class DecisionRefused extends Error {
 }
 
 export const workflowIdFor = (decisionId: string) => `decision-${decisionId}`;
+export const caseWorkflowId = (caseId: string) => `enforcement-${caseId}`;
+
+/** A decision or case id that is already used: ids are never reused (lifetime accountability, art. 40). */
+export class IdAlreadyUsed extends DecisionRefused {
+  override name = 'IdAlreadyUsed';
+  constructor(
+    readonly id: string,
+    by: string,
+  ) {
+    super(`The id ${id} is already used by ${by}; a decision or case id is never reused.`);
+  }
+}
 
 function validated<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(input);
@@ -60,8 +73,22 @@ function validated<S extends z.ZodType>(schema: S, input: unknown, what: string)
   return parsed.data;
 }
 
+/** One method per action of the action table (domain/actions.ts), e.g. `openConsultation(input)`. */
+type ActionMethods = { [A in ActionName]: (input: ActionInput<A>) => Promise<StepAck> };
+
+// The methods are made from the action table in the constructor; this declares them to the type checker.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface DecisionHandle extends ActionMethods {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class DecisionHandle {
-  constructor(readonly handle: WorkflowHandle<typeof majorDecision>) {}
+  constructor(readonly handle: WorkflowHandle<typeof majorDecision>) {
+    for (const name of ACTION_NAMES) {
+      const schema = ACTIONS[name].schema as z.ZodType<{ requestId: string }>;
+      const update = msg.actions[name] as unknown as UpdateDefinition<StepAck, [{ requestId: string }]>;
+      this[name] = ((input: unknown) => sendUpdate(handle, update, schema, input as never)) as never;
+    }
+  }
 
   get workflowId(): string {
     return this.handle.workflowId;
@@ -81,35 +108,10 @@ export class DecisionHandle {
     return this.handle.result();
   }
 
-  openConsultation = this.step(msg.openConsultation, S.OpenConsultationSchema);
-  recordComments = this.step(msg.recordComments, S.RecordCommentsSchema);
-  scheduleHearing = this.step(msg.scheduleHearing, S.ScheduleHearingSchema);
-  recordHearing = this.step(msg.recordHearing, S.RecordHearingSchema);
-  completePublicParticipation = this.step(msg.completePublicParticipation, S.PublicParticipationReportSchema);
-  submitExpertOpinion = this.step(msg.submitExpertOpinion, S.ExpertOpinionSchema);
-  completeExpertReview = this.step(msg.completeExpertReview, S.CompleteExpertReviewSchema);
-  completeRiskAssessment = this.step(msg.completeRiskAssessment, S.RiskAssessmentSchema);
-  submitDraftVersion = this.step(msg.submitDraftVersion, S.DraftVersionSchema);
-  requestLegalityReview = this.step(msg.requestLegalityReview, S.RequestLegalityReviewSchema);
-  completeLegalityReview = this.step(msg.completeLegalityReview, S.LegalityReviewSchema);
-  recordCollectiveDecision = this.step(msg.recordCollectiveDecision, S.CollectiveDecisionSchema);
-  recordPartyCommitteeReport = this.step(msg.recordPartyCommitteeReport, S.PartyCommitteeReportSchema);
-  recordPublication = this.step(msg.recordPublication, S.PublicationSchema);
-  reportExecution = this.step(msg.reportExecution, S.ExecutionReportSchema);
-  recordEvaluation = this.step(msg.recordEvaluation, S.EvaluationSchema);
-  suspendExecution = this.step(msg.suspendExecution, S.ReasonedSchema);
-  resumeExecution = this.step(msg.resumeExecution, S.ReasonedSchema);
-  stopExecution = this.step(msg.stopExecution, S.StopExecutionSchema);
-  withdraw = this.step(msg.withdraw, S.ReasonedSchema);
-
   /** Any action by its name (as in domain/roles.ts): for callers that receive the name as data (NATS, HTTP). */
   act(action: string, input: unknown): Promise<StepAck> {
-    if (!Object.hasOwn(ACTIONS, action)) throw new InvalidInput(`Unknown action "${action}"; one of: ${Object.keys(ACTIONS).join(', ')}.`);
-    return (this[action as ActionName] as (input: unknown) => Promise<StepAck>)(input);
-  }
-
-  private step<S extends z.ZodType<{ requestId: string }>>(update: UpdateDefinition<StepAck, [z.infer<S>]>, schema: S) {
-    return (input: z.input<S>) => sendUpdate(this.handle, update, schema, input);
+    if (!isActionName(action)) throw new InvalidInput(`Unknown action "${action}"; one of: ${ACTION_NAMES.join(', ')}.`);
+    return (this[action] as (input: unknown) => Promise<StepAck>)(input);
   }
 }
 
@@ -172,41 +174,59 @@ export class JueceClient {
     } catch (err) {
       throw new InvalidInput(`Invalid proposal: ruleSet: ${(err as Error).message}`);
     }
-    try {
-      const handle = await this.client.workflow.start<typeof majorDecision>('majorDecision', {
+    await this.refuseUsedId(p.decisionId, caseWorkflowId(p.decisionId), 'an enforcement case');
+    const handle = await this.startOnce(p.decisionId, 'a major decision', () =>
+      this.client.workflow.start<typeof majorDecision>('majorDecision', {
         taskQueue: this.taskQueue,
         workflowId: workflowIdFor(p.decisionId),
+        // A decision id, once used, never starts again: not while it runs, nor after it closed.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{ proposal: p, rules }],
         typedSearchAttributes: [{ key: JueceAuthority, value: p.authority.code }],
-      });
-      return new DecisionHandle(handle);
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new DecisionRefused(`Decision ${p.decisionId} already exists (workflow ${workflowIdFor(p.decisionId)}).`);
-      }
-      throw err;
-    }
+      }),
+    );
+    return new DecisionHandle(handle);
   }
 
   /** Records an enforcement decision; its workflow id is `enforcement-<caseId>`. */
   async recordEnforcementDecision(input: EnforcementDecision): Promise<EnforcementHandle> {
     const c = validated(EnforcementDecisionSchema, input, 'enforcement decision');
-    try {
-      const handle = await this.client.workflow.start<typeof enforcementPublication>('enforcementPublication', {
+    await this.refuseUsedId(c.caseId, workflowIdFor(c.caseId), 'a major decision');
+    const handle = await this.startOnce(c.caseId, 'an enforcement case', () =>
+      this.client.workflow.start<typeof enforcementPublication>('enforcementPublication', {
         taskQueue: this.taskQueue,
-        workflowId: `enforcement-${c.caseId}`,
+        workflowId: caseWorkflowId(c.caseId),
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [c],
         typedSearchAttributes: [{ key: JueceAuthority, value: c.authority.code }],
-      });
-      return new EnforcementHandle(handle);
+      }),
+    );
+    return new EnforcementHandle(handle);
+  }
+
+  /** An id already used, running or closed, is refused with a clear reason. */
+  private async startOnce<H>(id: string, kind: string, start: () => Promise<H>): Promise<H> {
+    try {
+      return await start();
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new DecisionRefused(`Case ${c.caseId} is already recorded.`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new IdAlreadyUsed(id, kind);
       throw err;
     }
   }
 
+  /** Refuses an id the other kind of record already uses (a decision and a case never share an id). */
+  private async refuseUsedId(id: string, otherWorkflowId: string, other: string): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(otherWorkflowId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return;
+      throw err;
+    }
+    throw new IdAlreadyUsed(id, other);
+  }
+
   enforcement(caseId: string): EnforcementHandle {
-    return new EnforcementHandle(this.client.workflow.getHandle<typeof enforcementPublication>(`enforcement-${caseId}`));
+    return new EnforcementHandle(this.client.workflow.getHandle<typeof enforcementPublication>(caseWorkflowId(caseId)));
   }
 
   /**

@@ -1,30 +1,71 @@
 /**
- * Each action (an Update of the majorDecision workflow, named as in roles.ts) with the schema of its input: what the
- * HTTP API and the OpenAPI document are built from.
+ * The one table of actions: each step result a person may submit to a major decision (an Update of the majorDecision
+ * workflow), with the schema of its input, the roles that may take it and the article that gives them the task. The
+ * Update definitions (workflows/messages.ts), the client's methods (client/index.ts), the role checks, the HTTP
+ * routes and the OpenAPI document are all generated from it. Supervisors (督察, 司法局) read and never act.
  */
 import type { z } from 'zod';
-import type { ActionName } from './roles';
 import * as S from './schemas';
+import type { Role } from './schemas';
 
-export const ACTION_INPUTS: Record<ActionName, z.ZodType> = {
-  openConsultation: S.OpenConsultationSchema,
-  recordComments: S.RecordCommentsSchema,
-  scheduleHearing: S.ScheduleHearingSchema,
-  recordHearing: S.RecordHearingSchema,
-  completePublicParticipation: S.PublicParticipationReportSchema,
-  submitExpertOpinion: S.ExpertOpinionSchema,
-  completeExpertReview: S.CompleteExpertReviewSchema,
-  completeRiskAssessment: S.RiskAssessmentSchema,
-  submitDraftVersion: S.DraftVersionSchema,
-  requestLegalityReview: S.RequestLegalityReviewSchema,
-  completeLegalityReview: S.LegalityReviewSchema,
-  recordCollectiveDecision: S.CollectiveDecisionSchema,
-  recordPartyCommitteeReport: S.PartyCommitteeReportSchema,
-  recordPublication: S.PublicationSchema,
-  reportExecution: S.ExecutionReportSchema,
-  recordEvaluation: S.EvaluationSchema,
-  suspendExecution: S.ReasonedSchema,
-  resumeExecution: S.ReasonedSchema,
-  stopExecution: S.StopExecutionSchema,
-  withdraw: S.ReasonedSchema,
-};
+interface ActionRule {
+  schema: z.ZodType<{ requestId: string; actor: S.Actor }>;
+  roles: readonly Role[];
+  basis: string;
+}
+
+export const ACTIONS = {
+  /** 公开征求意见 (art. 15). */
+  openConsultation: { schema: S.OpenConsultationSchema, roles: ['undertakingUnit'], basis: 'art. 15' },
+  /** 听证 announced, its materials sent to participants (arts. 16-17). */
+  scheduleHearing: { schema: S.ScheduleHearingSchema, roles: ['undertakingUnit'], basis: 'arts. 16-17' },
+  /** The hearing held, its record signed by the participants (art. 17). */
+  recordHearing: { schema: S.RecordHearingSchema, roles: ['undertakingUnit'], basis: 'art. 17' },
+  /** The report on how comments were studied and adopted (arts. 18, 29). */
+  completePublicParticipation: { schema: S.PublicParticipationReportSchema, roles: ['undertakingUnit'], basis: 'arts. 18, 29' },
+  /** A written expert opinion, signed by its author (arts. 20-21). */
+  submitExpertOpinion: { schema: S.ExpertOpinionSchema, roles: ['expert'], basis: 'arts. 20-21' },
+  /** Expert review closed with the opinions received (art. 21). */
+  completeExpertReview: { schema: S.CompleteExpertReviewSchema, roles: ['undertakingUnit'], basis: 'art. 21' },
+  /** 风险评估 report (arts. 22-24): by the undertaking unit or the unit charged with it. */
+  completeRiskAssessment: { schema: S.RiskAssessmentSchema, roles: ['riskAssessor', 'undertakingUnit'], basis: 'arts. 22-24' },
+  /** An adjusted draft (after an uncontrollable risk, an amendment asked by the reviewer, or the meeting). */
+  submitDraftVersion: { schema: S.DraftVersionSchema, roles: ['undertakingUnit'], basis: 'arts. 24, 28, 30' },
+  /** 送请合法性审查, with the materials (art. 26). */
+  requestLegalityReview: { schema: S.RequestLegalityReviewSchema, roles: ['undertakingUnit'], basis: 'art. 26' },
+  /** 合法性审查 opinion (arts. 27-28). */
+  completeLegalityReview: { schema: S.LegalityReviewSchema, roles: ['legalityReviewer'], basis: 'arts. 27-28' },
+  /** 集体讨论决定 (arts. 29-30). */
+  recordCollectiveDecision: { schema: S.CollectiveDecisionSchema, roles: ['meetingSecretary', 'headOfGovernment'], basis: 'arts. 29-30' },
+  /** Reported to the party committee at the same level before issue (art. 31). */
+  recordPartyCommitteeReport: { schema: S.PartyCommitteeReportSchema, roles: ['undertakingUnit', 'meetingSecretary'], basis: 'art. 31' },
+  /** 公布 (art. 32). */
+  recordPublication: { schema: S.PublicationSchema, roles: ['undertakingUnit'], basis: 'art. 32' },
+  /** Execution report (art. 34). */
+  reportExecution: { schema: S.ExecutionReportSchema, roles: ['undertakingUnit'], basis: 'art. 34' },
+  /** 决策后评估 by a third party, not the unit that did the pre-decision assessment (arts. 35-36). */
+  recordEvaluation: { schema: S.EvaluationSchema, roles: ['riskAssessor', 'expert', 'undertakingUnit'], basis: 'arts. 35-36' },
+  /** 中止执行 ordered by the head in an emergency (art. 37). */
+  suspendExecution: { schema: S.ReasonedSchema, roles: ['headOfGovernment'], basis: 'art. 37' },
+  /** Execution resumed (art. 37). */
+  resumeExecution: { schema: S.ReasonedSchema, roles: ['headOfGovernment'], basis: 'art. 37' },
+  /** 停止执行 through the statutory procedure (art. 37). */
+  stopExecution: { schema: S.StopExecutionSchema, roles: ['headOfGovernment'], basis: 'art. 37' },
+  /** Withdrawal before the decision is made (the deciding authority, arts. 10, 29). */
+  withdraw: { schema: S.ReasonedSchema, roles: ['headOfGovernment', 'undertakingUnit'], basis: 'arts. 10, 29' },
+} as const satisfies Record<string, ActionRule>;
+
+export type ActionName = keyof typeof ACTIONS;
+export const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
+/** An action's input as submitted (before defaults) and as the workflow receives it. */
+export type ActionInput<A extends ActionName> = z.input<(typeof ACTIONS)[A]['schema']>;
+export type ActionArgs<A extends ActionName> = z.infer<(typeof ACTIONS)[A]['schema']>;
+
+export const isActionName = (name: string): name is ActionName => Object.hasOwn(ACTIONS, name);
+
+/** The reason an actor may not take an action, or undefined if it may. */
+export function roleRefusal(action: ActionName, role: Role): string | undefined {
+  const allowed: readonly Role[] = ACTIONS[action].roles;
+  if (allowed.includes(role)) return undefined;
+  return `${action} is for ${allowed.join(' or ')}, not ${role} (${ACTIONS[action].basis}).`;
+}

@@ -1,22 +1,30 @@
 /**
- * Statutory deadlines, each with its legal basis, and how each is counted on the working-day calendar.
+ * The one table of statutory periods and deadlines: each number with its legal basis, and how it is counted on the
+ * working-day calendar. Rule sets (rules.ts), schemas and workflows take their numbers from here.
  * Counting (design choice following the general rule on periods, Civil Code arts. 201-203): the start day is not
  * counted; a period in days whose last day is a day off ends on the next working day; times are Asia/Shanghai.
  */
 import { z } from 'zod';
 import { dayNumber, type DeadlineResult, type WorkingCalendar } from './calendar';
 
-export type DeadlineRule =
-  /** N working days after the start day. */
-  | { kind: 'workingDays'; length: number; term: string; basis: string }
-  /** N calendar days after the start day, extended to the next working day if it ends on a day off. */
-  | { kind: 'days'; length: number; term: string; basis: string }
-  /** N calendar days before an event date; moved back to the working day before if it falls on a day off. */
-  | { kind: 'daysBefore'; length: number; term: string; basis: string }
-  /** A fixed day of the year after the start's year (e.g. 31 January). */
-  | { kind: 'annual'; month: number; day: number; term: string; basis: string }
-  /** N years after the start day (validity); the anniversary itself, not extended. */
-  | { kind: 'years'; length: number; term: string; basis: string };
+/** `basis` is the full citation; `cite`, where the rule comes from Decree 713, the short "art. N" used in the record. */
+type Cited = { term: string; basis: string; cite?: string };
+export type DeadlineRule = Cited &
+  (
+    /** N working days after the start day. */
+    | { kind: 'workingDays'; length: number }
+    /** N calendar days after the start day, extended to the next working day if it ends on a day off. */
+    | { kind: 'days'; length: number }
+    /** N calendar days before an event date; moved back to the working day before if it falls on a day off. */
+    | { kind: 'daysBefore'; length: number }
+    /** A fixed day of the year after the start's year (e.g. 31 January). */
+    | { kind: 'annual'; month: number; day: number }
+    /** N years after the start day (validity); the anniversary itself, not extended. */
+    | { kind: 'years'; length: number }
+  );
+
+/** Reminders of a held deadline: so many working days before it (a practice, not a statute). */
+export const REMINDER_WORKING_DAYS = [3, 1] as const;
 
 export const DEADLINE_RULES = {
   /** 行政许可、行政处罚决定 published within 7 working days of the decision (国办发〔2018〕118号; seed 003). */
@@ -46,6 +54,7 @@ export const DEADLINE_RULES = {
     length: 7,
     term: '合法性审查时间',
     basis: '重大行政决策程序暂行条例 第二十七条',
+    cite: 'art. 27',
   },
   /** Public comment period: generally at least 30 days. */
   commentPeriod: {
@@ -53,6 +62,7 @@ export const DEADLINE_RULES = {
     length: 30,
     term: '征求意见期限',
     basis: '重大行政决策程序暂行条例 第十五条',
+    cite: 'art. 15',
   },
   /** Hearing materials delivered to participants 7 days before the hearing. */
   hearingMaterials: {
@@ -60,6 +70,7 @@ export const DEADLINE_RULES = {
     length: 7,
     term: '听证材料送达',
     basis: '重大行政决策程序暂行条例 第十七条',
+    cite: 'art. 17',
   },
   /** Normative documents filed within 15 days of publication (seed 004). */
   normativeDocumentFiling: {

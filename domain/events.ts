@@ -11,8 +11,32 @@ export const EVENTS_STREAM = 'JUECE_EVENTS';
 export const EVENTS_SUBJECT_PREFIX = 'juece.events';
 
 
+/** What a record is of: a major decision (majorDecision) or an enforcement case (enforcementPublication). */
+export const RECORD_KINDS = ['majorDecision', 'enforcement'] as const;
+export const RecordKindSchema = z.enum(RECORD_KINDS);
+export type RecordKind = z.infer<typeof RecordKindSchema>;
+
+/**
+ * Where the decision (or case) stands once this event has happened, as its workflow, the one writer of it, says.
+ * The procedure record stores it as it comes and derives nothing.
+ */
+export const StandingSchema = z.object({
+  /** A decision's status (DecisionStatusValue) or a case's state (EnforcementState). */
+  status: z.string(),
+  openSteps: z.array(StepNameSchema),
+  /** The furthest open step, or none. */
+  currentStep: StepNameSchema.nullable(),
+  /** The nearest statutory deadline still held, or none. */
+  nextDeadline: z.object({ rule: z.string(), dueAt: z.string(), provisional: z.boolean() }).nullable(),
+  /** A deadline held has run out and is not yet met. */
+  overdue: z.boolean(),
+});
+export type Standing = z.infer<typeof StandingSchema>;
+
 export const ProcedureEventSchema = z.object({
   schema: z.literal(EVENT_SCHEMA_V1),
+  /** Absent on events of runs started before records were keyed by kind (then the workflow id tells it). */
+  kind: RecordKindSchema.optional(),
   decisionId: z.string(),
   authority: z.string(),
   /** 1, 2, 3, … per decision, in the order things happened. */
@@ -27,6 +51,8 @@ export const ProcedureEventSchema = z.object({
   draftVersion: z.number().int().optional(),
   details: z.record(z.string(), z.unknown()).optional(),
   deadline: DeadlineSpecSchema.extend({ workingDaysEarly: z.number().int().optional() }).optional(),
+  /** Absent only on events of runs started before the workflow said where it stands. */
+  standing: StandingSchema.optional(),
   workflowId: z.string(),
   runId: z.string(),
 });
@@ -37,7 +63,15 @@ export function eventSubject(e: Pick<ProcedureEvent, 'authority' | 'decisionId' 
   return `${EVENTS_SUBJECT_PREFIX}.${e.authority}.${e.decisionId}.${e.type}`;
 }
 
-/** JetStream message id: the same event retried is stored once. */
-export function eventMessageId(e: Pick<ProcedureEvent, 'workflowId' | 'runId' | 'seq'>): string {
-  return `${e.workflowId}/${e.runId}/${e.seq}`;
+/** The kind of record an event belongs to (older events name none: their workflow id tells it). */
+export function recordKindOf(e: Pick<ProcedureEvent, 'kind' | 'workflowId'>): RecordKind {
+  return e.kind ?? (e.workflowId.startsWith('enforcement-') ? 'enforcement' : 'majorDecision');
+}
+
+/**
+ * JetStream message id: the same event retried is stored once. Sequence numbers run on across continue-as-new,
+ * so the id names the workflow and the sequence number, not the run.
+ */
+export function eventMessageId(e: Pick<ProcedureEvent, 'workflowId' | 'runId' | 'seq' | 'kind'>): string {
+  return e.kind ? `${e.workflowId}/${e.seq}` : `${e.workflowId}/${e.runId}/${e.seq}`;
 }

@@ -3,6 +3,7 @@
  * Administrative Decision Procedures, State Council Decree No. 713, in force 2019-09-01), cited as "art. N".
  * Pure code: imported by workflows, activities and clients alike.
  */
+import { DEADLINE_RULES } from './deadlines';
 
 /** The steps in order; the statute fixes no order among the first three, which run side by side. */
 export const STEP_NAMES = [
@@ -47,7 +48,7 @@ export const STEPS: Record<StepName, StepRule> = {
 export const ARCHIVE_RULE: StepRule = { term: '归档', basis: 'art. 33' };
 
 /** Public comment period: generally at least 30 days; shorter only for urgency, the reason stated when published (art. 15). */
-export const COMMENT_PERIOD = { minDays: 30, basis: 'art. 15' } as const;
+export const COMMENT_PERIOD = { minDays: DEADLINE_RULES.commentPeriod.length, basis: DEADLINE_RULES.commentPeriod.cite } as const;
 
 /** Risk verdicts: only a controllable risk lets the decision go on (art. 24). */
 export const RISK_GATE = { basis: 'art. 24' } as const;

@@ -5,6 +5,7 @@
  * with its statutory reason.
  */
 import { z } from 'zod';
+import { DEADLINE_RULES } from './deadlines';
 
 const rule = <T extends z.ZodType>(value: T) => z.object({ value, basis: z.string().min(1) });
 
@@ -27,9 +28,9 @@ export const NATIONAL_RULES: RuleSet = {
   id: 'national',
   version: 1,
   title: '重大行政决策程序暂行条例（国务院令第713号，2019年9月1日施行）',
-  commentPeriodMinDays: { value: 30, basis: 'art. 15' },
-  hearingMaterialsDaysBefore: { value: 7, basis: 'art. 17' },
-  legalityReviewMinWorkingDays: { value: 7, basis: 'art. 27' },
+  commentPeriodMinDays: { value: DEADLINE_RULES.commentPeriod.length, basis: DEADLINE_RULES.commentPeriod.cite },
+  hearingMaterialsDaysBefore: { value: DEADLINE_RULES.hearingMaterials.length, basis: DEADLINE_RULES.hearingMaterials.cite },
+  legalityReviewMinWorkingDays: { value: DEADLINE_RULES.legalityReviewTime.length, basis: DEADLINE_RULES.legalityReviewTime.cite },
   riskAssessmentAlwaysRequired: { value: false, basis: 'art. 22' },
 };
 

@@ -124,8 +124,9 @@ export const OpenConsultationSchema = action({
 });
 export type OpenConsultation = z.infer<typeof OpenConsultationSchema>;
 
-/** Comments received so far (art. 18); the comment store counts them (a later issue brings comments at scale). */
+/** Comments received so far (art. 18): only runs started before the comment store kept the count take it. */
 export const RecordCommentsSchema = action({ received: z.number().int().min(0) });
+export type RecordComments = z.infer<typeof RecordCommentsSchema>;
 
 /** 听证 announced in advance with its draft, time, place, participant selection and list (arts. 16-17). */
 export const ScheduleHearingSchema = action({
@@ -242,9 +243,6 @@ export const EventTypeSchema = z.enum([
   'commentPeriodClosed',
   'stepCompleted',
   'stepReturned',
-  'decisionAdopted',
-  'decisionRejected',
-  'decisionPublished',
   'archived',
   'deadlineSet',
   'deadlineRecomputed',
@@ -258,6 +256,7 @@ export const EventTypeSchema = z.enum([
   'noticeTakenDown',
   'stepSkipped',
   'draftVersionSubmitted',
+  /** Only from runs started before comment counts moved to the comment store. */
   'commentsRecorded',
   'hearingScheduled',
   'hearingHeld',
@@ -335,8 +334,13 @@ export const DecisionStatusSchema = z.object({
   draft: z.object({ version: z.number().int(), reference: z.string(), sha256: z.string() }),
   ruleSet: z.object({ id: z.string(), version: z.number().int() }),
   commentPeriodClosesAt: z.string().optional(),
+  /** Procedure events recorded in all, across every run; the whole record is in the procedure record. */
+  events: z.number().int().min(0).optional(),
+  /** The most recent events (at most RECENT_ENTRIES), oldest first. */
   history: z.array(HistoryEntrySchema),
 });
+/** How many of the latest events a status carries; the rest are in the procedure record. */
+export const RECENT_ENTRIES = 50;
 export type DecisionStatus = z.infer<typeof DecisionStatusSchema>;
 
 /** Whatever a step's Update answers. */

@@ -14,7 +14,7 @@ import { readSubject } from '../client/events';
 import { outboxPath } from '../activities/notices';
 import { NOTICES_STREAM } from '../domain/notices';
 import { DecisionRefused, InvalidInput, type DecisionHandle } from '../client';
-import { commentPeriodClosed, sampleActors as a, sampleInput, sampleProposal } from '../client/sample';
+import { commentPeriodClosed, sampleActors as a, sampleEnforcementActor, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
 import type { EventType } from '../domain/schemas';
 import { loadCalendars } from '../infra/calendarData';
@@ -42,8 +42,13 @@ const daysFrom = (date: string, n: number) => shanghaiDate(Date.parse(`${date}T1
 const types = async (d: DecisionHandle): Promise<EventType[]> => (await d.status()).history.map((e) => e.type);
 const start = (prefix: string, overrides = {}) => h.client.startDecision(sampleProposal(uniqueId(prefix), overrides));
 
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
+/** Waits until `check` holds; fails the test if it still does not after 10 s. */
+async function eventually(check: () => Promise<boolean>, what = 'the condition'): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after 10 s waiting for ${what}`);
 }
 
 /** Public participation, expert review and risk assessment done, the comment period waited out in test time. */
@@ -99,7 +104,8 @@ describe('majorDecision: the statutory procedure', () => {
 
     await d.recordCollectiveDecision(sampleInput.collectiveDecision('adopt', 2));
     await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport());
-    await d.recordPublication(sampleInput.publication());
+    const publishedOn = await today();
+    await d.recordPublication({ ...sampleInput.publication(), publishedOn });
     await eventually(async () => (await d.status()).status === 'inExecution');
     await d.reportExecution({ requestId: uniqueId('req'), actor: a.undertakingUnit, period: '2027年第一季度', summary: '新票价平稳实施。' });
     await expect(
@@ -129,8 +135,7 @@ describe('majorDecision: the statutory procedure', () => {
     expect(returned).toMatchObject({ step: 'legalityReview', draftVersion: 1, basis: 'art. 25' });
     expect(record.entries.filter((e) => e.type === 'archived')).toHaveLength(1);
 
-    // Public notices: the consultation (its period as the calendar ends it), the hearing, and the decision, the
-    // last measured against the proactive disclosure period from the meeting.
+    // Public notices: the consultation (its period as the calendar ends it), the hearing, and the decision.
     const notices = record.entries.filter((e) => e.type === 'noticePublished');
     expect(notices.map((e) => e.summary.match(/《(.*)》/)?.[1])).toEqual(
       expect.arrayContaining([
@@ -139,11 +144,17 @@ describe('majorDecision: the statutory procedure', () => {
         `关于公布《${final.title}》的公告`,
       ]),
     );
-    const decisionNotice = notices.find((e) => e.step === 'publication')!;
-    expect(decisionNotice.deadline).toMatchObject({ rule: 'proactiveDisclosure', date: cn.addWorkingDays(sampleInput.collectiveDecision('adopt', 2).heldOn, 20).date });
-    const late = -cn.workingDaysBetween(shanghaiDate(Date.parse(decisionNotice.at)), decisionNotice.deadline!.date); // the sample meeting was weeks before
-    expect(decisionNotice.deadline!.workingDaysEarly).toBe(-late);
-    expect(decisionNotice.summary).toContain(`${late} working day(s) after the disclosure deadline ${decisionNotice.deadline!.date}`);
+    // The decision's publication is held to the proactive disclosure period from the meeting (20 working days,
+    // 政府信息公开条例 art. 26): the sample meeting was weeks before, so it is overdue, escalated, and missed.
+    const disclosure = record.entries.filter((e) => e.step === 'publication' && e.deadline?.rule === 'proactiveDisclosure');
+    const due = cn.addWorkingDays(sampleInput.collectiveDecision('adopt', 2).heldOn, 20).date;
+    expect(disclosure.map((e) => e.type)).toEqual(['deadlineSet', 'deadlineOverdue', 'deadlineEscalated', 'deadlineMissed']);
+    expect(disclosure[0]!.deadline).toMatchObject({ date: due, basis: '政府信息公开条例 第二十六条' });
+    expect(disclosure[2]!.summary).toBe(`主动公开 overdue: escalated to the supervisor of ${final.authority.name}`);
+    const late = -cn.workingDaysBetween(publishedOn, due);
+    expect(late).toBeGreaterThan(0);
+    expect(disclosure[3]!.deadline!.workingDaysEarly).toBe(-late);
+    expect(disclosure[3]!.summary).toBe(`主动公开: done on ${publishedOn}, ${late} working day(s) late`);
     const consultationText = readFileSync(outboxPath(outbox, { authority: final.authority.code, subjectId: final.decisionId, kind: 'consultation', action: 'publish' }), 'utf8');
     expect(consultationText).toContain(`征求意见期间：${opened} 至 ${cn.addDays(opened, 30).date}（30日）`);
     expect(consultationText).toContain('依据：《重大行政决策程序暂行条例》第十五条');
@@ -164,7 +175,7 @@ describe('majorDecision: the statutory procedure', () => {
   it('refuses a comment period shorter than 30 days without an urgency reason, and accepts it with one', async () => {
     const d = await start('period');
     const short = { ...sampleInput.openConsultation(await today()), periodDays: 10 };
-    const raw = d.handle.executeUpdate(msg.openConsultation, { args: [short], updateId: short.requestId });
+    const raw = d.handle.executeUpdate(msg.actions.openConsultation, { args: [short], updateId: short.requestId });
     await expect(raw).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     expect(await raw.catch((e: WorkflowUpdateFailedError) => e.cause?.message)).toContain('periodDays: a comment period shorter than 30 days needs an urgency reason (art. 15)');
     await expect(d.openConsultation(short)).rejects.toBeInstanceOf(InvalidInput);
@@ -303,5 +314,56 @@ describe('majorDecision: the statutory procedure', () => {
     expect(final.status).toBe('rejected');
     expect(final.history.some((e) => e.step === 'publication')).toBe(false);
     await saveHistory(d.handle, 'revised-rejected');
+  });
+
+  it('holds the legality review time: reminders before it, then overdue and escalated to the supervisor, then missed', async () => {
+    // Nothing before the review applies, so it opens at once.
+    const d = await start('review-time', { flags: { disclosable: false, technical: false, riskTriggers: [] } });
+    await eventually(async () => (await d.status()).openSteps.includes('legalityReview'), 'the legality review to open');
+    const requestedOn = await today();
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await eventually(async () => (await types(d)).includes('deadlineSet'), 'the review deadline');
+    const due = cn.addWorkingDays(requestedOn, 7).date;
+    expect(cn.workingDaysBetween(requestedOn, due)).toBe(7); // at least 7 working days (art. 27)
+    const set = (await d.status()).history.find((e) => e.type === 'deadlineSet')!;
+    expect(set).toMatchObject({ step: 'legalityReview', deadline: { rule: 'legalityReviewTime', date: due, basis: '重大行政决策程序暂行条例 第二十七条' } });
+    expect((await d.status()).openSteps).toEqual(['legalityReview']);
+
+    await env.sleep('20 days');
+    await eventually(async () => (await types(d)).includes('deadlineEscalated'), 'the escalation');
+    const held = (await d.status()).history.filter((e) => e.step === 'legalityReview' && e.type.startsWith('deadline'));
+    expect(held.map((e) => e.type)).toEqual(['deadlineSet', 'deadlineReminder', 'deadlineReminder', 'deadlineOverdue', 'deadlineEscalated']);
+    expect(held[1]!.summary).toBe(`合法性审查时间: 3 working day(s) left, due ${due}`);
+    expect(held[2]!.summary).toBe(`合法性审查时间: 1 working day(s) left, due ${due}`);
+    expect(held[4]!.summary).toBe('合法性审查时间 overdue: escalated to the supervisor of 示范市人民政府');
+
+    // The opinion still counts, late: recorded as missed by so many working days.
+    const answeredOn = await today();
+    await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
+    await eventually(async () => (await types(d)).includes('deadlineMissed'), 'the deadline to settle');
+    const missed = (await d.status()).history.find((e) => e.type === 'deadlineMissed')!;
+    expect(missed.deadline!.workingDaysEarly).toBe(cn.workingDaysBetween(answeredOn, due));
+    expect(missed.deadline!.workingDaysEarly).toBeLessThan(0);
+    expect((await d.status()).openSteps).toEqual(['collectiveDecision']);
+    await d.withdraw({ requestId: uniqueId('req'), actor: a.head, reason: '测试结束' });
+    await d.result();
+  });
+
+  it('never starts a decision id twice (running or closed), nor an enforcement case with a decision\'s id', async () => {
+    const id = uniqueId('once');
+    const d = await h.client.startDecision(sampleProposal(id));
+    const again = 'is already used by a major decision; a decision or case id is never reused.';
+    await expect(h.client.startDecision(sampleProposal(id))).rejects.toThrow(`The id ${id} ${again}`);
+    await expect(h.client.recordEnforcementDecision(sampleEnforcementCase(id))).rejects.toThrow(`The id ${id} is already used by a major decision`);
+    await d.withdraw({ requestId: uniqueId('req'), actor: a.head, reason: '撤回' });
+    await d.result();
+    await expect(h.client.startDecision(sampleProposal(id))).rejects.toThrow(`The id ${id} ${again}`);
+    expect((await d.status()).status).toBe('withdrawn'); // the closed decision is untouched
+
+    const caseId = uniqueId('case');
+    await h.client.recordEnforcementDecision(sampleEnforcementCase(caseId));
+    await expect(h.client.startDecision(sampleProposal(caseId))).rejects.toThrow(`The id ${caseId} is already used by an enforcement case`);
+    await expect(h.client.decision(caseId).status()).rejects.toThrow(); // no decision was started
+    await h.client.enforcement(caseId).takeDownNotice({ requestId: uniqueId('req'), actor: sampleEnforcementActor, reason: 'revoked', reference: '测试' });
   });
 });

@@ -2,67 +2,117 @@
  * The state of one major decision inside its workflow: which steps are open, completed or skipped (and why), the
  * draft's versions, the pinned rule set, and the record. Every action is an Update refused (in its validator, so
  * nothing changes) when the actor's role may not take it, its step is not open, or it concerns a superseded draft.
+ * All of it is plain data, carried whole to the next run when the workflow continues as new.
  */
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
+import { roleRefusal, type ActionName } from '../domain/actions';
 import { ARCHIVE_RULE, STEP_NAMES, STEPS, type StepName } from '../domain/procedure';
-import { roleRefusal, type ActionName } from '../domain/roles';
 import { applicableSteps, type RuleSet } from '../domain/rules';
 import type { Actor, DecisionStatus, OpenConsultation, Proposal, ScheduleHearing, StepAck } from '../domain/schemas';
-import { JueceAuthority, JueceNextDeadline, JueceOpenSteps, JueceStatus, JueceStep } from '../domain/searchAttributes';
-import { ProcedureRecord, refuse, type RecordInput } from './procedureRecord';
+import { JueceAuthority, JueceOpenSteps, JueceStatus, JueceStep } from '../domain/searchAttributes';
+import { ProcedureRecord, refuse, type CarriedRecord, type RecordInput } from './procedureRecord';
 
 export { refuse };
 
 type ActionInput = { requestId: string; actor: Actor };
 type StepState = DecisionStatus['steps'][string];
+type DraftVersionEntry = { version: number; reference: string; sha256: string; at: string; reason: string };
 
 export interface DecisionRecordView {
   decisionId: string;
   title: string;
   ruleSet: { id: string; version: number; title: string };
-  draftVersions: { version: number; reference: string; sha256: string; at: string; reason: string }[];
+  draftVersions: DraftVersionEntry[];
+  /** Procedure events recorded in all; `entries` holds the latest of them. */
+  events: number;
   entries: DecisionStatus['history'];
 }
 
-export class DecisionRecord extends ProcedureRecord {
-  status_: DecisionStatus['status'] = 'inProgress';
-  readonly steps = {} as Record<StepName, StepState>;
-  readonly drafts: DecisionRecordView['draftVersions'] = [];
-
-  consultation: (OpenConsultation & { closesAt: Date }) | undefined;
-  commentPeriodClosed = false;
-  hearing: (ScheduleHearing & { held: boolean }) | undefined;
-  readonly expertOpinions = new Map<string, number>();
+/** Where a decision stands, as plain data: what one run hands to the next. */
+export interface DecisionState {
+  status: DecisionStatus['status'];
+  steps: Record<StepName, StepState>;
+  drafts: DraftVersionEntry[];
+  /** `closesAt`: the end of the comment period once the calendar has given it. */
+  consultation?: OpenConsultation & { closesAt?: string };
+  consultationAnnounced: boolean;
+  commentPeriodClosed: boolean;
+  hearing?: ScheduleHearing & { held: boolean };
+  expertOpinions: [string, number][];
   /** The draft version after which the risk was judged uncontrollable: a later version must be assessed. */
-  riskNeedsAdjustmentOf: number | undefined;
-  riskAssessedBy: string | undefined;
-  /** The draft version under legality review, and the one found lawful. */
-  reviewRequestedFor: number | undefined;
-  lawfulVersion: number | undefined;
+  riskNeedsAdjustmentOf?: number;
+  riskAssessedBy?: string;
+  /** The draft version under legality review, and the day it was sent. */
+  reviewRequestedFor?: number;
+  reviewRequestedOn?: string;
+  /** The last review opinion given: for which version, on which day. */
+  reviewAnswered?: { version: number; on: string };
+  lawfulVersion?: number;
   /** The draft version found unlawful or lawful only if amended: only an amended draft goes back to review. */
-  needsAmendmentOf: number | undefined;
+  needsAmendmentOf?: number;
   /** The meeting asked for a revised draft: a new version must go back to legality review first. */
-  revisionAskedOf: number | undefined;
-  headDecision: 'adopt' | 'reject' | 'reviseAndResubmit' | 'defer' | undefined;
+  revisionAskedOf?: number;
+  headDecision?: 'adopt' | 'reject' | 'reviseAndResubmit' | 'defer';
   /** The day of the meeting whose decision stands (the start of the disclosure period). */
-  decidedOn: string | undefined;
+  decidedOn?: string;
+  publishedOn?: string;
+  archived: boolean;
+}
+
+export interface CarriedDecision {
+  state: DecisionState;
+  record: CarriedRecord;
+  /** How many runs came before this one. */
+  runs: number;
+}
+
+export class DecisionRecord extends ProcedureRecord {
+  readonly s: DecisionState;
+  readonly runs: number;
 
   constructor(
     readonly proposal: Proposal,
     readonly rules: RuleSet,
+    carried?: CarriedDecision,
   ) {
-    super(proposal.decisionId, proposal.authority.code);
-    for (const step of STEP_NAMES) this.steps[step] = { state: 'pending', basis: STEPS[step].basis };
+    super('majorDecision', proposal.decisionId, proposal.authority.code, carried?.record);
+    this.runs = carried?.runs ?? 0;
+    this.s = carried?.state ?? {
+      status: 'inProgress',
+      steps: Object.fromEntries(STEP_NAMES.map((step) => [step, { state: 'pending', basis: STEPS[step].basis }])) as Record<StepName, StepState>,
+      drafts: [],
+      consultationAnnounced: false,
+      commentPeriodClosed: false,
+      expertOpinions: [],
+      archived: false,
+    };
+  }
+
+  get steps(): Record<StepName, StepState> {
+    return this.s.steps;
+  }
+
+  get status_(): DecisionStatus['status'] {
+    return this.s.status;
   }
 
   get draftVersion(): number {
-    return this.drafts.length;
+    return this.s.drafts.length;
   }
 
   get closed(): boolean {
-    return ['rejected', 'withdrawn', 'stopped'].includes(this.status_);
+    return ['rejected', 'withdrawn', 'stopped'].includes(this.s.status);
+  }
+
+  /** What the next run starts from. */
+  carryDecision(): CarriedDecision {
+    return { state: this.s, record: this.carry(), runs: this.runs + 1 };
+  }
+
+  protected where() {
+    return { status: this.s.status, openSteps: this.openSteps() };
   }
 
   onQueries(status: QueryDefinition<DecisionStatus>, record: QueryDefinition<DecisionRecordView>): void {
@@ -71,7 +121,8 @@ export class DecisionRecord extends ProcedureRecord {
       decisionId: this.proposal.decisionId,
       title: this.proposal.title,
       ruleSet: { id: this.rules.id, version: this.rules.version, title: this.rules.title },
-      draftVersions: [...this.drafts],
+      draftVersions: [...this.s.drafts],
+      events: this.events,
       entries: this.entries(),
     }));
   }
@@ -99,11 +150,11 @@ export class DecisionRecord extends ProcedureRecord {
 
   /** Refuses unless `step` is open. */
   requireOpen(step: StepName): void {
-    if (this.closed) throw refuse(`The decision is closed (${this.status_}).`);
+    if (this.closed) throw refuse(`The decision is closed (${this.s.status}).`);
     const s = this.steps[step];
     if (s.state !== 'open') {
       const open = this.openSteps();
-      const at = open.length ? open.map((o) => `${o} (${STEPS[o].term})`).join(', ') : this.status_;
+      const at = open.length ? open.map((o) => `${o} (${STEPS[o].term})`).join(', ') : this.s.status;
       throw refuse(`${step} (${STEPS[step].term}) is not open${s.state === 'skipped' ? ` (skipped: ${s.note})` : ''}: the decision is at ${at}.`);
     }
   }
@@ -121,10 +172,10 @@ export class DecisionRecord extends ProcedureRecord {
 
   /** Records the start, the first draft and which of the first three steps apply; opens those that do. */
   started(): void {
-    this.drafts.push({ version: 1, ...this.proposal.draft, at: new Date().toISOString(), reason: 'first draft' });
+    this.s.drafts.push({ version: 1, ...this.proposal.draft, at: new Date().toISOString(), reason: 'first draft' });
     upsertSearchAttributes([
       { key: JueceAuthority, value: this.proposal.authority.code },
-      { key: JueceStatus, value: this.status_ },
+      { key: JueceStatus, value: this.s.status },
     ]);
     this.record('decisionStarted', {
       summary: `${this.proposal.title} (${this.proposal.undertakingUnit} for ${this.proposal.authority.name}; rules ${this.rules.id} v${this.rules.version})`,
@@ -133,12 +184,14 @@ export class DecisionRecord extends ProcedureRecord {
     });
     const applicable = applicableSteps(this.proposal.flags, this.rules);
     for (const [step, a] of Object.entries(applicable) as [StepName, (typeof applicable)['expertReview']][]) {
-      if (a.applies) this.open(step);
+      if (a.applies) this.openIfPending(step);
       else this.skip(step, a.reason, a.basis);
     }
   }
 
-  open(step: StepName): void {
+  /** Opens a step that has not been opened yet; an open or finished step is left as it is (so a new run may call it again). */
+  openIfPending(step: StepName): void {
+    if (this.steps[step].state !== 'pending') return;
     this.steps[step] = { state: 'open', basis: STEPS[step].basis };
     this.publishSteps();
     this.record('stepOpened', { step, summary: `${STEPS[step].term} opened`, basis: STEPS[step].basis, draftVersion: this.draftVersion });
@@ -167,34 +220,31 @@ export class DecisionRecord extends ProcedureRecord {
     return { step: e.step, seq: entry.seq, summary: e.summary };
   }
 
-  /** Opens a step and waits until its result completes it. */
+  /** Opens a step (unless it already is) and waits until its result completes it. */
   async step(step: StepName): Promise<void> {
-    this.open(step);
+    this.openIfPending(step);
     await this.untilCompleted(step);
   }
 
-  /** Waits until `step` is completed, or the decision is closed. */
+  /** Waits until `step` is no longer open, or the decision is closed. */
   async untilCompleted(step: StepName): Promise<void> {
     await condition(() => this.steps[step].state !== 'open' || this.closed);
   }
 
   setStatus(status: DecisionStatus['status']): void {
-    this.status_ = status;
+    this.s.status = status;
     upsertSearchAttributes([{ key: JueceStatus, value: status }]);
     this.publishSteps();
   }
 
   archive(): void {
-    this.record('archived', { summary: `procedure record archived with ${this.entries().length} entries`, basis: ARCHIVE_RULE.basis, draftVersion: this.draftVersion });
-  }
-
-  setNextDeadline(at: Date | undefined): void {
-    upsertSearchAttributes([{ key: JueceNextDeadline, value: at ?? null }]);
+    this.s.archived = true;
+    this.record('archived', { summary: `procedure record archived with ${this.events} entries`, basis: ARCHIVE_RULE.basis, draftVersion: this.draftVersion });
   }
 
   private publishSteps(): void {
     const open = this.openSteps();
-    const furthest = open.at(-1) ?? this.status_;
+    const furthest = open.at(-1) ?? this.s.status;
     upsertSearchAttributes([
       { key: JueceStep, value: furthest },
       { key: JueceOpenSteps, value: open },
@@ -202,20 +252,21 @@ export class DecisionRecord extends ProcedureRecord {
   }
 
   status(): DecisionStatus {
+    const latest = this.s.drafts.at(-1)!;
     return {
       decisionId: this.proposal.decisionId,
       title: this.proposal.title,
       authority: this.proposal.authority,
       undertakingUnit: this.proposal.undertakingUnit,
       ...(this.proposal.leadUnit ? { leadUnit: this.proposal.leadUnit } : {}),
-      status: this.status_,
+      status: this.s.status,
       openSteps: this.openSteps(),
       steps: { ...this.steps },
-      draft: { version: this.draftVersion, reference: this.drafts.at(-1)!.reference, sha256: this.drafts.at(-1)!.sha256 },
+      draft: { version: this.draftVersion, reference: latest.reference, sha256: latest.sha256 },
       ruleSet: { id: this.rules.id, version: this.rules.version },
-      commentPeriodClosesAt: this.consultation?.closesAt.toISOString(),
+      commentPeriodClosesAt: this.s.consultation?.closesAt,
+      events: this.events,
       history: this.entries(),
     };
   }
 }
-

@@ -4,12 +4,7 @@
  * deadline with reminders and escalation, issues the notice when the office hands over its text, and takes it down
  * when the decision is revoked, confirmed unlawful or ordered to be remade, or its display period ends.
  */
-import {
-  allHandlersFinished,
-  condition,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   EnforcementDecisionSchema,
   PUBLICATION_RULE,
@@ -22,24 +17,30 @@ import {
   type TakeDown,
 } from '../domain/enforcement';
 import { periodEndsAt, shanghaiDate } from '../domain/procedure';
-import { DeadlineWatch } from './deadlines';
+import type { DeadlineSpec } from '../domain/schemas';
 import { io, parseInput } from './io';
+import { legacyEnforcementPublication } from './legacy/enforcementPublication';
+import { LIFETIME_PATCH } from './majorDecision';
 import { enforcementStatusQuery, publishNotice, takeDownNotice } from './messages';
 import { ProcedureRecord, refuse } from './procedureRecord';
 
 const { deliverNotice } = io;
 
+/** An enforcement case's record: its state is its status; it has no steps. */
+class CaseRecord extends ProcedureRecord {
+  state: EnforcementStatus['state'] = 'awaitingPublication';
+  protected where() {
+    return { status: this.state, openSteps: [] };
+  }
+}
+
 export async function enforcementPublication(input: EnforcementDecision): Promise<EnforcementStatus> {
+  if (!patched(LIFETIME_PATCH)) return legacyEnforcementPublication(input);
   const c = parseInput(EnforcementDecisionSchema, input, 'enforcement decision', 'InvalidEnforcementDecision');
-  const rec = new ProcedureRecord(c.caseId, c.authority.code);
-  let state = 'awaitingPublication' as EnforcementStatus['state'];
+  const rec = new CaseRecord('enforcement', c.caseId, c.authority.code);
   let busy = false; // a notice is being delivered or taken down
   let publishedOn: string | undefined;
-  const watch = new DeadlineWatch(
-    rec,
-    { rule: PUBLICATION_RULE[c.kind], from: c.decidedOn, jurisdiction: c.jurisdiction, reminderWorkingDays: c.reminderWorkingDays },
-    `the supervisor of ${c.authority.name}`,
-  );
+  let deadline: DeadlineSpec | undefined;
   const notice = (action: 'publish' | 'takeDown', body: string) => ({
     schema: 'juece.notice.v1' as const,
     action,
@@ -54,9 +55,9 @@ export async function enforcementPublication(input: EnforcementDecision): Promis
   });
   const takeDown = async (reason: keyof typeof TAKEDOWN_REASONS, reference: string, actor?: TakeDown['actor']): Promise<NoticeAck> => {
     busy = true;
-    const wasPublished = state === 'published';
+    const wasPublished = rec.state === 'published';
     if (wasPublished) await deliverNotice(notice('takeDown', `${TAKEDOWN_REASONS[reason]}：${reference}`));
-    state = wasPublished ? 'takenDown' : 'withdrawn';
+    rec.state = wasPublished ? 'takenDown' : 'withdrawn';
     busy = false;
     const summary = wasPublished
       ? `notice taken down: ${TAKEDOWN_REASONS[reason]} (${reference})`
@@ -65,21 +66,21 @@ export async function enforcementPublication(input: EnforcementDecision): Promis
     return { seq: entry.seq, summary };
   };
 
-  setHandler(enforcementStatusQuery, () => ({ caseId: c.caseId, kind: c.kind, state, deadline: watch.spec, publishedOn, history: rec.entries() }));
+  setHandler(enforcementStatusQuery, () => ({ caseId: c.caseId, kind: c.kind, state: rec.state, deadline, publishedOn, history: rec.entries() }));
   rec.onUpdate(publishNotice, PublishNoticeSchema, (p) => {
-    if (state !== 'awaitingPublication' || busy) throw refuse(`The notice cannot be published: the case is ${busy ? 'busy' : state}.`);
+    if (rec.state !== 'awaitingPublication' || busy) throw refuse(`The notice cannot be published: the case is ${busy ? 'busy' : rec.state}.`);
     return async () => {
       busy = true;
       await deliverNotice(notice('publish', p.body));
       publishedOn = shanghaiDate(Date.now());
-      state = 'published';
+      rec.state = 'published';
       busy = false;
       const summary = `notice ${c.documentNumber} published on ${publishedOn}`;
       return { seq: rec.record('noticePublished', { actor: p.actor, summary }).seq, summary };
     };
   });
   rec.onUpdate(takeDownNotice, TakeDownSchema, (t) => {
-    if ((state !== 'published' && state !== 'awaitingPublication') || busy) throw refuse(`Nothing to take down: the case is ${busy ? 'busy' : state}.`);
+    if ((rec.state !== 'published' && rec.state !== 'awaitingPublication') || busy) throw refuse(`Nothing to take down: the case is ${busy ? 'busy' : rec.state}.`);
     return () => takeDown(t.reason, t.reference, t.actor);
   });
 
@@ -87,18 +88,28 @@ export async function enforcementPublication(input: EnforcementDecision): Promis
     summary: `${c.office}: ${c.title} (${c.documentNumber}, ${c.kind}) decided on ${c.decidedOn}`,
     details: { title: c.title, documentNumber: c.documentNumber, kind: c.kind },
   });
-  await watch.hold(() => publishedOn, () => state === 'withdrawn');
+  await rec.deadlines.hold(
+    'publication',
+    { rule: PUBLICATION_RULE[c.kind], from: c.decidedOn, jurisdiction: c.jurisdiction, reminderWorkingDays: c.reminderWorkingDays },
+    {
+      mode: 'deadline',
+      escalateTo: `the supervisor of ${c.authority.name}`,
+      doneOn: () => publishedOn,
+      lifted: () => rec.state === 'withdrawn',
+      onSet: (spec) => void (deadline = spec),
+    },
+  );
 
-  if (state === 'published') {
+  if (rec.state === 'published') {
     const displayEnds = c.displayUntil ? periodEndsAt(c.displayUntil, 0).getTime() - Date.now() : undefined;
-    const stillUp = () => state === 'published' && !busy;
+    const stillUp = () => rec.state === 'published' && !busy;
     if (displayEnds !== undefined) {
       const takenDownEarlier = await condition(() => !stillUp(), Math.max(displayEnds, 1));
       if (!takenDownEarlier) await takeDown('periodExpired', `公示至 ${c.displayUntil}`);
     }
-    await condition(() => state === 'takenDown');
+    await condition(() => rec.state === 'takenDown');
   }
   await condition(allHandlersFinished);
   await rec.flushed();
-  return { caseId: c.caseId, kind: c.kind, state, deadline: watch.spec, publishedOn, history: rec.entries() };
+  return { caseId: c.caseId, kind: c.kind, state: rec.state, deadline, publishedOn, history: rec.entries() };
 }

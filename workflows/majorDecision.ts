@@ -4,46 +4,88 @@
  * assessment run side by side; legality review follows them; only a draft found lawful, whose risk is controllable,
  * reaches the collective decision. Each result is an Update refused, with the rule, by the wrong role, at the wrong
  * step or on a superseded draft. The rule set is pinned in the input, so a later change never touches this run.
+ *
+ * A decision lives for years: the workflow continues as new when it enters execution and whenever Temporal suggests
+ * it (or a run has taken many actions), carrying where it stands; the procedure below is written over that state,
+ * so a new run picks it up wherever the last one stopped.
  */
-import { allHandlersFinished, CancellationScope, condition, isCancellation, patched, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { REMINDER_WORKING_DAYS } from '../domain/deadlines';
 import type { NoticeKind } from '../domain/notices';
-import { COMMENT_PERIOD, LEGALITY_GATE, RISK_GATE, periodEndsAt, shanghaiDate, STEPS, type StepName } from '../domain/procedure';
+import { LEGALITY_GATE, RISK_GATE, shanghaiDate, STEPS, type StepName } from '../domain/procedure';
 import { RuleSetSchema } from '../domain/rules';
 import * as S from '../domain/schemas';
-import type { DeadlineSpec } from '../domain/schemas';
-import { DecisionRecord, refuse } from './decisionRecord';
+import { DecisionRecord, refuse, type CarriedDecision } from './decisionRecord';
 import { io, parseInput } from './io';
+import { legacyMajorDecision } from './legacy/majorDecision';
 import * as msg from './messages';
 
+/** Runs started before this patch (v5 and earlier) go on in the frozen code they started with. */
+export const LIFETIME_PATCH = 'lifetime';
+/** A run continues as new after this many actions, far below Temporal's 2,000 Updates per run. */
+export const ACTIONS_PER_RUN = 500;
+
 export async function majorDecision(input: msg.StartDecision): Promise<S.DecisionStatus> {
+  if (!patched(LIFETIME_PATCH)) return legacyMajorDecision(input);
   const proposal = parseInput(S.ProposalSchema, input?.proposal, 'proposal', 'InvalidProposal');
   const rules = parseInput(RuleSetSchema, input?.rules, 'rule set', 'InvalidRuleSet');
-  const d = new DecisionRecord(proposal, rules);
+  const carried = input.carried as CarriedDecision | undefined;
+  const d = new DecisionRecord(proposal, rules, carried);
   d.onQueries(msg.statusQuery, msg.recordQuery);
   // The first steps are open from the start, so that a result sent together with the start finds them open
   // (setHandler delivers Updates already waiting the moment it registers).
-  d.started();
+  if (!carried) d.started();
   const beforeDecision = new CancellationScope();
   acceptResults(d, () => beforeDecision.cancel());
 
-  try {
-    await beforeDecision.run(() => upToTheDecision(d));
-  } catch (err) {
-    if (!(isCancellation(err) && d.status_ === 'withdrawn')) throw err;
-  }
-  if (d.status_ === 'inProgress') {
-    await d.step('partyCommitteeReport');
-    await d.step('publication');
-    d.archive();
-    d.setStatus('inExecution');
-    d.open('execution');
-    await condition(() => d.status_ === 'stopped');
-  } else {
-    d.archive();
+  let finished = false;
+  let atBoundary = false;
+  const procedure = runProcedure(d, beforeDecision, () => (atBoundary = true)).then(() => (finished = true));
+  // Continue as new at a quiet moment: no handler running, no activity whose answer the state awaits.
+  const quiet = () => allHandlersFinished() && d.busy === 0;
+  const due = () => atBoundary || workflowInfo().continueAsNewSuggested || d.actionsThisRun >= ACTIONS_PER_RUN;
+  for (;;) {
+    await Promise.race([procedure, condition(() => due() && quiet())]);
+    if (finished) break;
+    await d.flushed();
+    if (!finished && quiet()) {
+      // Nothing can change between here and the new run: the state carried is the state the record shows.
+      await continueAsNew<typeof majorDecision>({ proposal, rules, carried: d.carryDecision() });
+    }
   }
   await condition(allHandlersFinished);
   await d.flushed();
   return d.status();
+}
+
+/** The procedure, over the decision's state: a new run picks it up wherever the last one stopped. */
+async function runProcedure(d: DecisionRecord, beforeDecision: CancellationScope, enteredExecution: () => void): Promise<void> {
+  const beforeTheDecision = () => (d.status_ === 'inProgress' || d.status_ === 'deferred') && d.s.headDecision !== 'adopt';
+  if (beforeTheDecision()) {
+    try {
+      await beforeDecision.run(() => upToTheDecision(d));
+    } catch (err) {
+      if (!(isCancellation(err) && d.status_ === 'withdrawn')) throw err;
+    }
+  }
+  if (d.status_ === 'inProgress' && d.s.headDecision === 'adopt') {
+    await Promise.all([publicationDeadline(d), d.step('partyCommitteeReport').then(() => d.step('publication'))]);
+    d.archive();
+    d.setStatus('inExecution');
+    d.openIfPending('execution');
+    // Execution may last years: a fresh run for it.
+    enteredExecution();
+  }
+  if (d.status_ === 'inExecution' || d.status_ === 'suspended') await condition(() => d.status_ === 'stopped');
+  if (!d.s.archived) d.archive();
 }
 
 /** From the proposal to an adopted decision; a rejection ends it, a withdrawal cancels it. */
@@ -54,95 +96,112 @@ async function upToTheDecision(d: DecisionRecord): Promise<void> {
   for (;;) {
     if (d.closed) return;
     // 合法性审查 (arts. 25-28): the reviewer is given at least the rule set's working days.
-    d.open('legalityReview');
+    d.openIfPending('legalityReview');
     await legalityReview(d);
     if (d.closed) return;
     // 集体讨论决定 (arts. 29-30).
-    d.open('collectiveDecision');
+    d.openIfPending('collectiveDecision');
     await d.untilCompleted('collectiveDecision');
     if (d.closed) return;
-    if (d.headDecision === 'adopt') return;
-    if (d.headDecision === 'reject') return d.setStatus('rejected');
+    if (d.s.headDecision === 'adopt') return;
+    if (d.s.headDecision === 'reject') return d.setStatus('rejected');
     // Revise and resubmit: a new draft version goes back to legality review.
-    await condition(() => d.draftVersion > (d.revisionAskedOf ?? 0) || d.closed);
+    await condition(() => d.draftVersion > (d.s.revisionAskedOf ?? 0) || d.closed);
   }
 }
 
 async function publicParticipation(d: DecisionRecord): Promise<void> {
   if (d.steps.publicParticipation.state !== 'open') return;
-  await condition(() => d.consultation !== undefined || d.closed);
+  await condition(() => d.s.consultation !== undefined || d.closed);
   if (d.closed) return;
-  const c = d.consultation!;
-  // On the official calendar: a period whose last day is a day off runs to the next working day.
-  const spec = await io.computeDeadline({
-    rule: 'commentPeriod',
-    from: c.openedOn,
-    length: c.periodDays,
-    urgencyReason: c.urgencyReason,
-    jurisdiction: d.proposal.jurisdiction,
-  });
-  if (d.closed) return; // withdrawn meanwhile
-  c.closesAt = new Date(spec.dueAt);
-  d.record('deadlineSet', {
-    step: 'publicParticipation',
-    summary: `comment period ends with ${spec.date}${spec.provisional ? ' (provisional)' : ''}`,
-    basis: COMMENT_PERIOD.basis,
-    deadline: spec,
-  });
-  d.setNextDeadline(c.closesAt);
-  // The notice gives the period as the official calendar ends it; the period runs whether or not it is out yet.
-  const announced = noticesOn()
-    ? announce(d, 'consultation', 'publicParticipation', {
-        openedOn: c.openedOn,
-        closesOn: spec.date,
-        periodDays: String(c.periodDays),
-        ...(c.urgencyReason ? { urgencyReason: c.urgencyReason } : {}),
-      })
-    : undefined;
-  announced?.catch(() => undefined); // awaited below; a withdrawal meanwhile must not leave it unhandled
-  const remaining = c.closesAt.getTime() - Date.now();
-  if (remaining > 0) await sleep(remaining);
-  d.commentPeriodClosed = true;
-  d.setNextDeadline(undefined);
-  d.record('commentPeriodClosed', { step: 'publicParticipation', summary: 'comment period closed', basis: COMMENT_PERIOD.basis });
-  if (announced) await announced;
+  if (!d.s.commentPeriodClosed) {
+    const c = d.s.consultation!;
+    let announced: Promise<void> | undefined;
+    // On the official calendar: a period whose last day is a day off runs to the next working day.
+    await d.deadlines.hold(
+      'commentPeriod',
+      { rule: 'commentPeriod', from: c.openedOn, length: c.periodDays, urgencyReason: c.urgencyReason, jurisdiction: d.proposal.jurisdiction },
+      {
+        mode: 'period',
+        step: 'publicParticipation',
+        lifted: () => d.closed,
+        onSet: (spec, recomputed) => {
+          c.closesAt = spec.dueAt;
+          // The notice gives the period as the official calendar ends it; the period runs whether or not it is out yet.
+          if (recomputed || d.s.consultationAnnounced) return;
+          const facts = { openedOn: c.openedOn, closesOn: spec.date, periodDays: String(c.periodDays), ...(c.urgencyReason ? { urgencyReason: c.urgencyReason } : {}) };
+          announced = announce(d, 'consultation', 'publicParticipation', facts).then(() => void (d.s.consultationAnnounced = true));
+          announced.catch(() => undefined); // awaited below; a withdrawal meanwhile must not leave it unhandled
+        },
+      },
+    );
+    if (d.closed) return;
+    d.s.commentPeriodClosed = true;
+    d.record('commentPeriodClosed', { step: 'publicParticipation', summary: 'comment period closed', basis: d.rules.commentPeriodMinDays.basis });
+    if (announced) await announced;
+  }
   await d.untilCompleted('publicParticipation');
 }
 
 async function legalityReview(d: DecisionRecord): Promise<void> {
+  const reviewed = () => d.s.lawfulVersion === d.draftVersion && d.steps.legalityReview.state === 'completed';
   for (;;) {
-    await condition(() => d.reviewRequestedFor !== undefined || d.lawfulVersion === d.draftVersion || d.closed);
-    if (d.closed) return;
-    if (d.lawfulVersion === d.draftVersion && d.steps.legalityReview.state === 'completed') return;
-    const requestedFor = d.reviewRequestedFor!;
-    const spec = await io.computeDeadline({
-      rule: 'legalityReviewTime',
-      from: shanghaiDate(Date.now()),
-      length: d.rules.legalityReviewMinWorkingDays.value,
-      jurisdiction: d.proposal.jurisdiction,
-    });
-    if (d.closed) return; // withdrawn meanwhile
-    // Recorded while the review is pending; a reviewer who answered at once needed no reminder of its time.
-    if (d.reviewRequestedFor === requestedFor) d.record('deadlineSet', {
-      step: 'legalityReview',
-      summary: `the reviewer is given until ${spec.date} (${d.rules.legalityReviewMinWorkingDays.value} working days; an earlier answer is welcome)`,
-      basis: d.rules.legalityReviewMinWorkingDays.basis,
-      draftVersion: requestedFor,
-      deadline: spec,
-    });
-    await condition(() => d.reviewRequestedFor !== requestedFor || d.steps.legalityReview.state === 'completed' || d.closed);
-    if (d.steps.legalityReview.state === 'completed') return;
+    await condition(() => d.s.reviewRequestedFor !== undefined || reviewed() || d.closed);
+    if (d.closed || reviewed()) return;
+    const requestedFor = d.s.reviewRequestedFor!;
+    const answeredOn = () => (d.s.reviewAnswered?.version === requestedFor ? d.s.reviewAnswered.on : undefined);
+    // The reviewer is given at least so many working days; past them, the review is overdue and escalated. The
+    // deadline settles (met or missed) on its own: the procedure goes on the moment the opinion is given.
+    const held = d.deadlines.hold(
+      'legalityReview',
+      {
+        rule: 'legalityReviewTime',
+        from: d.s.reviewRequestedOn!,
+        length: d.rules.legalityReviewMinWorkingDays.value,
+        jurisdiction: d.proposal.jurisdiction,
+        reminderWorkingDays: [...REMINDER_WORKING_DAYS],
+      },
+      {
+        mode: 'deadline',
+        step: 'legalityReview',
+        escalateTo: supervisorOf(d),
+        doneOn: answeredOn,
+        // Superseded by a new draft before an opinion was given, or the decision withdrawn.
+        lifted: () => d.closed || (d.s.reviewRequestedFor !== requestedFor && answeredOn() === undefined),
+      },
+    );
+    held.catch(rethrowUnlessCancelled);
+    await condition(() => reviewed() || d.s.reviewRequestedFor !== requestedFor || d.closed);
+    if (reviewed()) return;
   }
 }
+
+/** 公布: the adopted decision published within the proactive disclosure period from the meeting (政府信息公开条例 art. 26). */
+async function publicationDeadline(d: DecisionRecord): Promise<void> {
+  await d.deadlines.hold(
+    'publication',
+    { rule: 'proactiveDisclosure', from: d.s.decidedOn!, jurisdiction: d.proposal.jurisdiction, reminderWorkingDays: [...REMINDER_WORKING_DAYS] },
+    { mode: 'deadline', step: 'publication', escalateTo: supervisorOf(d), doneOn: () => d.s.publishedOn, lifted: () => d.closed },
+  );
+}
+
+/** A withdrawal cancels what runs in the background; anything else is a fault that must show. */
+function rethrowUnlessCancelled(err: unknown): void {
+  if (!isCancellation(err)) throw err;
+}
+
+const supervisorOf = (d: DecisionRecord) => `the supervisor of ${d.proposal.authority.name}`;
 
 /** The Update handlers: each action checked against its rule before it touches the decision. */
 function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): void {
   const today = () => shanghaiDate(Date.now());
+  const s = d.s;
+  const a = msg.actions;
 
   // 公众参与 (arts. 14-18).
-  d.onAction(msg.openConsultation, 'openConsultation', S.OpenConsultationSchema, (c) => {
+  d.onAction(a.openConsultation, 'openConsultation', S.OpenConsultationSchema, (c) => {
     d.requireOpen('publicParticipation');
-    if (d.consultation) throw refuse('The consultation is already open.');
+    if (s.consultation) throw refuse('The consultation is already open.');
     const min = d.rules.commentPeriodMinDays;
     const urgency = c.urgencyReason ?? d.proposal.urgency?.reason;
     if (c.periodDays < min.value && !urgency) {
@@ -150,7 +209,8 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
     }
     if (c.openedOn > today()) throw refuse(`The consultation cannot open in the future (${c.openedOn}).`);
     return () => {
-      d.consultation = { ...c, urgencyReason: c.periodDays < min.value ? urgency : c.urgencyReason, closesAt: periodEndsAt(c.openedOn, c.periodDays) };
+      // Its closing time comes from the calendar: the comment period's deadline, computed next.
+      s.consultation = { ...c, urgencyReason: c.periodDays < min.value ? urgency : c.urgencyReason };
       const shortened = c.periodDays < min.value ? `, shortened for urgency: ${urgency}` : '';
       return d.ack('consultationOpened', {
         step: 'publicParticipation',
@@ -160,65 +220,63 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       });
     };
   });
-  d.onAction(msg.recordComments, 'recordComments', S.RecordCommentsSchema, (r) => {
-    d.requireOpen('publicParticipation');
-    if (!d.consultation) throw refuse('The consultation has not been opened yet.');
-    return () => d.ack('commentsRecorded', { step: 'publicParticipation', actor: r.actor, summary: `${r.received} comments received so far`, basis: 'art. 18' });
-  });
-  d.onAction(msg.scheduleHearing, 'scheduleHearing', S.ScheduleHearingSchema, (h) => {
+  d.onAction(a.scheduleHearing, 'scheduleHearing', S.ScheduleHearingSchema, (h) => {
     d.requireOpen('publicParticipation');
     const { hearingWarranted, hearingRequiredByLaw } = d.proposal.flags;
     if (!hearingWarranted && !hearingRequiredByLaw) {
       throw refuse('A hearing is for a matter that directly affects vital interests or on which opinions differ widely (art. 16).');
     }
-    if (d.hearing) throw refuse('A hearing is already scheduled.');
+    if (s.hearing) throw refuse('A hearing is already scheduled.');
     if (h.announcedOn >= h.hearingDate) throw refuse('The hearing must be announced before it is held (art. 17).');
-    const days = d.rules.hearingMaterialsDaysBefore;
-    const latest = shanghaiDate(Date.parse(`${h.hearingDate}T00:00:00+08:00`) - days.value * 86_400_000);
-    if (h.materialsDeliveredOn > latest) {
-      throw refuse(`Hearing materials must reach the participants ${days.value} days before the hearing, by ${latest} (${days.basis}).`);
-    }
-    return () => {
-      d.hearing = { ...h, held: false };
+    return async () => {
+      // Materials reach the participants so many days before the hearing, on the official calendar (art. 17).
+      const days = d.rules.hearingMaterialsDaysBefore;
+      const materials = await io.computeDeadline({ rule: 'hearingMaterials', from: h.hearingDate, length: days.value, jurisdiction: d.proposal.jurisdiction });
+      if (h.materialsDeliveredOn > materials.date) {
+        throw refuse(`Hearing materials must reach the participants ${days.value} days before the hearing, by ${materials.date} (${days.basis}).`);
+      }
+      if (s.hearing) throw refuse('A hearing is already scheduled.');
+      s.hearing = { ...h, held: false };
       const ack = d.ack('hearingScheduled', {
         step: 'publicParticipation',
         actor: h.actor,
-        summary: `hearing on ${h.hearingDate} at ${h.place}, announced ${h.announcedOn}, ${h.participants.length} participants, materials delivered ${h.materialsDeliveredOn}`,
+        summary: `hearing on ${h.hearingDate} at ${h.place}, announced ${h.announcedOn}, ${h.participants.length} participants, materials delivered ${h.materialsDeliveredOn} (by ${materials.date})`,
         basis: 'arts. 16-17',
+        deadline: materials,
         details: { participants: h.participants, participantSelection: h.participantSelection },
       });
-      if (!noticesOn()) return ack;
       const facts = { hearingDate: h.hearingDate, place: h.place, participantSelection: h.participantSelection, materialsDeliveredOn: h.materialsDeliveredOn };
-      return announce(d, 'hearing', 'publicParticipation', facts).then(() => ack);
+      await announce(d, 'hearing', 'publicParticipation', facts);
+      return ack;
     };
   });
-  d.onAction(msg.recordHearing, 'recordHearing', S.RecordHearingSchema, (h) => {
+  d.onAction(a.recordHearing, 'recordHearing', S.RecordHearingSchema, (h) => {
     d.requireOpen('publicParticipation');
-    if (!d.hearing) throw refuse('No hearing is scheduled.');
-    if (h.heldOn < d.hearing.hearingDate) throw refuse(`The hearing is scheduled for ${d.hearing.hearingDate}.`);
+    if (!s.hearing) throw refuse('No hearing is scheduled.');
+    if (h.heldOn < s.hearing.hearingDate) throw refuse(`The hearing is scheduled for ${s.hearing.hearingDate}.`);
     return () => {
-      d.hearing!.held = true;
+      s.hearing!.held = true;
       return d.ack('hearingHeld', { step: 'publicParticipation', actor: h.actor, summary: `hearing held on ${h.heldOn}; record signed by the participants`, basis: 'art. 17', details: { summary: h.summary } });
     };
   });
-  d.onAction(msg.completePublicParticipation, 'completePublicParticipation', S.PublicParticipationReportSchema, (r) => {
+  d.onAction(a.completePublicParticipation, 'completePublicParticipation', S.PublicParticipationReportSchema, (r) => {
     d.requireOpen('publicParticipation');
-    if (!d.consultation) throw refuse('The consultation has not been opened yet.');
-    if (!d.commentPeriodClosed) throw refuse(`The comment period is open until ${d.consultation.closesAt.toISOString()}.`);
-    if (d.hearing && !d.hearing.held) throw refuse(`The hearing of ${d.hearing.hearingDate} has not been recorded as held.`);
-    if (d.proposal.flags.hearingRequiredByLaw && !d.hearing) throw refuse('A hearing is required by law for this matter (art. 16).');
+    if (!s.consultation) throw refuse('The consultation has not been opened yet.');
+    if (!s.commentPeriodClosed) throw refuse(`The comment period is open${s.consultation.closesAt ? ` until ${s.consultation.closesAt}` : ''}.`);
+    if (s.hearing && !s.hearing.held) throw refuse(`The hearing of ${s.hearing.hearingDate} has not been recorded as held.`);
+    if (d.proposal.flags.hearingRequiredByLaw && !s.hearing) throw refuse('A hearing is required by law for this matter (art. 16).');
     return () => d.complete('publicParticipation', r.actor, `${r.commentsReceived} comments received; report on their adoption filed`, { details: { adoptionReport: r.adoptionReport } });
   });
 
   // 专家论证 (arts. 19-21).
-  d.onAction(msg.submitExpertOpinion, 'submitExpertOpinion', S.ExpertOpinionSchema, (o) => {
+  d.onAction(a.submitExpertOpinion, 'submitExpertOpinion', S.ExpertOpinionSchema, (o) => {
     d.requireOpen('expertReview');
     d.requireCurrentDraft(o.draftVersion);
     if (o.directInterest) throw refuse(`${o.actor.name} has a direct interest in the matter and may not take part in the expert review (art. 20).`);
     if (o.signature !== o.actor.name) throw refuse(`The opinion must be signed by its author ${o.actor.name}, not "${o.signature}" (art. 21).`);
-    if (d.expertOpinions.has(o.actor.id)) throw refuse(`${o.actor.name} has already given an opinion.`);
+    if (s.expertOpinions.some(([id]) => id === o.actor.id)) throw refuse(`${o.actor.name} has already given an opinion.`);
     return () => {
-      d.expertOpinions.set(o.actor.id, o.draftVersion);
+      s.expertOpinions.push([o.actor.id, o.draftVersion]);
       return d.ack('expertOpinionSubmitted', {
         step: 'expertReview',
         actor: o.actor,
@@ -229,42 +287,42 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       });
     };
   });
-  d.onAction(msg.completeExpertReview, 'completeExpertReview', S.CompleteExpertReviewSchema, (r) => {
+  d.onAction(a.completeExpertReview, 'completeExpertReview', S.CompleteExpertReviewSchema, (r) => {
     d.requireOpen('expertReview');
-    if (d.expertOpinions.size === 0) throw refuse('No expert opinion has been given yet (art. 21).');
-    return () => d.complete('expertReview', r.actor, `${d.expertOpinions.size} signed expert opinion(s)`, { details: { summary: r.summary } });
+    if (s.expertOpinions.length === 0) throw refuse('No expert opinion has been given yet (art. 21).');
+    return () => d.complete('expertReview', r.actor, `${s.expertOpinions.length} signed expert opinion(s)`, { details: { summary: r.summary } });
   });
 
   // 风险评估 (arts. 22-24): an uncontrollable risk holds the decision until an adjusted draft is reassessed.
-  d.onAction(msg.completeRiskAssessment, 'completeRiskAssessment', S.RiskAssessmentSchema, (r) => {
+  d.onAction(a.completeRiskAssessment, 'completeRiskAssessment', S.RiskAssessmentSchema, (r) => {
     d.requireOpen('riskAssessment');
     d.requireCurrentDraft(r.draftVersion);
-    if (d.riskNeedsAdjustmentOf === d.draftVersion) {
+    if (s.riskNeedsAdjustmentOf === d.draftVersion) {
       throw refuse(`The risk of draft version ${d.draftVersion} was judged uncontrollable: adjust the draft before reassessing (${RISK_GATE.basis}).`);
     }
     return () => {
-      d.riskAssessedBy = r.actor.organisation;
+      s.riskAssessedBy = r.actor.organisation;
       const details = { riskPoints: r.riskPoints, measures: r.measures, contingencyPlan: r.contingencyPlan };
       if (r.verdict === 'controllable') {
-        d.riskNeedsAdjustmentOf = undefined;
+        s.riskNeedsAdjustmentOf = undefined;
         return d.complete('riskAssessment', r.actor, `risk controllable (${r.riskPoints.length} risk points)`, { basis: RISK_GATE.basis, details });
       }
-      d.riskNeedsAdjustmentOf = d.draftVersion;
+      s.riskNeedsAdjustmentOf = d.draftVersion;
       return d.returnStep('riskAssessment', r.actor, 'risk uncontrollable: the draft must be adjusted and reassessed', RISK_GATE.basis, { details });
     };
   });
 
   // Draft versions.
-  d.onAction(msg.submitDraftVersion, 'submitDraftVersion', S.DraftVersionSchema, (v) => {
-    if (d.status_ !== 'inProgress' && d.status_ !== 'deferred') throw refuse(`The draft can no longer change: the decision is ${d.status_}.`);
-    if (d.drafts.some((x) => x.sha256 === v.sha256)) throw refuse('This draft (same SHA-256) is already recorded.');
-    if (d.steps.collectiveDecision.state === 'open' && d.revisionAskedOf === undefined) {
+  d.onAction(a.submitDraftVersion, 'submitDraftVersion', S.DraftVersionSchema, (v) => {
+    if (s.status !== 'inProgress' && s.status !== 'deferred') throw refuse(`The draft can no longer change: the decision is ${s.status}.`);
+    if (s.drafts.some((x) => x.sha256 === v.sha256)) throw refuse('This draft (same SHA-256) is already recorded.');
+    if (d.steps.collectiveDecision.state === 'open' && s.revisionAskedOf === undefined) {
       throw refuse('The draft before the meeting was found lawful; a new version needs the meeting to ask for a revision first.');
     }
     return () => {
       const version = d.draftVersion + 1;
-      d.drafts.push({ version, reference: v.reference, sha256: v.sha256, at: new Date().toISOString(), reason: v.reason });
-      d.reviewRequestedFor = undefined;
+      s.drafts.push({ version, reference: v.reference, sha256: v.sha256, at: new Date().toISOString(), reason: v.reason });
+      s.reviewRequestedFor = undefined;
       if (d.steps.legalityReview.state === 'completed' || d.steps.collectiveDecision.state === 'open') {
         // A revised draft goes back to legality review.
         d.steps.collectiveDecision = { state: 'pending', basis: STEPS.collectiveDecision.basis };
@@ -275,26 +333,28 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
   });
 
   // 合法性审查 (arts. 25-28).
-  d.onAction(msg.requestLegalityReview, 'requestLegalityReview', S.RequestLegalityReviewSchema, (r) => {
+  d.onAction(a.requestLegalityReview, 'requestLegalityReview', S.RequestLegalityReviewSchema, (r) => {
     d.requireOpen('legalityReview');
     d.requireCurrentDraft(r.draftVersion);
-    if (d.reviewRequestedFor === r.draftVersion) throw refuse(`Draft version ${r.draftVersion} is already under review.`);
-    if (d.lawfulVersion === r.draftVersion) throw refuse(`Draft version ${r.draftVersion} was already found lawful.`);
-    if (d.needsAmendmentOf === r.draftVersion) throw refuse(`Draft version ${r.draftVersion} must be amended before it goes back to review (${LEGALITY_GATE.basis}).`);
+    if (s.reviewRequestedFor === r.draftVersion) throw refuse(`Draft version ${r.draftVersion} is already under review.`);
+    if (s.lawfulVersion === r.draftVersion) throw refuse(`Draft version ${r.draftVersion} was already found lawful.`);
+    if (s.needsAmendmentOf === r.draftVersion) throw refuse(`Draft version ${r.draftVersion} must be amended before it goes back to review (${LEGALITY_GATE.basis}).`);
     return () => {
-      d.reviewRequestedFor = r.draftVersion;
+      s.reviewRequestedFor = r.draftVersion;
+      s.reviewRequestedOn = today();
       return d.ack('legalityReviewRequested', { step: 'legalityReview', actor: r.actor, summary: `draft version ${r.draftVersion} sent for legality review with ${r.materials.length} material(s)`, basis: 'art. 26', draftVersion: r.draftVersion, details: { materials: r.materials } });
     };
   });
-  d.onAction(msg.completeLegalityReview, 'completeLegalityReview', S.LegalityReviewSchema, (r) => {
+  d.onAction(a.completeLegalityReview, 'completeLegalityReview', S.LegalityReviewSchema, (r) => {
     d.requireOpen('legalityReview');
     d.requireCurrentDraft(r.draftVersion);
-    if (d.reviewRequestedFor !== r.draftVersion) throw refuse(`Draft version ${r.draftVersion} has not been sent for legality review (art. 26).`);
+    if (s.reviewRequestedFor !== r.draftVersion) throw refuse(`Draft version ${r.draftVersion} has not been sent for legality review (art. 26).`);
     return () => {
       const details = { opinion: r.opinion };
-      d.reviewRequestedFor = undefined;
+      s.reviewRequestedFor = undefined;
+      s.reviewAnswered = { version: r.draftVersion, on: today() };
       if (r.verdict === 'lawful') {
-        d.lawfulVersion = r.draftVersion;
+        s.lawfulVersion = r.draftVersion;
         return d.complete('legalityReview', r.actor, `draft version ${r.draftVersion} found lawful`, { basis: LEGALITY_GATE.basis, details });
       }
       const why = {
@@ -302,22 +362,22 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
         lawfulIfAmended: 'lawful if amended: an amended draft goes back to review',
         returnedForMaterials: 'returned: the materials are incomplete',
       }[r.verdict];
-      if (r.verdict !== 'returnedForMaterials') d.needsAmendmentOf = r.draftVersion;
+      if (r.verdict !== 'returnedForMaterials') s.needsAmendmentOf = r.draftVersion;
       return d.returnStep('legalityReview', r.actor, `draft version ${r.draftVersion} ${why}`, r.verdict === 'returnedForMaterials' ? 'art. 28' : LEGALITY_GATE.basis, { details });
     };
   });
 
   // 集体讨论决定 (arts. 29-31).
-  d.onAction(msg.recordCollectiveDecision, 'recordCollectiveDecision', S.CollectiveDecisionSchema, (m) => {
+  d.onAction(a.recordCollectiveDecision, 'recordCollectiveDecision', S.CollectiveDecisionSchema, (m) => {
     d.requireOpen('collectiveDecision');
     d.requireCurrentDraft(m.draftVersion);
-    if (d.lawfulVersion !== m.draftVersion) {
+    if (s.lawfulVersion !== m.draftVersion) {
       throw refuse(`Draft version ${m.draftVersion} has not been found lawful and may not be discussed (${LEGALITY_GATE.basis}).`);
     }
-    if (d.riskNeedsAdjustmentOf !== undefined) throw refuse(`The risk is judged uncontrollable: no decision until it is controllable (${RISK_GATE.basis}).`);
+    if (s.riskNeedsAdjustmentOf !== undefined) throw refuse(`The risk is judged uncontrollable: no decision until it is controllable (${RISK_GATE.basis}).`);
     return () => {
-      d.headDecision = m.headDecision;
-      d.decidedOn = m.heldOn;
+      s.headDecision = m.headDecision;
+      s.decidedOn = m.heldOn;
       const details = {
         meeting: m.meeting,
         participants: m.participants,
@@ -332,70 +392,71 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
         return d.ack('decisionDeferred', { step: 'collectiveDecision', actor: m.actor, summary, basis: 'arts. 29-30', draftVersion: m.draftVersion, details });
       }
       if (m.headDecision === 'reviseAndResubmit') {
-        d.revisionAskedOf = m.draftVersion;
+        s.revisionAskedOf = m.draftVersion;
         d.setStatus('inProgress');
         return d.returnStep('collectiveDecision', m.actor, summary, 'art. 30', { details });
       }
-      d.setStatus('inProgress');
+      d.setStatus(m.headDecision === 'reject' ? 'rejected' : 'inProgress');
       return d.complete('collectiveDecision', m.actor, summary, { basis: 'arts. 29-30', details });
     };
   });
-  d.onAction(msg.recordPartyCommitteeReport, 'recordPartyCommitteeReport', S.PartyCommitteeReportSchema, (r) => {
+  d.onAction(a.recordPartyCommitteeReport, 'recordPartyCommitteeReport', S.PartyCommitteeReportSchema, (r) => {
     d.requireOpen('partyCommitteeReport');
     return () => d.complete('partyCommitteeReport', r.actor, `reported to the party committee on ${r.reportedOn} (${r.reference})`);
   });
 
   // 公布 (art. 32).
-  d.onAction(msg.recordPublication, 'recordPublication', S.PublicationSchema, (p) => {
+  d.onAction(a.recordPublication, 'recordPublication', S.PublicationSchema, (p) => {
     d.requireOpen('publication');
-    return () => {
+    return async () => {
+      s.publishedOn = p.publishedOn;
       const ack = d.complete('publication', p.actor, `published as ${p.documentNumber} (${p.channel}) on ${p.publishedOn}`, {
         details: p.adoptionExplanation ? { adoptionExplanation: p.adoptionExplanation } : undefined,
       });
-      if (!noticesOn()) return ack;
-      return announce(d, 'decision', 'publication', { publishedOn: p.publishedOn }, { documentNumber: p.documentNumber, body: p.adoptionExplanation ?? '' }).then(() => ack);
+      await announce(d, 'decision', 'publication', { publishedOn: p.publishedOn }, { documentNumber: p.documentNumber, body: p.adoptionExplanation ?? '' });
+      return ack;
     };
   });
 
   // After the decision (arts. 34-37).
-  d.onAction(msg.reportExecution, 'reportExecution', S.ExecutionReportSchema, (r) => {
+  d.onAction(a.reportExecution, 'reportExecution', S.ExecutionReportSchema, (r) => {
     d.requireOpen('execution');
     return () => d.ack('executionReported', { step: 'execution', actor: r.actor, summary: `execution report for ${r.period}`, basis: 'art. 34', details: { summary: r.summary } });
   });
-  d.onAction(msg.recordEvaluation, 'recordEvaluation', S.EvaluationSchema, (e) => {
+  d.onAction(a.recordEvaluation, 'recordEvaluation', S.EvaluationSchema, (e) => {
     d.requireOpen('execution');
-    if (e.actor.organisation === d.riskAssessedBy) {
+    if (e.actor.organisation === s.riskAssessedBy) {
       throw refuse(`${e.actor.organisation} did the assessment before the decision and may not evaluate it afterwards (art. 36).`);
     }
     return () => d.ack('evaluationRecorded', { step: 'execution', actor: e.actor, summary: `post-decision evaluation (${e.trigger}) by ${e.actor.organisation}`, basis: 'arts. 35-36', details: { findings: e.findings } });
   });
-  d.onAction(msg.suspendExecution, 'suspendExecution', S.ReasonedSchema, (r) => {
-    if (d.status_ !== 'inExecution') throw refuse(`Only a decision in execution can be suspended; it is ${d.status_}.`);
+  d.onAction(a.suspendExecution, 'suspendExecution', S.ReasonedSchema, (r) => {
+    if (s.status !== 'inExecution') throw refuse(`Only a decision in execution can be suspended; it is ${s.status}.`);
     return () => {
       d.setStatus('suspended');
       return d.ack('executionSuspended', { step: 'execution', actor: r.actor, summary: `execution suspended (中止执行): ${r.reason}`, basis: 'art. 37' });
     };
   });
-  d.onAction(msg.resumeExecution, 'resumeExecution', S.ReasonedSchema, (r) => {
-    if (d.status_ !== 'suspended') throw refuse(`Only a suspended decision can resume; it is ${d.status_}.`);
+  d.onAction(a.resumeExecution, 'resumeExecution', S.ReasonedSchema, (r) => {
+    if (s.status !== 'suspended') throw refuse(`Only a suspended decision can resume; it is ${s.status}.`);
     return () => {
       d.setStatus('inExecution');
       return d.ack('executionResumed', { step: 'execution', actor: r.actor, summary: `execution resumed: ${r.reason}`, basis: 'art. 37' });
     };
   });
-  d.onAction(msg.stopExecution, 'stopExecution', S.StopExecutionSchema, (r) => {
-    if (d.status_ !== 'inExecution' && d.status_ !== 'suspended') throw refuse(`Only a decision in execution can be stopped; it is ${d.status_}.`);
+  d.onAction(a.stopExecution, 'stopExecution', S.StopExecutionSchema, (r) => {
+    if (s.status !== 'inExecution' && s.status !== 'suspended') throw refuse(`Only a decision in execution can be stopped; it is ${s.status}.`);
     return () => {
       d.steps.execution = { state: 'completed', basis: STEPS.execution.basis };
       d.setStatus('stopped');
       return d.ack('executionStopped', { step: 'execution', actor: r.actor, summary: `execution stopped: ${r.reason} (${r.procedureReference})`, basis: 'art. 37' });
     };
   });
-  d.onAction(msg.withdraw, 'withdraw', S.ReasonedSchema, (r) => {
-    if (d.status_ !== 'inProgress' && d.status_ !== 'deferred') throw refuse(`Only a decision not yet made can be withdrawn; it is ${d.status_}.`);
-    if (d.headDecision === 'adopt') throw refuse('The decision has been adopted; it can only be stopped through the statutory procedure (art. 37).');
+  d.onAction(a.withdraw, 'withdraw', S.ReasonedSchema, (r) => {
+    if (s.status !== 'inProgress' && s.status !== 'deferred') throw refuse(`Only a decision not yet made can be withdrawn; it is ${s.status}.`);
+    if (s.headDecision === 'adopt') throw refuse('The decision has been adopted; it can only be stopped through the statutory procedure (art. 37).');
     return () => {
-      for (const s of d.openSteps()) d.steps[s] = { ...d.steps[s], state: 'pending', note: 'withdrawn' };
+      for (const step of d.openSteps()) d.steps[step] = { ...d.steps[step], state: 'pending', note: 'withdrawn' };
       d.setStatus('withdrawn');
       cancelBeforeDecision();
       return d.ack('decisionWithdrawn', { actor: r.actor, summary: `withdrawn before the decision: ${r.reason}`, basis: 'arts. 10, 29' });
@@ -403,13 +464,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
   });
 }
 
-/** Public notices (公告) from this version on; decisions started earlier replay without them (and unchanged). */
-const noticesOn = () => patched('public-notices');
-
-/**
- * 公告: renders and delivers a public notice (through an activity), then records when it went out; the decision's
- * own notice is measured against the proactive disclosure period counted from the meeting (政府信息公开条例 art. 26).
- */
+/** 公告: renders and delivers a public notice (through an activity), then records when it went out. */
 async function announce(
   d: DecisionRecord,
   kind: Exclude<NoticeKind, 'enforcement'>,
@@ -419,27 +474,24 @@ async function announce(
 ): Promise<void> {
   const p = d.proposal;
   const today = shanghaiDate(Date.now());
-  const delivered = await io.deliverNotice({
-    schema: 'juece.notice.v1',
-    kind,
-    action: 'publish',
-    authority: p.authority.code,
-    authorityName: p.authority.name,
-    subjectId: p.decisionId,
-    title: p.title,
-    documentNumber: o.documentNumber ?? '',
-    body: o.body ?? '',
-    facts: { ...facts, date: today },
-    at: new Date().toISOString(),
-    workflowId: workflowInfo().workflowId,
-  });
-  let deadline: (DeadlineSpec & { workingDaysEarly: number }) | undefined;
-  if (kind === 'decision' && d.decidedOn) {
-    const spec = await io.computeDeadline({ rule: 'proactiveDisclosure', from: d.decidedOn, jurisdiction: p.jurisdiction });
-    deadline = { ...spec, workingDaysEarly: await io.workingDaysEarly({ jurisdiction: spec.jurisdiction, deadlineDate: spec.date, doneOn: today }) };
+  d.busy++;
+  try {
+    const delivered = await io.deliverNotice({
+      schema: 'juece.notice.v1',
+      kind,
+      action: 'publish',
+      authority: p.authority.code,
+      authorityName: p.authority.name,
+      subjectId: p.decisionId,
+      title: p.title,
+      documentNumber: o.documentNumber ?? '',
+      body: o.body ?? '',
+      facts: { ...facts, date: today },
+      at: new Date().toISOString(),
+      workflowId: workflowInfo().workflowId,
+    });
+    d.record('noticePublished', { step, summary: `notice 《${delivered.title}》 published on ${today}` });
+  } finally {
+    d.busy--;
   }
-  const timing = deadline
-    ? `, ${deadline.workingDaysEarly >= 0 ? `${deadline.workingDaysEarly} working day(s) before` : `${-deadline.workingDaysEarly} working day(s) after`} the disclosure deadline ${deadline.date}`
-    : '';
-  d.record('noticePublished', { step, summary: `notice 《${delivered.title}》 published on ${today}${timing}`, basis: deadline?.basis, deadline });
 }

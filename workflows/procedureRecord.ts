@@ -1,54 +1,102 @@
 /**
- * What every juece workflow keeps: the procedure record (each event with its time, actor and legal basis),
- * published to NATS in order through an activity, and Updates that are validated with zod and answered once per
- * request id. Deterministic: time comes from the workflow clock, I/O from activities.
+ * What every juece workflow keeps: the procedure record (each event with its time, actor, legal basis and where the
+ * decision stands after it), published to NATS in order through an activity, and Updates that are validated with
+ * zod and answered once per request id. Bounded for a decision's whole life: the run keeps only its latest events and
+ * answers; sequence numbers, recent events, answers and held deadlines are carried across continue-as-new; the
+ * whole record lives in the procedure record (store/). Deterministic: time from the workflow clock, I/O from activities.
  */
-import { CancellationScope, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import { EVENT_SCHEMA_V1, type EventType, type ProcedureEvent } from '../domain/events';
-import { describeZodError, type HistoryEntry } from '../domain/schemas';
+import { EVENT_SCHEMA_V1, type EventType, type ProcedureEvent, type RecordKind, type Standing } from '../domain/events';
+import type { StepName } from '../domain/procedure';
+import { describeZodError, RECENT_ENTRIES, type HistoryEntry } from '../domain/schemas';
+import { Deadlines, type HeldDeadline } from './deadlines';
 import { io } from './io';
 
-
 /** A refusal the caller sees as the Update's failure message; nothing in the record changes. */
-export function refuse(reason: string): Error {
-  return new Error(reason);
+export function refuse(reason: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'Refused', message: reason, nonRetryable: true });
 }
 
 export type RecordInput = Omit<HistoryEntry, 'seq' | 'at' | 'type'>;
 
 /** Events waiting to be published go out together, up to this many in one activity. */
 const BATCH = 100;
+/** Answers kept for repeated request ids (a client retrying the same request), carried across runs. */
+const ANSWERS_KEPT = 500;
 
-export class ProcedureRecord {
-  protected readonly history: HistoryEntry[] = [];
+/** What a run hands to the next when it continues as new. */
+export interface CarriedRecord {
+  nextSeq: number;
+  recent: HistoryEntry[];
+  answers: [string, unknown][];
+  deadlines: HeldDeadline[];
+}
+
+export abstract class ProcedureRecord {
+  private nextSeq: number;
+  private readonly recent: HistoryEntry[];
+  /** Request id → answer (a value, or a promise while its handler runs). */
   private readonly answered = new Map<string, unknown>();
+  private readonly resolved = new Map<string, unknown>();
   private publishing: Promise<unknown> = Promise.resolve();
-  /** From this version on, the events waiting are published in batches; earlier runs replay one activity per event. */
-  private readonly batched = patched('batched-events');
   private readonly waiting: ProcedureEvent[] = [];
   private draining = false;
+  /** Statutory deadlines held with timers (one mechanism for all of them). */
+  readonly deadlines: Deadlines;
+  /** Actions accepted in this run: a run continues as new long before Temporal's 2,000 Updates. */
+  actionsThisRun = 0;
+  /** Work in flight (an activity whose result the state awaits): continue-as-new waits until none is left. */
+  busy = 0;
 
   /** `id` and `authority` name the subject of the events: `juece.events.<authority>.<id>.<type>`. */
   constructor(
+    readonly kind: RecordKind,
     readonly id: string,
     readonly authority: string,
-  ) {}
+    carried?: CarriedRecord,
+  ) {
+    this.nextSeq = carried?.nextSeq ?? 1;
+    this.recent = [...(carried?.recent ?? [])];
+    for (const [requestId, answer] of carried?.answers ?? []) {
+      this.answered.set(requestId, answer);
+      this.resolved.set(requestId, answer);
+    }
+    this.deadlines = new Deadlines(this, carried?.deadlines ?? []);
+  }
+
+  /** The status and open steps, as the workflow holds them. */
+  protected abstract where(): { status: string; openSteps: StepName[] };
+
+  /** Where things stand now: what every event carries to the read model. */
+  standing(): Standing {
+    const { status, openSteps } = this.where();
+    return { status, openSteps, currentStep: openSteps.at(-1) ?? null, ...this.deadlines.standing() };
+  }
+
+  /** Procedure events recorded in all, over every run. */
+  get events(): number {
+    return this.nextSeq - 1;
+  }
 
   /** Appends to the record and publishes the event; events of one workflow go out strictly in order. */
   record(type: EventType, e: RecordInput): HistoryEntry {
-    const entry: HistoryEntry = { seq: this.history.length + 1, at: new Date().toISOString(), type, ...e };
-    this.history.push(entry);
+    const entry: HistoryEntry = { seq: this.nextSeq++, at: new Date().toISOString(), type, ...e };
+    this.recent.push(entry);
+    if (this.recent.length > RECENT_ENTRIES) this.recent.shift();
     const { workflowId, runId } = workflowInfo();
-    const event: ProcedureEvent = { schema: EVENT_SCHEMA_V1, decisionId: this.id, authority: this.authority, workflowId, runId, ...entry };
-    if (this.batched) {
-      this.waiting.push(event);
-      if (!this.draining) this.publishing = this.drain();
-      return entry;
-    }
-    // Not cancellable: a withdrawal that cancels the procedure must not cancel the publication of its record.
-    this.publishing = this.publishing.then(() => CancellationScope.nonCancellable(() => io.publishEvent(event)));
+    this.waiting.push({
+      schema: EVENT_SCHEMA_V1,
+      kind: this.kind,
+      decisionId: this.id,
+      authority: this.authority,
+      workflowId,
+      runId,
+      ...entry,
+      standing: this.standing(),
+    });
+    if (!this.draining) this.publishing = this.drain();
     return entry;
   }
 
@@ -59,6 +107,7 @@ export class ProcedureRecord {
       await Promise.resolve(); // let the events recorded in the same turn join the first batch
       while (this.waiting.length) {
         const batch = this.waiting.splice(0, BATCH);
+        // Not cancellable: a withdrawal that cancels the procedure must not cancel the publication of its record.
         await CancellationScope.nonCancellable(() => io.publishEvents(batch));
       }
     } finally {
@@ -72,14 +121,20 @@ export class ProcedureRecord {
     while (this.draining || this.waiting.length);
   }
 
+  /** The latest events (at most RECENT_ENTRIES); the whole record is in the procedure record. */
   entries(): HistoryEntry[] {
-    return [...this.history];
+    return [...this.recent];
+  }
+
+  /** What the next run needs to go on where this one stops. */
+  carry(): CarriedRecord {
+    return { nextSeq: this.nextSeq, recent: this.entries(), answers: [...this.resolved].slice(-ANSWERS_KEPT), deadlines: this.deadlines.carry() };
   }
 
   /**
    * Registers an Update. `check` refuses (throws) or returns the change to apply; it runs in the validator, so a
-   * refused Update leaves no trace in the history, and again in the handler. A request id already answered gets
-   * the first answer again, and nothing is recorded twice.
+   * refused Update leaves no trace in the history, and again in the handler. A request id already answered (in this
+   * run or a recent earlier one) gets the first answer again, and nothing is recorded twice.
    */
   onUpdate<T extends { requestId: string }, R>(
     update: UpdateDefinition<R, [T]>,
@@ -96,7 +151,8 @@ export class ProcedureRecord {
       (raw: T) => {
         if (this.answered.has(raw.requestId)) return this.answered.get(raw.requestId) as R | Promise<R>;
         const answer = accept(raw)();
-        this.answered.set(raw.requestId, answer);
+        this.actionsThisRun++;
+        this.remember(raw.requestId, answer);
         return answer;
       },
       {
@@ -105,6 +161,18 @@ export class ProcedureRecord {
           accept(raw);
         },
       },
+    );
+  }
+
+  private remember(requestId: string, answer: unknown): void {
+    this.answered.set(requestId, answer);
+    if (this.answered.size > ANSWERS_KEPT) this.answered.delete(this.answered.keys().next().value!);
+    void Promise.resolve(answer).then(
+      (value) => {
+        this.resolved.set(requestId, value);
+        if (this.resolved.size > ANSWERS_KEPT) this.resolved.delete(this.resolved.keys().next().value!);
+      },
+      () => undefined, // a refusal is not kept: a repeat is checked again
     );
   }
 }
