@@ -14,10 +14,12 @@ import type { CommentIntake } from '../commands/commentIntake';
 import { NOTICES_STREAM } from '../domain/notices';
 import { STEP_NAMES } from '../domain/procedure';
 import { ACTIONS, roleRefusal, type ActionName } from '../domain/roles';
-import { ProposalSchema, type DecisionStatus } from '../domain/schemas';
-import { CommentIntakeClosed } from '../store/comments';
+import { EnforcementStateSchema } from '../domain/enforcement';
+import { RecordKindSchema } from '../domain/events';
+import { DecisionStatusValue, ProposalSchema, type DecisionStatus } from '../domain/schemas';
+import { commentCounts, CommentIntakeClosed } from '../store/comments';
 import type { Db } from '../store/db';
-import { getDecision, listDecisions, recordOf, verifyRecord, type DecisionSummary } from '../store/record';
+import { getDecision, idReuseRefusal, listDecisions, recordOf, verifyRecord, type DecisionSummary } from '../store/record';
 import { canRead, Forbidden, requireActor } from './access';
 import { Unauthenticated, type Principal, type Verifier } from './auth';
 import { openApiDocument } from './openapi';
@@ -33,10 +35,14 @@ export interface ApiDeps {
 
 type Env = { Variables: { principal: Principal } };
 
+/** Where a decision (DecisionStatusValue) or an enforcement case (EnforcementState) may stand, as the workflows say. */
+const RECORD_STATUSES = [...new Set([...DecisionStatusValue.options, ...EnforcementStateSchema.options])] as [string, ...string[]];
+
 const ListQuerySchema = z.strictObject({
+  kind: RecordKindSchema.optional(),
   authority: z.string().max(64).optional(),
   step: z.enum(STEP_NAMES).optional(),
-  status: z.string().max(32).optional(),
+  status: z.enum(RECORD_STATUSES).optional(),
   overdue: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   offset: z.coerce.number().int().min(0).optional(),
@@ -125,6 +131,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       throw new Forbidden(`${p.actor.organisation} may start only decisions it undertakes, not one of ${proposal.undertakingUnit}.`);
     }
     if (proposal.authority.code !== p.authority) throw new Forbidden(`${p.actor.organisation} works for ${p.authority}, not ${proposal.authority.code}.`);
+    // An id the record holds, under either kind, is never started again (lifetime accountability, art. 40).
+    const reused = await idReuseRefusal(deps.db, proposal.decisionId);
+    if (reused) throw new DecisionRefused(reused);
     const d = await deps.client.startDecision(proposal);
     return c.json({ decisionId: proposal.decisionId, workflowId: d.workflowId }, 201);
   });
@@ -139,7 +148,11 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return c.json({ decisions });
   });
 
-  app.get('/decisions/:id', async (c) => c.json(await readable(c, c.req.param('id'))));
+  // The workflow's status (its latest events only) and the comment counts, which the comment store alone keeps.
+  app.get('/decisions/:id', async (c) => {
+    const status = await readable(c, c.req.param('id'));
+    return c.json({ ...status, comments: await commentCounts(deps.db, status.decisionId) });
+  });
 
   app.post('/decisions/:id/actions/:action', async (c) => {
     const { id, action } = c.req.param();
@@ -166,7 +179,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   app.get('/decisions/:id/record', async (c) => {
     const id = c.req.param('id');
     // The record outlives the workflow's retention: a closed decision is read from the record alone.
-    const summary = await getDecision(deps.db, id);
+    const summary = await getDecision(deps.db, 'majorDecision', id);
     let decision: DecisionStatus | DecisionSummary;
     try {
       decision = await readable(c, id);
@@ -175,7 +188,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       if (!canRead(c.get('principal'), summary)) throw new Forbidden(`${c.get('principal').actor.organisation} may not read decision ${id}.`);
       decision = summary;
     }
-    const [entries, verification] = await Promise.all([recordOf(deps.db, id), verifyRecord(deps.db, id)]);
+    const [entries, verification] = await Promise.all([recordOf(deps.db, 'majorDecision', id), verifyRecord(deps.db, 'majorDecision', id)]);
     if (c.req.query('format') === 'html') return c.html(recordPage({ decisionId: id, title: decision.title }, entries, verification));
     return c.json({ decision, verification, entries });
   });

@@ -21,7 +21,7 @@ export interface RunningApi {
 export async function startApi(cfg: JueceConfig, deps: { client: JueceClient; db: Db; nats: NatsConnection }, port = cfg.apiPort): Promise<RunningApi> {
   const devTokens = !cfg.jwtSecret && !cfg.jwksUrl;
   const verifier = createVerifier({ secret: cfg.jwtSecret ?? (devTokens ? devSecret(cfg.dataDir) : undefined), jwksUrl: cfg.jwksUrl });
-  const intake = new CommentIntake({ db: deps.db, client: deps.client, log: (line) => console.log(line) });
+  const intake = new CommentIntake({ db: deps.db });
   const app = createApi({ ...deps, verifier, intake });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: cfg.apiHost, port }, () => resolve(s));
@@ -34,7 +34,6 @@ export async function startApi(cfg: JueceConfig, deps: { client: JueceClient; db
     devTokens,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await intake.close();
     },
   };
 }

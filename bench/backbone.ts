@@ -98,12 +98,14 @@ async function main() {
       const seq = ++seqs[d]!;
       const e: ProcedureEvent = {
         schema: EVENT_SCHEMA_V1,
+        kind: 'majorDecision',
         decisionId: `bench-d${d}`,
         authority: 'bench',
         seq,
-        type: seq === 1 ? 'decisionStarted' : 'commentsRecorded',
+        type: seq === 1 ? 'decisionStarted' : 'executionReported',
         at: new Date().toISOString(),
-        summary: seq === 1 ? `基准测试决策 ${d}` : `${seq} comments received so far`,
+        summary: seq === 1 ? `基准测试决策 ${d}` : `执行情况报告 ${seq}`,
+        standing: { status: seq === 1 ? 'inProgress' : 'inExecution', openSteps: [], currentStep: null, nextDeadline: null, overdue: false },
         workflowId: `decision-bench-d${d}`,
         runId: 'bench',
       };

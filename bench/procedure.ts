@@ -19,6 +19,7 @@ import path from 'node:path';
 import { JueceClient } from '../client';
 import { consultationAlreadyOver, sampleActors, sampleProposal, sampleSteps } from '../client/sample';
 import { EVENT_SCHEMA_V1 } from '../domain/events';
+import type { StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
 import { ensureNatsServer, ensurePostgres, ensureTemporalCli } from '../infra/provision';
 import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
@@ -198,15 +199,17 @@ async function main() {
     // The read model: 10,000 open decisions, a quarter waiting on legality review.
     const at = new Date().toISOString();
     for (let i = 0; i < RECORD_OPEN; i++) {
-      const base = { schema: EVENT_SCHEMA_V1, decisionId: `rm-${i}`, authority: `auth-${i % 20}`, at, workflowId: `decision-rm-${i}`, runId: 'bench' } as const;
-      await applyEvent(db, { ...base, seq: 1, type: 'decisionStarted', summary: `读模型决策 ${i}`, details: { title: `读模型决策 ${i}`, undertakingUnit: 'x' } });
-      await applyEvent(db, { ...base, seq: 2, type: 'stepOpened', step: i % 4 === 0 ? 'legalityReview' : 'publicParticipation', summary: 'opened' });
+      const base = { schema: EVENT_SCHEMA_V1, kind: 'majorDecision', decisionId: `rm-${i}`, authority: `auth-${i % 20}`, at, workflowId: `decision-rm-${i}`, runId: 'bench' } as const;
+      const step = i % 4 === 0 ? 'legalityReview' : 'publicParticipation';
+      const standing = (openSteps: StepName[]) => ({ status: 'inProgress', openSteps, currentStep: openSteps[0] ?? null, nextDeadline: null, overdue: false });
+      await applyEvent(db, { ...base, seq: 1, type: 'decisionStarted', summary: `读模型决策 ${i}`, details: { title: `读模型决策 ${i}`, undertakingUnit: 'x' }, standing: standing([]) });
+      await applyEvent(db, { ...base, seq: 2, type: 'stepOpened', step, summary: 'opened', standing: standing([step]) });
       if ((i + 1) % 2500 === 0) progress(`read model: ${i + 1} of ${RECORD_OPEN} decisions`);
     }
     const t2 = performance.now();
     let found = 0;
     for (let offset = 0; ; offset += 1000) {
-      const page = await listDecisions(db, { step: 'legalityReview', limit: 1000, offset });
+      const page = await listDecisions(db, { kind: 'majorDecision', step: 'legalityReview', limit: 1000, offset });
       found += page.length;
       if (page.length < 1000) break;
     }

@@ -22,7 +22,7 @@ const decisionCommands = {
   submit: "submit a step's result: juece submit <decisionId> <action> -f result.json",
   status: "a decision's status, open steps and deadline",
   record: "a decision's procedure record, its hash chain verified",
-  list: 'decisions by --authority, --step, --status, --overdue',
+  list: 'decisions and enforcement cases by --kind, --authority, --step, --status, --overdue',
   watch: "follow a decision's events live from NATS: juece watch <authority> <decisionId>",
 };
 for (const [name, help] of Object.entries(decisionCommands)) commands[name] = ['cli/decisions.ts', `${help} (over the API: JUECE_API_URL, JUECE_TOKEN; --json)`];

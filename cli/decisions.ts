@@ -2,7 +2,7 @@
  * `juece start | submit | status | record | list | watch`: the decision commands, over the HTTP API with a bearer
  * token (JUECE_API_URL, JUECE_TOKEN or --token), and `watch` over NATS. Tables for people, `--json` for scripts.
  * Exit codes: 0 done, 1 could not reach a server, 2 invalid input, 3 no valid token or not allowed, 4 not found,
- * 5 refused by the procedure (a step not open, a stale draft).
+ * 5 refused by the procedure (a step not open, a stale draft, a decision id already used).
  */
 import { Command, Option } from 'commander';
 import { connect } from 'nats';
@@ -134,7 +134,9 @@ export function program(): Command {
           `status: ${s.status}   draft: v${s.draft.version}   rules: ${s.ruleSet.id} v${s.ruleSet.version}`,
           `open steps: ${s.openSteps.map(stepLabel).join(', ') || '(none)'}`,
           deadline ? `last deadline: ${deadline.term} ${deadline.date}${deadline.provisional ? ' (provisional)' : ''}` : '',
-          `${s.history.length} procedure events`,
+          s.comments ? `comments: ${s.comments.received} received, ${s.comments.groups} distinct, ${s.comments.campaigns} campaigns` : '',
+          // The status carries only the latest events; `events` counts them all (older workflows: the history is whole).
+          `${s.events ?? s.history.length} procedure events`,
         ]
           .filter(Boolean)
           .join('\n');
@@ -168,15 +170,16 @@ export function program(): Command {
 
   cmd
     .command('list')
-    .description('decisions you may see, by authority, open step, status or overdue deadline')
+    .description('decisions and enforcement cases you may see, by kind, authority, open step, status or overdue deadline')
+    .addOption(new Option('--kind <kind>', 'major decisions or enforcement cases').choices(['majorDecision', 'enforcement']))
     .option('--authority <code>')
     .option('--step <step>')
-    .option('--status <status>')
+    .option('--status <status>', 'e.g. inProgress, withdrawn, rejected, deferred, inExecution, suspended, stopped; published, takenDown')
     .option('--overdue', 'only decisions past a deadline')
     .option('--limit <n>', 'at most this many', '100')
-    .action(async (o: { authority?: string; step?: string; status?: string; overdue?: boolean; limit: string }) => {
+    .action(async (o: { kind?: string; authority?: string; step?: string; status?: string; overdue?: boolean; limit: string }) => {
       const q = new URLSearchParams(
-        Object.entries({ authority: o.authority, step: o.step, status: o.status, overdue: o.overdue ? 'true' : undefined, limit: o.limit }).filter(
+        Object.entries({ kind: o.kind, authority: o.authority, step: o.step, status: o.status, overdue: o.overdue ? 'true' : undefined, limit: o.limit }).filter(
           (e): e is [string, string] => e[1] !== undefined,
         ),
       );
@@ -185,7 +188,7 @@ export function program(): Command {
         r.decisions.length
           ? table(
               r.decisions.map((d: any) => ({ ...d, openSteps: d.openSteps.join(','), nextDeadline: d.nextDeadline?.slice(0, 10) ?? '', overdue: d.overdue ? 'OVERDUE' : '' })),
-              [['decisionId', 'decision'], ['title', 'title'], ['status', 'status'], ['openSteps', 'open steps'], ['nextDeadline', 'deadline'], ['overdue', '']],
+              [['decisionId', 'id'], ['kind', 'kind'], ['title', 'title'], ['status', 'status'], ['openSteps', 'open steps'], ['nextDeadline', 'deadline'], ['overdue', '']],
             )
           : '(no decisions)',
       );

@@ -14,7 +14,6 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, isActionName, type ActionInput, type ActionName } from '../domain/actions';
 import { ruleSet } from '../domain/rules';
-import * as S from '../domain/schemas';
 import { describeZodError, ProposalSchema, type DecisionStatus, type StepAck } from '../domain/schemas';
 import {
   EnforcementDecisionSchema,

@@ -16,12 +16,11 @@ runService('juece commands', async () => {
   const client = await JueceClient.connect({ address: cfg.temporalAddress, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
   const nc = await connect({ servers: cfg.natsUrl, name: 'juece-commands', maxReconnectAttempts: -1 });
   const log = (line: string) => console.log(line);
-  const intake = new CommentIntake({ db, client, log });
-  const responder = startCommandResponder({ nc, client, intake, log });
+  const intake = new CommentIntake({ db });
+  const responder = startCommandResponder({ nc, client, intake, db, log });
   console.log(`juece commands: answering juece.commands.* on ${cfg.natsUrl}`);
   return async () => {
     await responder.stop();
-    await intake.close();
     await nc.drain().catch(() => {});
     await client.close();
     await db.close();

@@ -10,8 +10,10 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { z } from 'zod';
 import { DecisionRefused, InvalidInput, type JueceClient } from '../client';
-import { describeZodError } from '../domain/schemas';
+import { describeZodError, ProposalSchema } from '../domain/schemas';
 import { CommentIntakeClosed } from '../store/comments';
+import type { Queryable } from '../store/db';
+import { idReuseRefusal } from '../store/record';
 import type { CommentIntake } from './commentIntake';
 
 export const COMMANDS_PREFIX = 'juece.commands';
@@ -47,10 +49,16 @@ export function startCommandResponder(o: {
   nc: NatsConnection;
   client: JueceClient;
   intake: CommentIntake;
+  /** The procedure record: a decision id it already holds is refused (never reused). */
+  db?: Queryable;
   log?: (line: string) => void;
 }): CommandResponder {
   const handlers: Record<CommandName, (body: never) => Promise<unknown>> = {
     startDecision: async (b: z.infer<typeof CommandSchemas.startDecision>) => {
+      // Bad input is answered as such first (by the client's validation); a valid proposal with a used id is refused.
+      const valid = ProposalSchema.safeParse(b.proposal);
+      const reused = o.db && valid.success ? await idReuseRefusal(o.db, valid.data.decisionId) : undefined;
+      if (reused) throw new DecisionRefused(reused);
       const d = await o.client.startDecision(b.proposal);
       return { decisionId: (b.proposal as { decisionId: string }).decisionId, workflowId: d.workflowId };
     },

@@ -1,11 +1,12 @@
 /**
  * The projector: consumes the procedure events from JetStream with a durable consumer and appends them to the
  * procedure record. Each event is acknowledged only after its transaction commits, so a projector killed at any
- * moment resumes where it stopped, and the record's idempotence makes a redelivered event a no-op.
+ * moment resumes where it stopped, and the record's idempotence makes a redelivered event a no-op. Each event goes to
+ * the record of its kind and id and carries where the decision stands; the projector stores it and derives nothing.
  */
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { ensureEventsStream } from '../activities/events';
-import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, ProcedureEventSchema } from '../domain/events';
+import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, ProcedureEventSchema, recordKindOf, type RecordKind } from '../domain/events';
 import type { Db } from '../store/db';
 import { applyEvent } from '../store/record';
 
@@ -36,8 +37,8 @@ export interface ProjectorOptions {
   /** Durable consumer name (one per read model). */
   durable?: string;
   log?: (line: string) => void;
-  /** Called after each applied event (the API uses it to notify waiting requests). */
-  onApplied?: (decisionId: string, seq: number) => void;
+  /** Called after each applied event (the benchmarks time it). */
+  onApplied?: (decisionId: string, seq: number, kind: RecordKind) => void;
 }
 
 export async function startProjector(o: ProjectorOptions): Promise<Projector> {
@@ -81,13 +82,13 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
       if (outcome === 'duplicate') stats.duplicates++;
       else {
         stats.applied++;
-        o.onApplied?.(e.decisionId, e.seq);
+        o.onApplied?.(e.decisionId, e.seq, recordKindOf(e));
       }
       m.ack();
     } catch (err) {
       stats.failures++;
       const message = (err as Error).message;
-      if (stats.lastError !== message) log(`projector: cannot record ${e.decisionId} #${e.seq} yet (${message}); it will be redelivered`);
+      if (stats.lastError !== message) log(`projector: cannot record ${recordKindOf(e)} ${e.decisionId} #${e.seq} yet (${message}); it will be redelivered`);
       stats.lastError = message;
       m.nak(2000);
     }

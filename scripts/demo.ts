@@ -11,6 +11,7 @@ import { JueceClient } from '../client';
 import { followDecisionEvents } from '../client/events';
 import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleProposal } from '../client/sample';
 import { shanghaiDate, STEPS } from '../domain/procedure';
+import type { DecisionStatus } from '../domain/schemas';
 import { loadConfig, recordDbTarget } from '../infra/config';
 import { devSecret, signToken } from '../api/auth';
 import { startApi } from '../api/server';
@@ -23,6 +24,8 @@ import { startLocalStack, untilInterrupted } from '../infra/stack';
 import { createWorker } from '../workers/worker';
 
 const once = process.argv.includes('--once');
+/** Events recorded in all (a status carries only the latest). */
+const eventCount = (s: DecisionStatus) => s.events ?? s.history.length;
 const say = (line: string) => console.log(line);
 
 async function main() {
@@ -50,8 +53,8 @@ async function main() {
 
   const client = await JueceClient.connect({ address: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
   const api = await startApi(cfg, { client, db, nats: projectorNats });
-  const intake = new CommentIntake({ db, client, log: say });
-  const responder = startCommandResponder({ nc: projectorNats, client, intake, log: say });
+  const intake = new CommentIntake({ db });
+  const responder = startCommandResponder({ nc: projectorNats, client, intake, db, log: say });
   say('Answering juece.commands.* over NATS (start, act, comments)');
   say(`HTTP API on ${api.url} (OpenAPI at ${api.url}/openapi.json${api.devTokens ? '; `npx juece token` prints a token for each role' : ''})`);
   const proposal = sampleProposal(`demo-${shanghaiDate(Date.now()).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`);
@@ -76,14 +79,14 @@ async function main() {
   let final = await decision.status();
   for (let waited = 0; waited < 15_000; waited += 50) {
     final = await decision.status();
-    if (final.history.some((e) => e.type === 'archived') && printed >= final.history.length) break;
+    if (final.history.some((e) => e.type === 'archived') && printed >= eventCount(final)) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   await follow.stop();
   await watcher.close();
-  say(`\nDecision ${final.decisionId}: published and archived, now ${final.status}; ${final.history.length} procedure events.`);
+  say(`\nDecision ${final.decisionId}: published and archived, now ${final.status}; ${eventCount(final)} procedure events.`);
   await projector.idle(60_000);
-  const verified = await verifyRecord(db, final.decisionId);
+  const verified = await verifyRecord(db, 'majorDecision', final.decisionId);
   say(`Procedure record: ${verified.entries} entries, hash chain ${verified.ok ? 'verified' : `BROKEN at entry ${verified.brokenAt}: ${verified.reason}`}`);
   if (api.devTokens) {
     const token = await signToken(devSecret(cfg.dataDir), { actor: sampleActors.supervisor, authority: proposal.authority.code });
@@ -98,7 +101,6 @@ async function main() {
     await jw.close();
     await api.stop();
     await responder.stop();
-    await intake.close();
     await projector.stop();
     await projectorNats.close();
     await db.close();

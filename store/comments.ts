@@ -153,6 +153,25 @@ export async function commentTally(db: Queryable, decisionId: string, limit = 20
   };
 }
 
+export interface CommentCounts {
+  /** Comments received, each submitter counted once per text. */
+  received: number;
+  /** Distinct texts. */
+  groups: number;
+  /** Groups sent by CAMPAIGN_MIN_SUBMITTERS or more submitters (集中反映的意见). */
+  campaigns: number;
+}
+
+/** A decision's comment counts (the comment store is their one source; the workflow is never told them). */
+export async function commentCounts(db: Queryable, decisionId: string): Promise<CommentCounts> {
+  const [t] = await db.query<{ received: string; groups: string; campaigns: string }>(
+    `SELECT coalesce(sum(comments), 0) AS received, count(*) AS groups, count(*) FILTER (WHERE comments >= $2) AS campaigns
+     FROM comment_groups WHERE decision_id = $1`,
+    [decisionId, CAMPAIGN_MIN_SUBMITTERS],
+  );
+  return { received: Number(t?.received ?? 0), groups: Number(t?.groups ?? 0), campaigns: Number(t?.campaigns ?? 0) };
+}
+
 const groupOf = (r: Record<string, unknown>): CommentGroup => ({
   groupId: Number(r.id),
   text: String(r.text),

@@ -1,11 +1,11 @@
 /**
  * The procedure record (read model): each procedure event appended once, in order, hash-chained to the one before,
- * and the decision's current state derived from the events. Lives beyond Temporal's retention (lifetime
- * accountability, 决策终身责任追究, art. 40).
+ * one record per kind and id (a major decision, an enforcement case), and where each stands as its workflow said in
+ * the last event (stored, never derived). Lives beyond Temporal's retention (lifetime accountability, 决策终身责任追究,
+ * art. 40).
  */
 import { createHash } from 'node:crypto';
-import type { ProcedureEvent } from '../domain/events';
-import type { EventType } from '../domain/schemas';
+import { recordKindOf, type ProcedureEvent, type RecordKind, type Standing } from '../domain/events';
 import type { Db, Queryable } from './db';
 
 /** The chain's anchor: the "previous hash" of a decision's first entry. */
@@ -25,25 +25,6 @@ export function entryHash(prevHash: string, event: unknown): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(event)).digest('hex');
 }
 
-/** The status a decision (or enforcement case) is in after an event of this type; others leave it unchanged. */
-const STATUS_AFTER: Partial<Record<EventType, string>> = {
-  decisionStarted: 'inProgress',
-  decisionDeferred: 'deferred',
-  decisionRejected: 'rejected',
-  decisionWithdrawn: 'withdrawn',
-  decisionAdopted: 'adopted',
-  decisionPublished: 'published',
-  archived: 'inExecution',
-  executionSuspended: 'suspended',
-  executionResumed: 'inExecution',
-  executionStopped: 'stopped',
-  enforcementDecisionRecorded: 'awaitingPublication',
-  noticePublished: 'published',
-  noticeTakenDown: 'takenDown',
-};
-
-const FIRST_EVENTS: Partial<Record<EventType, string>> = { decisionStarted: 'majorDecision', enforcementDecisionRecorded: 'enforcement' };
-
 interface DecisionRow {
   status: string;
   current_step: string | null;
@@ -56,45 +37,75 @@ interface DecisionRow {
   last_hash: string;
 }
 
+type StandingColumns = Pick<DecisionRow, 'status' | 'current_step' | 'open_steps' | 'next_deadline' | 'deadline_rule' | 'deadline_provisional' | 'overdue'>;
+
+/** A new record whose first event says nothing of where it stands (older runs only). */
+const UNKNOWN_STANDING: StandingColumns = {
+  status: 'unknown',
+  current_step: null,
+  open_steps: [],
+  next_deadline: null,
+  deadline_rule: null,
+  deadline_provisional: false,
+  overdue: false,
+};
+
 export type ApplyOutcome = 'applied' | 'duplicate' | 'gap';
 
 /**
- * Appends one event to the record, in one transaction. Idempotent: an event already recorded is a 'duplicate';
- * an event whose predecessor is missing is a 'gap' and nothing is stored (the caller redelivers it later).
+ * Appends one event to its record (kind and id), in one transaction, and stores where the decision stands as the
+ * event says (its workflow is the one writer of that; nothing is derived here). Idempotent: an event already
+ * recorded is a 'duplicate'; an event whose predecessor is missing is a 'gap' and nothing is stored (the caller
+ * redelivers it later).
  */
 export function applyEvent(db: Db, e: ProcedureEvent): Promise<ApplyOutcome> {
+  const kind = recordKindOf(e);
   return db.tx(async (q) => {
-    const [row] = await q.query<DecisionRow & Record<string, unknown>>('SELECT * FROM decisions WHERE decision_id = $1 FOR UPDATE', [e.decisionId]);
+    const [row] = await q.query<DecisionRow & Record<string, unknown>>('SELECT * FROM decisions WHERE kind = $1 AND decision_id = $2 FOR UPDATE', [
+      kind,
+      e.decisionId,
+    ]);
     const lastSeq = row ? Number(row.last_seq) : 0;
     if (e.seq <= lastSeq) return 'duplicate';
     if (e.seq !== lastSeq + 1) return 'gap';
     const prevHash = row?.last_hash ?? GENESIS_HASH;
     const hash = entryHash(prevHash, e);
-    const next = deriveState(row, e);
+    const next = e.standing ? standingColumns(e.standing) : (row ?? UNKNOWN_STANDING);
+    const columns = [next.status, next.current_step, next.open_steps, next.next_deadline, next.deadline_rule, next.deadline_provisional, next.overdue];
     if (!row) {
       await q.query(
-        `INSERT INTO decisions (decision_id, authority, kind, title, status, current_step, open_steps, next_deadline, deadline_rule,
-           deadline_provisional, overdue, last_seq, last_hash, started_at, updated_at, undertaking_unit)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14,$15)`,
-        [e.decisionId, e.authority, FIRST_EVENTS[e.type] ?? 'unknown', titleOf(e), next.status, next.current_step, next.open_steps,
-          next.next_deadline, next.deadline_rule, next.deadline_provisional, next.overdue, e.seq, hash, e.at,
-          typeof e.details?.undertakingUnit === 'string' ? e.details.undertakingUnit : null],
+        `INSERT INTO decisions (kind, decision_id, authority, title, undertaking_unit, status, current_step, open_steps, next_deadline,
+           deadline_rule, deadline_provisional, overdue, last_seq, last_hash, started_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15)`,
+        [kind, e.decisionId, e.authority, titleOf(e), undertakingUnitOf(e), ...columns, e.seq, hash, e.at],
       );
     } else {
       await q.query(
-        `UPDATE decisions SET status=$2, current_step=$3, open_steps=$4, next_deadline=$5, deadline_rule=$6, deadline_provisional=$7,
-           overdue=$8, last_seq=$9, last_hash=$10, updated_at=$11 WHERE decision_id=$1`,
-        [e.decisionId, next.status, next.current_step, next.open_steps, next.next_deadline, next.deadline_rule, next.deadline_provisional,
-          next.overdue, e.seq, hash, e.at],
+        `UPDATE decisions SET status=$3, current_step=$4, open_steps=$5, next_deadline=$6, deadline_rule=$7, deadline_provisional=$8,
+           overdue=$9, last_seq=$10, last_hash=$11, updated_at=$12 WHERE kind=$1 AND decision_id=$2`,
+        [kind, e.decisionId, ...columns, e.seq, hash, e.at],
       );
     }
     await q.query(
-      'INSERT INTO record_entries (decision_id, seq, type, at, step, summary, event, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)',
-      [e.decisionId, e.seq, e.type, e.at, e.step ?? null, e.summary, JSON.stringify(e), prevHash, hash],
+      'INSERT INTO record_entries (kind, decision_id, seq, type, at, step, summary, event, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)',
+      [kind, e.decisionId, e.seq, e.type, e.at, e.step ?? null, e.summary, JSON.stringify(e), prevHash, hash],
     );
-    await consultationEffects(q, e);
+    if (kind === 'majorDecision') await consultationEffects(q, e);
     return 'applied';
   });
+}
+
+/** The row's columns for where the event says the decision stands. */
+function standingColumns(s: Standing): StandingColumns {
+  return {
+    status: s.status,
+    current_step: s.currentStep,
+    open_steps: s.openSteps,
+    next_deadline: s.nextDeadline?.dueAt ?? null,
+    deadline_rule: s.nextDeadline?.rule ?? null,
+    deadline_provisional: s.nextDeadline?.provisional ?? false,
+    overdue: s.overdue,
+  };
 }
 
 function titleOf(e: ProcedureEvent): string {
@@ -102,46 +113,17 @@ function titleOf(e: ProcedureEvent): string {
   return typeof title === 'string' ? title : e.summary;
 }
 
-function deriveState(row: DecisionRow | undefined, e: ProcedureEvent): Omit<DecisionRow, 'last_seq' | 'last_hash'> {
-  const s = {
-    status: row?.status ?? 'inProgress',
-    current_step: row?.current_step ?? null,
-    open_steps: [...(row?.open_steps ?? [])],
-    next_deadline: row?.next_deadline ?? null,
-    deadline_rule: row?.deadline_rule ?? null,
-    deadline_provisional: row?.deadline_provisional ?? false,
-    overdue: row?.overdue ?? false,
-  };
-  // A major decision's notices (consultation, hearing, publication) do not change where it stands.
-  const kind = (row as { kind?: string } | undefined)?.kind ?? FIRST_EVENTS[e.type];
-  const noticeOfDecision = kind === 'majorDecision' && (e.type === 'noticePublished' || e.type === 'noticeTakenDown');
-  const after = noticeOfDecision ? undefined : STATUS_AFTER[e.type];
-  s.status = after ?? (s.status === 'deferred' && e.type === 'stepOpened' ? 'inProgress' : s.status);
-  if (e.step && e.type === 'stepOpened' && !s.open_steps.includes(e.step)) s.open_steps.push(e.step);
-  if (e.step && (e.type === 'stepCompleted' || e.type === 'stepSkipped')) s.open_steps = s.open_steps.filter((x) => x !== e.step);
-  if (e.type === 'stepOpened' || e.type === 'stepReturned') s.current_step = e.step ?? s.current_step;
-  if (e.type === 'decisionWithdrawn' || e.type === 'decisionRejected' || e.type === 'executionStopped') s.open_steps = [];
-  if ((e.type === 'deadlineSet' || e.type === 'deadlineRecomputed') && e.deadline) {
-    s.next_deadline = e.deadline.dueAt;
-    s.deadline_rule = e.deadline.rule;
-    s.deadline_provisional = e.deadline.provisional;
-    s.overdue = false;
-  }
-  if (e.type === 'deadlineOverdue') s.overdue = true;
-  const settled =
-    e.type === 'deadlineMet' || e.type === 'deadlineMissed' || e.type === 'commentPeriodClosed' || e.type === 'decisionWithdrawn' || (e.type === 'noticeTakenDown' && !noticeOfDecision);
-  if (settled && (e.type !== 'commentPeriodClosed' || s.deadline_rule === 'commentPeriod')) {
-    s.next_deadline = null;
-    s.deadline_rule = null;
-    s.deadline_provisional = false;
-    s.overdue = false;
-  }
-  return s;
+function undertakingUnitOf(e: ProcedureEvent): string | null {
+  const unit = e.details?.undertakingUnit;
+  return typeof unit === 'string' ? unit : null;
 }
 
-/** The comment store follows the consultation: its closing time, and when it closed (arts. 15, 18). */
+/**
+ * The comment store follows a major decision's consultation: its closing time, set or recomputed on the calendar,
+ * and when it closed (征求意见, arts. 15, 18).
+ */
 async function consultationEffects(q: Queryable, e: ProcedureEvent): Promise<void> {
-  if (e.type === 'deadlineSet' && e.deadline?.rule === 'commentPeriod') {
+  if ((e.type === 'deadlineSet' || e.type === 'deadlineRecomputed') && e.deadline?.rule === 'commentPeriod') {
     await q.query(
       `INSERT INTO consultations (decision_id, authority, closes_at) VALUES ($1,$2,$3)
        ON CONFLICT (decision_id) DO UPDATE SET closes_at = EXCLUDED.closes_at`,
@@ -154,6 +136,7 @@ async function consultationEffects(q: Queryable, e: ProcedureEvent): Promise<voi
 }
 
 export interface Verification {
+  kind: RecordKind;
   decisionId: string;
   entries: number;
   ok: boolean;
@@ -162,36 +145,44 @@ export interface Verification {
   reason?: string;
 }
 
-/** Recomputes a decision's hash chain from its first entry: any edited, removed or reordered entry shows. */
-export async function verifyRecord(db: Queryable, decisionId: string): Promise<Verification> {
+/** Recomputes a record's hash chain from its first entry: any edited, removed or reordered entry shows. */
+export async function verifyRecord(db: Queryable, kind: RecordKind, decisionId: string): Promise<Verification> {
   const rows = await db.query<{ seq: number; type: string; summary: string; step: string | null; event: ProcedureEvent; prev_hash: string; hash: string }>(
-    'SELECT seq, type, summary, step, event, prev_hash, hash FROM record_entries WHERE decision_id = $1 ORDER BY seq',
-    [decisionId],
+    'SELECT seq, type, summary, step, event, prev_hash, hash FROM record_entries WHERE kind = $1 AND decision_id = $2 ORDER BY seq',
+    [kind, decisionId],
   );
-  const [head] = await db.query<{ last_hash: string; last_seq: number }>('SELECT last_hash, last_seq FROM decisions WHERE decision_id = $1', [decisionId]);
+  const [head] = await db.query<{ last_hash: string; last_seq: number }>('SELECT last_hash, last_seq FROM decisions WHERE kind = $1 AND decision_id = $2', [
+    kind,
+    decisionId,
+  ]);
   let prev = GENESIS_HASH;
-  const broken = (seq: number, reason: string): Verification => ({ decisionId, entries: rows.length, ok: false, brokenAt: seq, reason });
+  const broken = (seq: number, reason: string): Verification => ({ kind, decisionId, entries: rows.length, ok: false, brokenAt: seq, reason });
   for (const [i, r] of rows.entries()) {
     const seq = Number(r.seq);
     if (seq !== i + 1) return broken(i + 1, `entry ${i + 1} is missing`);
     if (r.prev_hash !== prev) return broken(seq, 'its link to the previous entry does not match');
     if (entryHash(prev, r.event) !== r.hash) return broken(seq, 'its content does not match its hash');
-    if (r.event.seq !== seq || r.event.type !== r.type || r.event.summary !== r.summary || (r.event.step ?? null) !== r.step) {
-      return broken(seq, 'its columns differ from the event it records');
-    }
+    if (!columnsMatch(r, kind, decisionId)) return broken(seq, 'its columns differ from the event it records');
     prev = r.hash;
   }
-  if (!head) return rows.length ? broken(1, 'the decision row is missing') : { decisionId, entries: 0, ok: false, reason: 'no such decision' };
+  if (!head) return rows.length ? broken(1, 'the decision row is missing') : { kind, decisionId, entries: 0, ok: false, reason: 'no such decision' };
   if (head.last_hash !== prev || Number(head.last_seq) !== rows.length) return broken(rows.length, 'the chain does not end where the decision says');
-  return { decisionId, entries: rows.length, ok: true };
+  return { kind, decisionId, entries: rows.length, ok: true };
+}
+
+/** An entry's columns say what its event says, and it belongs to this record (not moved from another one). */
+function columnsMatch(r: { seq: number; type: string; summary: string; step: string | null; event: ProcedureEvent }, kind: RecordKind, decisionId: string): boolean {
+  const e = r.event;
+  return e.seq === Number(r.seq) && e.type === r.type && e.summary === r.summary && (e.step ?? null) === r.step && e.decisionId === decisionId && recordKindOf(e) === kind;
 }
 
 export interface DecisionSummary {
+  kind: RecordKind;
   decisionId: string;
   authority: string;
-  kind: string;
   title: string;
   undertakingUnit: string | null;
+  /** Where it stands, as the last event that said so: a DecisionStatusValue or an EnforcementState ('unknown' for older runs). */
   status: string;
   currentStep: string | null;
   openSteps: string[];
@@ -205,6 +196,8 @@ export interface DecisionSummary {
 }
 
 export interface DecisionFilter {
+  /** Major decisions or enforcement cases. */
+  kind?: RecordKind;
   authority?: string;
   /** Decisions this office undertakes. */
   undertakingUnit?: string;
@@ -220,9 +213,9 @@ const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null ||
 
 function summaryOf(r: Record<string, unknown>): DecisionSummary {
   return {
+    kind: r.kind as RecordKind,
     decisionId: String(r.decision_id),
     authority: String(r.authority),
-    kind: String(r.kind),
     title: String(r.title),
     undertakingUnit: (r.undertaking_unit as string | null) ?? null,
     status: String(r.status),
@@ -238,7 +231,7 @@ function summaryOf(r: Record<string, unknown>): DecisionSummary {
   };
 }
 
-/** Decisions by authority, open step, status and overdue deadline; nearest deadline first. */
+/** Decisions by kind, authority, open step, status and overdue deadline; nearest deadline first. */
 export async function listDecisions(db: Queryable, f: DecisionFilter = {}): Promise<DecisionSummary[]> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -246,6 +239,7 @@ export async function listDecisions(db: Queryable, f: DecisionFilter = {}): Prom
     params.push(v);
     where.push(sql.replace('?', `$${params.length}`));
   };
+  if (f.kind) add('kind = ?', f.kind);
   if (f.authority) add('authority = ?', f.authority);
   if (f.undertakingUnit) add('undertaking_unit = ?', f.undertakingUnit);
   if (f.step) add('open_steps @> ARRAY[?]::text[]', f.step);
@@ -254,15 +248,30 @@ export async function listDecisions(db: Queryable, f: DecisionFilter = {}): Prom
   params.push(Math.min(f.limit ?? 100, 1000), f.offset ?? 0);
   const rows = await db.query(
     `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY next_deadline ASC NULLS LAST, decision_id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+     ORDER BY next_deadline ASC NULLS LAST, decision_id, kind LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   );
   return rows.map(summaryOf);
 }
 
-export async function getDecision(db: Queryable, decisionId: string): Promise<DecisionSummary | undefined> {
-  const [row] = await db.query('SELECT * FROM decisions WHERE decision_id = $1', [decisionId]);
+export async function getDecision(db: Queryable, kind: RecordKind, decisionId: string): Promise<DecisionSummary | undefined> {
+  const [row] = await db.query('SELECT * FROM decisions WHERE kind = $1 AND decision_id = $2', [kind, decisionId]);
   return row ? summaryOf(row) : undefined;
+}
+
+/** The kinds under which this id has a record: a decision id, once used, is never used again (for either kind). */
+export async function recordExists(db: Queryable, decisionId: string): Promise<RecordKind[]> {
+  const rows = await db.query<{ kind: RecordKind }>('SELECT kind FROM decisions WHERE decision_id = $1 ORDER BY kind DESC', [decisionId]);
+  return rows.map((r) => r.kind);
+}
+
+const KIND_NAMES: Record<RecordKind, string> = { majorDecision: 'a major decision', enforcement: 'an enforcement case' };
+
+/** Why a new decision may not take this id (it is in the record already), or undefined when it may. */
+export async function idReuseRefusal(db: Queryable, decisionId: string): Promise<string | undefined> {
+  const kinds = await recordExists(db, decisionId);
+  if (!kinds.length) return undefined;
+  return `decision id ${decisionId} is already used by ${kinds.map((k) => KIND_NAMES[k]).join(' and ')}; a decision id is never reused.`;
 }
 
 export interface RecordEntry {
@@ -272,11 +281,11 @@ export interface RecordEntry {
   event: ProcedureEvent;
 }
 
-/** The decision's whole procedure record, in order, with each entry's hash. */
-export async function recordOf(db: Queryable, decisionId: string): Promise<RecordEntry[]> {
+/** A record's every entry, in order, with each entry's hash. */
+export async function recordOf(db: Queryable, kind: RecordKind, decisionId: string): Promise<RecordEntry[]> {
   const rows = await db.query<{ seq: number; hash: string; prev_hash: string; event: ProcedureEvent }>(
-    'SELECT seq, hash, prev_hash, event FROM record_entries WHERE decision_id = $1 ORDER BY seq',
-    [decisionId],
+    'SELECT seq, hash, prev_hash, event FROM record_entries WHERE kind = $1 AND decision_id = $2 ORDER BY seq',
+    [kind, decisionId],
   );
   return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash, prevHash: r.prev_hash, event: r.event }));
 }

@@ -1,6 +1,6 @@
 /**
  * The procedure record's tables, as ordered migrations (a migration once shipped is never edited; add a new one).
- * - decisions: one row per decision or enforcement case, its current state as the events tell it;
+ * - decisions: one row per decision or enforcement case (keyed by kind and id), where it stands as its workflow said;
  * - record_entries: every procedure event, append-only, each hash-chained to the one before (tampering shows);
  * - consultations, comment_groups, comments: public comments at scale, outside any workflow history;
  * - access_refusals: every request the API refused (no token, wrong role or office, refused action).
@@ -86,5 +86,25 @@ CREATE TABLE access_refusals (
   reason text NOT NULL
 );
 CREATE INDEX access_refusals_at ON access_refusals (at)
+`,
+  // 3: records keyed by kind and id (a decision and an enforcement case of the same id never collide). Rows the
+  // old code stored as 'unknown' take the kind their first event's workflow id tells (recordKindOf).
+  `
+UPDATE decisions d SET kind = CASE WHEN (
+    SELECT r.event->>'workflowId' FROM record_entries r WHERE r.decision_id = d.decision_id ORDER BY r.seq LIMIT 1
+  ) LIKE 'enforcement-%' THEN 'enforcement' ELSE 'majorDecision' END
+  WHERE d.kind NOT IN ('majorDecision', 'enforcement');
+ALTER TABLE decisions ADD CONSTRAINT decisions_kind CHECK (kind IN ('majorDecision', 'enforcement'));
+ALTER TABLE record_entries ADD COLUMN kind text;
+UPDATE record_entries r SET kind = d.kind FROM decisions d WHERE d.decision_id = r.decision_id;
+UPDATE record_entries SET kind = CASE WHEN event->>'workflowId' LIKE 'enforcement-%' THEN 'enforcement' ELSE 'majorDecision' END WHERE kind IS NULL;
+ALTER TABLE record_entries ALTER COLUMN kind SET NOT NULL;
+ALTER TABLE record_entries DROP CONSTRAINT record_entries_decision_id_fkey;
+ALTER TABLE record_entries DROP CONSTRAINT record_entries_pkey;
+ALTER TABLE decisions DROP CONSTRAINT decisions_pkey;
+ALTER TABLE decisions ADD PRIMARY KEY (kind, decision_id);
+ALTER TABLE record_entries ADD PRIMARY KEY (kind, decision_id, seq);
+ALTER TABLE record_entries ADD CONSTRAINT record_entries_decision FOREIGN KEY (kind, decision_id) REFERENCES decisions (kind, decision_id);
+CREATE INDEX decisions_id ON decisions (decision_id)
 `,
 ];

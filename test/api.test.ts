@@ -15,14 +15,15 @@ import YAML from 'yaml';
 import { signToken } from '../api/auth';
 import { startApi, type RunningApi } from '../api/server';
 import type { JueceClient } from '../client';
-import { consultationAlreadyOver, sampleActors, sampleInput, sampleProposal } from '../client/sample';
+import { consultationAlreadyOver, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import type { Actor } from '../domain/schemas';
 import { loadConfig } from '../infra/config';
 import { freePort } from '../infra/servers';
 import { CommentIntake } from '../commands/commentIntake';
 import { startCommandResponder, type CommandResponder } from '../commands/nats';
 import type { Db } from '../store/db';
-import { startRecordHarness, uniqueId, type RecordHarness } from './helpers';
+import { recordExists } from '../store/record';
+import { eventCount, expectWholeHistory, startRecordHarness, uniqueId, type RecordHarness } from './helpers';
 
 const SECRET = 'test-secret-of-at-least-thirty-two-characters';
 let client: JueceClient;
@@ -38,7 +39,7 @@ beforeAll(async () => {
   ({ client, nc, db } = dev);
   const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: SECRET, JUECE_API_PORT: String(await freePort()) });
   api = await startApi(cfg, { client, db, nats: nc });
-  responder = startCommandResponder({ nc, client, intake: new CommentIntake({ db, client }) });
+  responder = startCommandResponder({ nc, client, intake: new CommentIntake({ db }), db });
   for (const [name, actor] of Object.entries(sampleActors)) tokens[name] = await signToken(SECRET, { actor, authority: 'shifan-gov' });
   const otherOffice: Actor = { id: 'u-edu-01', name: '周老师', role: 'undertakingUnit', organisation: '示范市教育局' };
   tokens.otherOffice = await signToken(SECRET, { actor: otherOffice, authority: 'shifan-gov' });
@@ -91,6 +92,23 @@ async function act(id: string, who: string, action: string, input: Record<string
   return call('POST', `/decisions/${id}/actions/${action}`, who, withoutActor(input));
 }
 
+/** Polls until `fn` gives a value, for what the projector makes visible eventually. */
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: not so in time`);
+}
+
+/** `kind/id` of each decision the list answers. */
+async function listed(query: string, who = 'supervisor'): Promise<string[]> {
+  const r = await call('GET', `/decisions?${query}`, who);
+  expect(r.status, query).toBe(200);
+  return r.json.decisions.map((d: { kind: string; decisionId: string }) => `${d.kind}/${d.decisionId}`);
+}
+
 async function untilOpen(id: string, step: string) {
   for (let i = 0; i < 200; i++) {
     if ((await call('GET', `/decisions/${id}`, 'undertakingUnit')).json.openSteps.includes(step)) return;
@@ -129,27 +147,72 @@ describe('the HTTP API', () => {
     await untilOpen(id, 'publication');
     expect((await act(id, 'undertakingUnit', 'recordPublication', sampleInput.publication())).status).toBe(200);
 
+    // The status: the workflow's latest events, the count of all of them, and the comment store's counts.
     const status = (await call('GET', `/decisions/${id}`, 'head')).json;
-    expect(status.history.filter((e: { type: string; step?: string }) => e.type === 'stepCompleted').map((e: { step: string }) => e.step)).toEqual([
-      'expertReview', 'riskAssessment', 'publicParticipation', 'legalityReview', 'collectiveDecision', 'partyCommitteeReport', 'publication',
-    ]);
-    expect(status.history.filter((e: { type: string; actor?: { id: string } }) => e.type === 'stepCompleted' && e.actor?.id === sampleActors.legalityReviewer.id)).toHaveLength(1);
+    expect(status.history.length).toBeLessThanOrEqual(50);
+    expect(status.comments).toEqual({ received: 0, groups: 0, campaigns: 0 });
 
-    // A supervisor reads the record back, its chain verified, and as a printable page; and may not act.
+    // A supervisor reads the whole record back, its chain verified, and as a printable page; and may not act.
     let record;
     for (let i = 0; i < 100; i++) {
       record = (await call('GET', `/decisions/${id}/record`, 'supervisor')).json;
-      if (record.entries.length >= status.history.length) break;
+      if (record.entries.length >= eventCount(status)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(record.verification).toMatchObject({ ok: true });
-    expect(record.entries.map((e: { event: { type: string } }) => e.event.type).slice(0, status.history.length)).toEqual(status.history.map((e: { type: string }) => e.type));
+    expect(record.verification).toMatchObject({ ok: true, kind: 'majorDecision' });
+    const events = record.entries.map((e: { event: { seq: number; type: string; step?: string; actor?: { id: string } } }) => e.event).slice(0, eventCount(status));
+    expectWholeHistory(events, status);
+    const completed = events.filter((e: { type: string }) => e.type === 'stepCompleted');
+    expect(completed.map((e: { step?: string }) => e.step)).toEqual([
+      'expertReview', 'riskAssessment', 'publicParticipation', 'legalityReview', 'collectiveDecision', 'partyCommitteeReport', 'publication',
+    ]);
+    expect(completed.filter((e: { actor?: { id: string } }) => e.actor?.id === sampleActors.legalityReviewer.id)).toHaveLength(1);
     const page = await call('GET', `/decisions/${id}/record?format=html`, 'supervisor');
     expect(page.text).toContain('哈希链校验通过');
     expect(page.text).toContain(proposal.title);
-    const listed = (await call('GET', '/decisions?status=inExecution', 'supervisor')).json.decisions.map((d: { decisionId: string }) => d.decisionId);
-    expect(listed).toContain(id);
+    expect(await until('listed in execution', async () => (await listed('status=inExecution')).includes(`majorDecision/${id}`))).toBe(true);
     expect((await act(id, 'supervisor', 'reportExecution', { requestId: uniqueId('req'), period: '一季度', summary: '—' })).status).toBe(403);
+  });
+
+  it('lists decisions and cases by kind and by where their workflow says they stand, and never starts a used id again', async () => {
+    const withdrawn = sampleProposal(uniqueId('wd'));
+    const waiting = sampleProposal(uniqueId('wait'));
+    const caseId = uniqueId('case');
+    for (const p of [withdrawn, waiting]) expect((await call('POST', '/decisions', 'undertakingUnit', p)).status).toBe(201);
+    expect((await act(withdrawn.decisionId, 'undertakingUnit', 'openConsultation', sampleInput.openConsultation(consultationAlreadyOver()))).status).toBe(200);
+    await until('the consultation notice out', async () => (await call('GET', `/decisions/${withdrawn.decisionId}`, 'head')).json.history.some((e: { type: string }) => e.type === 'noticePublished'));
+    expect((await act(withdrawn.decisionId, 'head', 'withdraw', { requestId: uniqueId('req'), reason: '上级政策调整' })).status).toBe(200);
+    const enforcement = await client.recordEnforcementDecision(sampleEnforcementCase(caseId));
+
+    await until('withdrawn in the record', async () => (await listed('status=withdrawn')).includes(`majorDecision/${withdrawn.decisionId}`));
+    await until('the case in the record', async () => (await listed('kind=enforcement')).includes(`enforcement/${caseId}`));
+    expect(await listed('status=inProgress&kind=majorDecision')).toEqual(expect.arrayContaining([`majorDecision/${waiting.decisionId}`]));
+    expect(await listed('status=inProgress')).not.toContain(`majorDecision/${withdrawn.decisionId}`);
+    expect(await listed('status=inExecution')).not.toContain(`majorDecision/${withdrawn.decisionId}`);
+    expect(await listed('kind=enforcement&status=awaitingPublication')).toContain(`enforcement/${caseId}`);
+    expect(await listed('kind=majorDecision')).not.toContain(`enforcement/${caseId}`);
+    // An office sees only what it undertakes, whatever the filter.
+    expect(await listed('status=withdrawn', 'otherOffice')).not.toContain(`majorDecision/${withdrawn.decisionId}`);
+
+    // A used id is refused before anything reaches Temporal or the record: a closed decision's, a case's.
+    const closed = await client.decision(withdrawn.decisionId).result();
+    const entries = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM record_entries WHERE decision_id = $1', [withdrawn.decisionId]))[0]!.n);
+    await until('the withdrawn decision wholly recorded', async () => (await entries()) === eventCount(closed));
+    const before = await entries();
+    const again = await call('POST', '/decisions', 'undertakingUnit', withdrawn);
+    expect(again).toMatchObject({ status: 409, json: { error: 'refused', message: `decision id ${withdrawn.decisionId} is already used by a major decision; a decision id is never reused.` } });
+    const asCase = await call('POST', '/decisions', 'undertakingUnit', sampleProposal(caseId));
+    expect(asCase).toMatchObject({ status: 409, json: { message: `decision id ${caseId} is already used by an enforcement case; a decision id is never reused.` } });
+    await expect(client.decision(caseId).status()).rejects.toThrow(/not found/i);
+    expect(await recordExists(db, caseId)).toEqual(['enforcement']);
+    const overNats = (await nc.request('juece.commands.startDecision', JSON.stringify({ proposal: withdrawn }), { timeout: 10_000 })).json<{ ok: boolean; error?: { code: string; message: string } }>();
+    expect(overNats).toMatchObject({ ok: false, error: { code: 'refused', message: expect.stringContaining('never reused') } });
+    await new Promise((r) => setTimeout(r, 500)); // anything stray would reach the record by now
+    expect(await entries()).toBe(before);
+    expect(await recordExists(db, withdrawn.decisionId)).toEqual(['majorDecision']);
+
+    await enforcement.handle.terminate('test done');
+    await client.decision(waiting.decisionId).handle.terminate('test done');
   });
 
   it('answers 400, 401, 403, 404 and 409 with the reason, and records every refusal', async () => {
@@ -227,12 +290,24 @@ describe('the juece CLI over the API', () => {
     const status = await cli('undertakingUnit', 'status', id);
     expect(status.stdout).toContain(`${proposal.title} (${id})`);
     expect(status.stdout).toContain('open steps: publicParticipation 公众参与');
+    expect(status.stdout).toContain('comments: 0 received, 0 distinct, 0 campaigns');
+    // The count of all events (the status carries only the latest), as the API gave it a moment later or fewer.
+    const shown = Number(/\n(\d+) procedure events/.exec(status.stdout)?.[1]);
+    const statusJson = JSON.parse((await cli('undertakingUnit', 'status', id, '--json')).stdout);
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThanOrEqual(statusJson.events ?? statusJson.history.length);
     const listed = JSON.parse((await cli('supervisor', 'list', '--json', '--authority', proposal.authority.code)).stdout) as { decisionId: string }[];
     for (let i = 0; i < 50 && !listed.some((d) => d.decisionId === id); i++) {
       await new Promise((r) => setTimeout(r, 100));
       listed.splice(0, listed.length, ...JSON.parse((await cli('supervisor', 'list', '--json')).stdout));
     }
     expect(listed.map((d) => d.decisionId)).toContain(id);
+    const byKind = await cli('supervisor', 'list', '--kind', 'majorDecision', '--status', 'inProgress');
+    expect(byKind.code).toBe(0);
+    expect(byKind.stdout.split('\n').find((l) => l.startsWith(id))).toMatch(/majorDecision .*inProgress/);
+    expect((await cli('supervisor', 'list', '--kind', 'enforcement', '--json')).stdout).not.toContain(id);
+    expect((await cli('supervisor', 'list', '--kind', 'decision')).code).toBe(2);
+    expect((await cli('supervisor', 'list', '--status', 'adopted')).code).toBe(2);
     const record = await cli('supervisor', 'record', id);
     expect(record.code).toBe(0);
     expect(record.stdout).toMatch(/hash chain verified: \d+ entries/);
@@ -244,6 +319,10 @@ describe('the juece CLI over the API', () => {
     expect(forbidden).toMatchObject({ code: 3 });
     expect(forbidden.stderr).toContain('Supervisors read decisions');
     expect((await cli('supervisor', 'status', 'no-such-decision')).code).toBe(4);
+    // The same proposal again: its id is in the record, so it is never started again.
+    const reused = await cli('undertakingUnit', 'start', '-f', path.join(files, 'proposal.yaml'));
+    expect(reused).toMatchObject({ code: 5 });
+    expect(reused.stderr).toContain(`decision id ${id} is already used by a major decision; a decision id is never reused.`);
     // The same file again is a new request (the CLI gives each a new id unless --request-id repeats one).
     const refused = await cli('undertakingUnit', 'submit', id, 'openConsultation', '-f', path.join(files, 'open.json'));
     expect(refused).toMatchObject({ code: 5 });
@@ -270,7 +349,7 @@ describe('hostile and malformed input, at every way in', () => {
       if (types.includes('noticePublished') && types.includes('commentPeriodClosed')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const historyBefore = (await client.decision(id).status()).history.length;
+    const historyBefore = eventCount(await client.decision(id).status());
     const decisionsBefore = await db.query('SELECT count(*) AS n FROM decisions');
     const commentsBefore = await db.query('SELECT count(*) AS n FROM comments');
 
@@ -311,9 +390,9 @@ describe('hostile and malformed input, at every way in', () => {
     const actions: [string, string, Record<string, unknown>][] = [
       ['impossible date', 'scheduleHearing', { ...withoutActor(sampleInput.openConsultation('2026-02-30')) }],
       ['wrong type', 'completeExpertReview', { requestId: uniqueId('req'), summary: ['not', 'text'] }],
-      ['unknown field', 'recordComments', { requestId: uniqueId('req'), received: 1, sql: "' OR 1=1 --" }],
-      ['negative count', 'recordComments', { requestId: uniqueId('req'), received: -5 }],
-      ['request id too short', 'recordComments', { requestId: 'x', received: 1 }],
+      ['unknown field', 'withdraw', { requestId: uniqueId('req'), reason: '—', sql: "' OR 1=1 --" }],
+      ['negative period', 'openConsultation', { ...withoutActor(sampleInput.openConsultation(consultationAlreadyOver())), periodDays: -5 }],
+      ['request id too short', 'withdraw', { requestId: 'x', reason: '—' }],
       ['NUL', 'withdraw', { requestId: uniqueId('req'), reason: strings.nul }],
     ];
     for (const [what, action, body] of actions) {
@@ -329,7 +408,7 @@ describe('hostile and malformed input, at every way in', () => {
     }
 
     // Queries.
-    for (const q of ['limit=-1', 'limit=abc', 'step=approval', 'overdue=maybe', 'orderBy=1']) {
+    for (const q of ['limit=-1', 'limit=abc', 'step=approval', 'overdue=maybe', 'orderBy=1', 'status=adopted', "status=stopped'--", 'kind=decision']) {
       expect((await call('GET', `/decisions?${q}`, 'supervisor')).status, q).toBe(400);
     }
 
@@ -356,7 +435,7 @@ describe('hostile and malformed input, at every way in', () => {
 
     // Updates sent straight to the workflow, past the client's checks: its validators refuse them unrecorded.
     const raw: [string, unknown][] = [
-      ['recordComments', { received: 'many' }],
+      ['openConsultation', { periodDays: 'many' }],
       ['withdraw', { requestId: uniqueId('req'), actor: { ...sampleActors.head, role: 'admin' }, reason: 'x' }],
       ['withdraw', { requestId: uniqueId('req'), actor: sampleActors.head, reason: strings.nul }],
     ];
@@ -366,7 +445,7 @@ describe('hostile and malformed input, at every way in', () => {
     }
 
     // Nothing changed.
-    expect((await client.decision(id).status()).history.length).toBe(historyBefore);
+    expect(eventCount(await client.decision(id).status())).toBe(historyBefore);
     expect(await db.query('SELECT count(*) AS n FROM comments')).toEqual(commentsBefore);
     for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 50)); // let the projector see anything stray
     expect(Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM decisions'))[0]!.n)).toBeLessThanOrEqual(Number((decisionsBefore[0] as { n: string }).n) + 1); // the one with injection strings as its title

@@ -15,13 +15,14 @@ import { JueceClient, type DecisionHandle } from '../client';
 import { readDecisionEvents } from '../client/events';
 import { consultationAlreadyOver, sampleActors, sampleEnforcementActor, sampleEnforcementCase, sampleNotice, sampleProposal, sampleSteps } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
+import type { ProcedureEvent } from '../domain/events';
 import type { DecisionStatus } from '../domain/schemas';
 import { freePort, startDevServer, startPostgres } from '../infra/servers';
 import { startProjector } from '../projector/projector';
 import { openDb } from '../store/db';
 import { recordOf, verifyRecord } from '../store/record';
 import { createWorker } from '../workers/worker';
-import { startDevHarness, uniqueId, type DevHarness } from './helpers';
+import { eventCount, expectWholeHistory, startDevHarness, uniqueId, type DevHarness } from './helpers';
 
 let nc: NatsConnection;
 beforeAll(async () => {
@@ -32,15 +33,15 @@ afterAll(async () => nc?.close());
 const root = path.resolve(__dirname, '..');
 const stop = (d: DecisionHandle) => d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
 
-/** Every event the decision recorded is in NATS once, in order. */
-async function expectEventsOnce(final: DecisionStatus): Promise<void> {
+/** Every event the decision recorded is in NATS once, in order; returns them. */
+async function expectEventsOnce(final: DecisionStatus): Promise<ProcedureEvent[]> {
   let events = await readDecisionEvents(nc, final.authority.code, final.decisionId);
-  for (let i = 0; i < 100 && events.length < final.history.length; i++) {
+  for (let i = 0; i < 100 && events.length < eventCount(final); i++) {
     await new Promise((r) => setTimeout(r, 100));
     events = await readDecisionEvents(nc, final.authority.code, final.decisionId);
   }
-  expect(events.map((e) => e.seq)).toEqual(final.history.map((h) => h.seq));
-  expect(events.map((e) => e.type)).toEqual(final.history.map((h) => h.type));
+  expectWholeHistory(events, final);
+  return events;
 }
 
 function workerProcess(env: Record<string, string>): Promise<ChildProcess> {
@@ -83,8 +84,8 @@ describe('fault injection', () => {
       await stop(d);
       const final = await d.result();
       expect(final.status).toBe('stopped');
-      expect(final.history.filter((e) => e.type === 'stepCompleted')).toHaveLength(7);
-      await expectEventsOnce(final);
+      const events = await expectEventsOnce(final);
+      expect(events.filter((e) => e.type === 'stepCompleted')).toHaveLength(7);
     } finally {
       worker.kill('SIGTERM');
       await connection.close();
@@ -159,13 +160,13 @@ describe('fault injection', () => {
       const final = await d.result();
       await new Promise((r) => setTimeout(r, 2000));
       pg = await startPostgres(pgOptions);
-      for (let i = 0; i < 300 && (await recordOf(db, proposal.decisionId).catch(() => [])).length < final.history.length; i++) {
+      for (let i = 0; i < 300 && (await recordOf(db, 'majorDecision', proposal.decisionId).catch(() => [])).length < eventCount(final); i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      const record = await recordOf(db, proposal.decisionId);
-      expect(record.map((r) => r.event.seq)).toEqual(final.history.map((h) => h.seq));
-      expect(record.map((r) => r.event.type)).toEqual(final.history.map((h) => h.type));
-      expect((await verifyRecord(db, proposal.decisionId)).ok).toBe(true);
+      const record = await recordOf(db, 'majorDecision', proposal.decisionId);
+      expectWholeHistory(record.map((r) => r.event), final);
+      expect((await verifyRecord(db, 'majorDecision', proposal.decisionId)).ok).toBe(true);
+      expect(record.at(-1)!.event.standing?.status).toBe('stopped');
       expect(projector.stats.failures).toBeGreaterThan(0); // it did meet the outage, and retried
     } finally {
       await dev.stop();

@@ -12,12 +12,24 @@ import { connect, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { startProjector, type Projector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
+import type { ProcedureEvent } from '../domain/events';
+import type { DecisionStatus } from '../domain/schemas';
 import { JueceClient } from '../client';
 import { registerSearchAttributes } from '../infra/searchAttributes';
 import { createWorker, type JueceWorker } from '../workers/worker';
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+/** Procedure events a decision recorded in all, across its runs (its status carries only the latest). */
+export const eventCount = (s: Pick<DecisionStatus, 'events' | 'history'>) => s.events ?? s.history.length;
+
+/** `events` (from NATS or the record) are every event the decision recorded, once and in order, ending with the status's latest. */
+export function expectWholeHistory(events: Pick<ProcedureEvent, 'seq' | 'type'>[], s: Pick<DecisionStatus, 'events' | 'history'>): void {
+  expect(events.map((e) => e.seq)).toEqual(Array.from({ length: eventCount(s) }, (_, i) => i + 1));
+  const latest = events.slice(events.length - s.history.length);
+  expect(latest.map((e) => [e.seq, e.type])).toEqual(s.history.map((h) => [h.seq, h.type]));
+}
 
 /** The Java time-skipping test server from Maven Central (or the SDK's download where it could not be provisioned). */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -75,7 +87,14 @@ export async function startHarness(
 export async function saveHistory(handle: WorkflowHandle, name: string): Promise<void> {
   const tag = process.env.JUECE_SAVE_HISTORIES;
   if (!tag) return;
-  writeFileSync(path.join(__dirname, 'histories', `${name}.${tag}.json`), historyToJSON(await handle.fetchHistory()));
+  // Every run of a workflow that continued as new: `<name>.<tag>.json`, then `<name>-run2.<tag>.json`, ...
+  const first = (handle as { firstExecutionRunId?: string }).firstExecutionRunId ?? (await handle.describe()).runId;
+  let n = 1;
+  for (let runId: string | undefined = first; runId; n++) {
+    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await handle.client.getHandle(handle.workflowId, runId).fetchHistory();
+    writeFileSync(path.join(__dirname, 'histories', `${name}${n > 1 ? `-run${n}` : ''}.${tag}.json`), historyToJSON(history));
+    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
 }
 
 /** A fresh, empty database on the tests' PostgreSQL server, named after `prefix`; returns its URL. */
@@ -101,7 +120,7 @@ export interface DevHarness {
 }
 
 /** A juece worker on its own task queue, a client and a NATS connection, on the real servers from globalSetup. */
-export async function startDevHarness(o: { prefix: string; natsUrl?: string }): Promise<DevHarness> {
+export async function startDevHarness(o: { prefix: string; natsUrl?: string; calendarDir?: string }): Promise<DevHarness> {
   const taskQueue = uniqueId(o.prefix);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
@@ -111,6 +130,7 @@ export async function startDevHarness(o: { prefix: string; natsUrl?: string }): 
     taskQueue,
     natsUrl: o.natsUrl ?? inject('natsUrl'),
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    calendarDir: o.calendarDir,
   });
   const running = jw.worker.run();
   const nc = await connect({ servers: o.natsUrl ?? inject('natsUrl') });

@@ -12,7 +12,7 @@ import type { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
 import { commentPeriodClosed, consultationAlreadyOver, sampleActors, sampleInput, sampleProposal, stepOpen } from '../client/sample';
 import { freePort, startNats, type RunningServer } from '../infra/servers';
-import { startDevHarness, uniqueId, type DevHarness } from './helpers';
+import { expectWholeHistory, startDevHarness, uniqueId, type DevHarness } from './helpers';
 
 let client: JueceClient;
 let dev: DevHarness;
@@ -63,8 +63,7 @@ describe('with NATS stopped and restarted in the middle of a decision', () => {
     const nc = await connect({ servers: nats.address });
     try {
       const events = await readDecisionEvents(nc, proposal.authority.code, proposal.decisionId);
-      expect(events.map((e) => e.seq)).toEqual(final.history.map((h) => h.seq));
-      expect(events.map((e) => e.type)).toEqual(final.history.map((h) => h.type));
+      expectWholeHistory(events, final);
       expect(new Set(events.map((e) => e.seq)).size).toBe(events.length);
       expect(events.some((e) => e.type === 'stepCompleted' && e.step === 'riskAssessment')).toBe(true);
     } finally {

@@ -13,7 +13,7 @@ import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleInput
 import { startProjector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
 import { getDecision, listDecisions, recordOf, verifyRecord } from '../store/record';
-import { createTestDatabase, startDevHarness, uniqueId, type DevHarness } from './helpers';
+import { createTestDatabase, eventCount, expectWholeHistory, startDevHarness, uniqueId, type DevHarness } from './helpers';
 
 let client: JueceClient;
 let dev: DevHarness;
@@ -35,7 +35,7 @@ async function fullDecision(prefix: string): Promise<{ d: DecisionHandle; decisi
   await driveSampleDecision(d, { openedOn: consultationAlreadyOver() });
   await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
   const final = await d.result();
-  return { d, decisionId: proposal.decisionId, authority: proposal.authority.code, events: final.history.length };
+  return { d, decisionId: proposal.decisionId, authority: proposal.authority.code, events: eventCount(final) };
 }
 
 async function eventsInNats(authority: string, decisionId: string, count: number) {
@@ -68,28 +68,29 @@ describe('the procedure record', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       await waiting.completePublicParticipation(sampleInput.publicParticipationReport());
-      await eventsInNats(done.authority, done.decisionId, done.events);
+      const published = await eventsInNats(done.authority, done.decisionId, done.events);
       // The waiting decision's notice may still be going out: wait until what it recorded is all in the record.
       let waitingEvents = 0;
-      while (waitingEvents !== (await waiting.status()).history.length) {
-        waitingEvents = (await waiting.status()).history.length;
+      while (waitingEvents !== eventCount(await waiting.status())) {
+        waitingEvents = eventCount(await waiting.status());
         await eventsInNats(done.authority, waitingProposal.decisionId, waitingEvents);
         await projector.idle();
       }
 
-      const { decisionId, history } = await done.d.status();
-      const record = await recordOf(db, decisionId);
-      expect(record.map((r) => r.seq)).toEqual(history.map((h) => h.seq));
-      expect(record.map((r) => r.event.type)).toEqual(history.map((h) => h.type));
-      expect(record.map((r) => r.event.summary)).toEqual(history.map((h) => h.summary));
+      const decisionId = done.decisionId;
+      const record = await recordOf(db, 'majorDecision', decisionId);
+      expect(record.map((r) => r.event)).toEqual(published);
+      expectWholeHistory(record.map((r) => r.event), await done.d.status());
       expect(record[0]!.prevHash).toBe('0'.repeat(64));
       expect(record.slice(1).every((r, i) => r.prevHash === record[i]!.hash)).toBe(true);
 
-      expect(await verifyRecord(db, decisionId)).toEqual({ decisionId, entries: history.length, ok: true });
-      expect(await getDecision(db, decisionId)).toMatchObject({ status: 'stopped', openSteps: [], kind: 'majorDecision', events: history.length });
+      expect(await verifyRecord(db, 'majorDecision', decisionId)).toEqual({ kind: 'majorDecision', decisionId, entries: done.events, ok: true });
+      // Where it stands is what its last event said.
+      expect(await getDecision(db, 'majorDecision', decisionId)).toMatchObject({ status: 'stopped', openSteps: [], kind: 'majorDecision', events: done.events });
+      expect(record.at(-1)!.event.standing).toMatchObject({ status: 'stopped', openSteps: [] });
 
       const waitingId = waitingProposal.decisionId;
-      expect(await getDecision(db, waitingId)).toMatchObject({ status: 'inProgress', openSteps: ['legalityReview'], events: waitingEvents });
+      expect(await getDecision(db, 'majorDecision', waitingId)).toMatchObject({ status: 'inProgress', openSteps: ['legalityReview'], events: waitingEvents });
       const onLegality = await listDecisions(db, { step: 'legalityReview', authority: done.authority });
       expect(onLegality.map((x) => x.decisionId)).toContain(waitingId);
       expect(onLegality.map((x) => x.decisionId)).not.toContain(decisionId);
@@ -102,25 +103,27 @@ describe('the procedure record', () => {
   });
 
   it('shows an edited, forged or removed entry when the chain is verified', async () => {
-    const [some] = await listDecisions(db, { status: 'stopped', limit: 1 });
+    const [some] = await listDecisions(db, { kind: 'majorDecision', status: 'stopped', limit: 1 });
     const id = some!.decisionId;
-    expect((await verifyRecord(db, id)).ok).toBe(true);
+    const verify = () => verifyRecord(db, 'majorDecision', id);
+    const entry = `kind = 'majorDecision' AND decision_id = $1`;
+    expect((await verify()).ok).toBe(true);
 
-    await db.query(`UPDATE record_entries SET summary = '已经通过合法性审查' WHERE decision_id = $1 AND seq = 5`, [id]);
-    expect(await verifyRecord(db, id)).toMatchObject({ ok: false, brokenAt: 5, reason: 'its columns differ from the event it records' });
+    await db.query(`UPDATE record_entries SET summary = '已经通过合法性审查' WHERE ${entry} AND seq = 5`, [id]);
+    expect(await verify()).toMatchObject({ ok: false, brokenAt: 5, reason: 'its columns differ from the event it records' });
 
     // Forging the event too (consistently with its column) breaks its hash.
-    await db.query(`UPDATE record_entries SET event = jsonb_set(event, '{summary}', '"已经通过合法性审查"') WHERE decision_id = $1 AND seq = 5`, [id]);
-    expect(await verifyRecord(db, id)).toMatchObject({ ok: false, brokenAt: 5, reason: 'its content does not match its hash' });
+    await db.query(`UPDATE record_entries SET event = jsonb_set(event, '{summary}', '"已经通过合法性审查"') WHERE ${entry} AND seq = 5`, [id]);
+    expect(await verify()).toMatchObject({ ok: false, brokenAt: 5, reason: 'its content does not match its hash' });
 
     // Rehashing the forged entry does not help: the next entry's link no longer matches.
-    const [row] = await db.query<{ prev_hash: string; event: unknown }>('SELECT prev_hash, event FROM record_entries WHERE decision_id = $1 AND seq = 5', [id]);
+    const [row] = await db.query<{ prev_hash: string; event: unknown }>(`SELECT prev_hash, event FROM record_entries WHERE ${entry} AND seq = 5`, [id]);
     const { entryHash } = await import('../store/record');
-    await db.query('UPDATE record_entries SET hash = $2 WHERE decision_id = $1 AND seq = 5', [id, entryHash(row!.prev_hash, row!.event)]);
-    expect(await verifyRecord(db, id)).toMatchObject({ ok: false, brokenAt: 6, reason: 'its link to the previous entry does not match' });
+    await db.query(`UPDATE record_entries SET hash = $2 WHERE ${entry} AND seq = 5`, [id, entryHash(row!.prev_hash, row!.event)]);
+    expect(await verify()).toMatchObject({ ok: false, brokenAt: 6, reason: 'its link to the previous entry does not match' });
 
-    await db.query('DELETE FROM record_entries WHERE decision_id = $1 AND seq = 3', [id]);
-    expect(await verifyRecord(db, id)).toMatchObject({ ok: false, brokenAt: 3, reason: 'entry 3 is missing' });
+    await db.query(`DELETE FROM record_entries WHERE ${entry} AND seq = 3`, [id]);
+    expect(await verify()).toMatchObject({ ok: false, brokenAt: 3, reason: 'entry 3 is missing' });
   });
 
   it('resumes after the projector process is killed mid-stream, losing and duplicating nothing', async () => {
@@ -154,9 +157,9 @@ describe('the procedure record', () => {
       }
       expect(await recorded()).toBe(total);
       for (const [i, id] of ids.entries()) {
-        const record = await recordOf(target, id);
+        const record = await recordOf(target, 'majorDecision', id);
         expect(record.map((r) => r.event)).toEqual(expected[i]);
-        expect((await verifyRecord(target, id)).ok).toBe(true);
+        expect((await verifyRecord(target, 'majorDecision', id)).ok).toBe(true);
       }
     } finally {
       await target.close();

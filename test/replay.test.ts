@@ -23,6 +23,10 @@ describe('replay of saved workflow histories', () => {
     expect(saved).toEqual(
       expect.arrayContaining(['full-decision.v3.json', 'revised-rejected.v3.json', 'withdrawn.v3.json', 'enforcement-provisional.v1.json']),
     );
+    // v6 (the lifetime patch): a decision that continued as new into execution keeps both runs.
+    expect(saved).toEqual(expect.arrayContaining(['full-decision.v6.json', 'full-decision-run2.v6.json', 'enforcement-provisional.v6.json']));
+    const first = historyFromJSON(read('full-decision.v6.json')).events!;
+    expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
 
   it.each(saved)('%s replays through the current workflow code', async (file) => {

@@ -32,6 +32,8 @@ export interface CarriedRecord {
   recent: HistoryEntry[];
   answers: [string, unknown][];
   deadlines: HeldDeadline[];
+  /** Events recorded but not yet published: the next run publishes them first. */
+  unpublished: ProcedureEvent[];
 }
 
 export abstract class ProcedureRecord {
@@ -42,7 +44,10 @@ export abstract class ProcedureRecord {
   private readonly resolved = new Map<string, unknown>();
   private publishing: Promise<unknown> = Promise.resolve();
   private readonly waiting: ProcedureEvent[] = [];
+  private inFlight: ProcedureEvent[] = [];
   private draining = false;
+  /** Set when the run is about to continue as new: the batch in flight finishes, the rest waits for the next run. */
+  private paused = false;
   /** Statutory deadlines held with timers (one mechanism for all of them). */
   readonly deadlines: Deadlines;
   /** Actions accepted in this run: a run continues as new long before Temporal's 2,000 Updates. */
@@ -64,6 +69,11 @@ export abstract class ProcedureRecord {
       this.resolved.set(requestId, answer);
     }
     this.deadlines = new Deadlines(this, carried?.deadlines ?? []);
+    // What the last run recorded but could not see published goes out first.
+    if (carried?.unpublished.length) {
+      this.waiting.push(...carried.unpublished);
+      this.publishing = this.drain();
+    }
   }
 
   /** The status and open steps, as the workflow holds them. */
@@ -96,7 +106,7 @@ export abstract class ProcedureRecord {
       ...entry,
       standing: this.standing(),
     });
-    if (!this.draining) this.publishing = this.drain();
+    if (!this.draining && !this.paused) this.publishing = this.drain();
     return entry;
   }
 
@@ -105,10 +115,11 @@ export abstract class ProcedureRecord {
     this.draining = true;
     try {
       await Promise.resolve(); // let the events recorded in the same turn join the first batch
-      while (this.waiting.length) {
-        const batch = this.waiting.splice(0, BATCH);
+      while (this.waiting.length && !this.paused) {
+        this.inFlight = this.waiting.splice(0, BATCH);
         // Not cancellable: a withdrawal that cancels the procedure must not cancel the publication of its record.
-        await CancellationScope.nonCancellable(() => io.publishEvents(batch));
+        await CancellationScope.nonCancellable(() => io.publishEvents(this.inFlight));
+        this.inFlight = [];
       }
     } finally {
       this.draining = false;
@@ -117,8 +128,19 @@ export abstract class ProcedureRecord {
 
   /** Resolves once every event recorded so far has been published. */
   async flushed(): Promise<void> {
+    this.paused = false;
+    if (!this.draining && this.waiting.length) this.publishing = this.drain();
     do await this.publishing;
     while (this.draining || this.waiting.length);
+  }
+
+  /** Before continuing as new: no new batch starts; `publishingIdle` says when the one in flight is done. */
+  pausePublishing(): void {
+    this.paused = true;
+  }
+
+  get publishingIdle(): boolean {
+    return !this.draining;
   }
 
   /** The latest events (at most RECENT_ENTRIES); the whole record is in the procedure record. */
@@ -128,7 +150,13 @@ export abstract class ProcedureRecord {
 
   /** What the next run needs to go on where this one stops. */
   carry(): CarriedRecord {
-    return { nextSeq: this.nextSeq, recent: this.entries(), answers: [...this.resolved].slice(-ANSWERS_KEPT), deadlines: this.deadlines.carry() };
+    return {
+      nextSeq: this.nextSeq,
+      recent: this.entries(),
+      answers: [...this.resolved].slice(-ANSWERS_KEPT),
+      deadlines: this.deadlines.carry(),
+      unpublished: [...this.inFlight, ...this.waiting],
+    };
   }
 
   /**
