@@ -12,12 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { DecisionHandle } from '../client';
 import type { JueceClient } from '../client';
-import { commentPeriodClosed, consultationAlreadyOver, sampleActors as a, sampleInput, sampleProposal } from '../client/sample';
+import { commentPeriodClosed, consultationAlreadyOver, sampleActors as a, sampleEnforcementActor, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
+import type { RecordKind } from '../domain/events';
 import { shanghaiDate } from '../domain/procedure';
 import { startProjector, type Projector } from '../projector/projector';
 import { commentCounts, ingestComments } from '../store/comments';
 import { openDb, type Db } from '../store/db';
-import { getDecision, recordOf, verifyRecord } from '../store/record';
+import { getDecision, listDecisions, recordOf, verifyRecord } from '../store/record';
 import { ACTIONS_PER_RUN } from '../workflows/majorDecision';
 import { createTestDatabase, startHarness, startRecordHarness, timeSkippingEnv, uniqueId, type Harness, type RecordHarness } from './helpers';
 
@@ -180,5 +181,56 @@ describe('a decision over its whole life', () => {
     const count = (type: string) => entries.filter((e) => e.event.type === type).length;
     expect([count('executionReported'), count('executionSuspended'), count('executionResumed'), count('executionStopped')]).toEqual([200, 200, 200, 1]);
     expect(await getDecision(dev.db, 'majorDecision', id)).toMatchObject({ status: 'stopped', openSteps: [], events: final.events });
+  });
+
+  it('lists each decision and case with the status its workflow gave it: withdrawn, rejected, deferred, suspended, stopped, published', async () => {
+    // Nothing before the legality review applies to these: each reaches the meeting at once.
+    const quick = async (prefix: string) => {
+      const d = await dev.client.startDecision(sampleProposal(uniqueId(prefix), { flags: { disclosable: false, technical: false, riskTriggers: [] } }));
+      await until(async () => (await d.status()).openSteps.includes('legalityReview'), 'the legality review');
+      await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+      await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
+      return d;
+    };
+    const today = shanghaiDate(Date.now());
+    const meeting = (d: DecisionHandle, head: 'adopt' | 'reject' | 'defer') => d.recordCollectiveDecision({ ...sampleInput.collectiveDecision(head, 1), heldOn: today });
+    const inExecution = async (prefix: string) => {
+      const d = await quick(prefix);
+      await meeting(d, 'adopt');
+      await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport());
+      await d.recordPublication({ ...sampleInput.publication(), publishedOn: today });
+      await until(async () => (await d.status()).status === 'inExecution', 'execution');
+      return d;
+    };
+    const withdrawn = await dev.client.startDecision(sampleProposal(uniqueId('wd')));
+    await until(async () => (await withdrawn.status()).openSteps.length === 3, 'the first steps');
+    await withdrawn.withdraw({ requestId: uniqueId('req'), actor: a.head, reason: '上级政策调整' });
+    const rejected = await quick('rej');
+    await meeting(rejected, 'reject');
+    const deferred = await quick('def');
+    await meeting(deferred, 'defer');
+    const suspended = await inExecution('sus');
+    await suspended.suspendExecution({ requestId: uniqueId('req'), actor: a.head, reason: '突发情况' });
+    const stopped = await inExecution('stop');
+    await stopped.stopExecution({ requestId: uniqueId('req'), actor: a.head, reason: '新方案取代', procedureReference: '示政发〔2030〕2号' });
+    const caseId = uniqueId('case');
+    const published = await dev.client.recordEnforcementDecision(sampleEnforcementCase(caseId));
+    await published.publishNotice({ requestId: uniqueId('req'), actor: sampleEnforcementActor, body: '当事人：某公司（已去标识化）。' });
+
+    const expected: [string, string, string][] = [
+      ['majorDecision', withdrawn.workflowId.replace(/^decision-/, ''), 'withdrawn'],
+      ['majorDecision', rejected.workflowId.replace(/^decision-/, ''), 'rejected'],
+      ['majorDecision', deferred.workflowId.replace(/^decision-/, ''), 'deferred'],
+      ['majorDecision', suspended.workflowId.replace(/^decision-/, ''), 'suspended'],
+      ['majorDecision', stopped.workflowId.replace(/^decision-/, ''), 'stopped'],
+      ['enforcement', caseId, 'published'],
+    ];
+    for (const [kind, id, status] of expected) {
+      await until(async () => (await listDecisions(dev.db, { status, kind: kind as RecordKind })).some((x) => x.decisionId === id), `${id} listed as ${status}`);
+      expect(await getDecision(dev.db, kind as RecordKind, id)).toMatchObject({ status });
+    }
+    expect((await listDecisions(dev.db, { status: 'inExecution' })).map((x) => x.decisionId)).not.toContain(expected[0]![1]);
+    for (const d of [deferred, suspended]) await d.handle.terminate('test done');
+    await published.handle.terminate('test done');
   });
 });
