@@ -3,7 +3,8 @@
  * JetStream stream of decisions run on the dev server: every event once and in order, hash-chained so that tampering
  * shows, the decision list by step and status, and a projector killed mid-stream that resumes losing nothing.
  */
-import type { NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX } from '../domain/events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -127,17 +128,28 @@ describe('the procedure record', () => {
   });
 
   it('resumes after the projector process is killed mid-stream, losing and duplicating nothing', async () => {
+    // The stream holds every earlier test's events too: this record's consumer starts where these decisions do.
+    const jsm = await nc.jetstreamManager();
+    const startSeq = (await jsm.streams.info(EVENTS_STREAM)).state.last_seq + 1;
     const decisions = await Promise.all([fullDecision('kill-a'), fullDecision('kill-b'), fullDecision('kill-c')]);
     const ids = decisions.map((x) => x.decisionId);
     const expected = await Promise.all(decisions.map((x, i) => eventsInNats(x.authority, ids[i]!, x.events)));
     const url = await createTestDatabase('killed');
     const target = await openDb({ url });
     const durable = uniqueId('proj-killed');
+    await jsm.consumers.add(EVENTS_STREAM, {
+      durable_name: durable,
+      filter_subject: `${EVENTS_SUBJECT_PREFIX}.>`,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: startSeq,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: 5 * 1_000_000_000,
+      max_ack_pending: 1000,
+    });
     const recorded = async () =>
       Number((await target.query<{ n: string }>('SELECT count(*) AS n FROM record_entries WHERE decision_id = ANY($1)', [ids]))[0]!.n);
     const total = expected.reduce((n, e) => n + e.length, 0);
     try {
-      // The stream holds every earlier test's events too: the projector has well over a second of work.
       const first = projectorProcess(url, durable);
       let atKill = 0;
       for (let i = 0; i < 3000 && atKill === 0; i++) {
