@@ -189,6 +189,15 @@ export class DecisionRecord extends ProcedureRecord {
     }
   }
 
+  /** A run continued from the last one: it states its search attributes itself rather than rely on a copy. */
+  resumed(): void {
+    upsertSearchAttributes([
+      { key: JueceAuthority, value: this.proposal.authority.code },
+      { key: JueceStatus, value: this.s.status },
+    ]);
+    this.publishSteps();
+  }
+
   /** Opens a step that has not been opened yet; an open or finished step is left as it is (so a new run may call it again). */
   openIfPending(step: StepName): void {
     if (this.steps[step].state !== 'pending') return;

@@ -43,7 +43,8 @@ export async function majorDecision(input: msg.StartDecision): Promise<S.Decisio
   d.onQueries(msg.statusQuery, msg.recordQuery);
   // The first steps are open from the start, so that a result sent together with the start finds them open
   // (setHandler delivers Updates already waiting the moment it registers).
-  if (!carried) d.started();
+  if (carried) d.resumed();
+  else d.started();
   const beforeDecision = new CancellationScope();
   acceptResults(d, () => beforeDecision.cancel());
 
