@@ -233,12 +233,18 @@ export class JueceClient {
    * was added), so it recomputes its deadline. Returns the workflow ids told.
    */
   async announceCalendarUpdate(): Promise<string[]> {
-    const told: string[] = [];
+    const told = new Set<string>();
     for await (const wf of this.client.workflow.list({ query: `${JueceDeadlineProvisional.name} = true AND ExecutionStatus = "Running"` })) {
-      await this.client.workflow.getHandle(wf.workflowId, wf.runId).signal(calendarUpdated);
-      told.push(wf.workflowId);
+      if (told.has(wf.workflowId)) continue;
+      try {
+        // By workflow id: the run listed may have continued as new since; the signal reaches the current one.
+        await this.client.workflow.getHandle(wf.workflowId).signal(calendarUpdated);
+        told.add(wf.workflowId);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err; // closed meanwhile: nothing left to recompute
+      }
     }
-    return told;
+    return [...told];
   }
 
   decision(decisionId: string): DecisionHandle {

@@ -216,6 +216,10 @@ describe('a decision over its whole life', () => {
     const caseId = uniqueId('case');
     const published = await dev.client.recordEnforcementDecision(sampleEnforcementCase(caseId));
     await published.publishNotice({ requestId: uniqueId('req'), actor: sampleEnforcementActor, body: '当事人：某公司（已去标识化）。' });
+    const revokedId = uniqueId('revoked');
+    const revoked = await dev.client.recordEnforcementDecision(sampleEnforcementCase(revokedId));
+    await until(async () => (await revoked.status()).deadline !== undefined, 'the publication deadline');
+    await revoked.takeDownNotice({ requestId: uniqueId('req'), actor: sampleEnforcementActor, reason: 'revoked', reference: '撤销决定书' });
 
     const expected: [string, string, string][] = [
       ['majorDecision', withdrawn.workflowId.replace(/^decision-/, ''), 'withdrawn'],
@@ -230,6 +234,9 @@ describe('a decision over its whole life', () => {
       expect(await getDecision(dev.db, kind as RecordKind, id)).toMatchObject({ status });
     }
     expect((await listDecisions(dev.db, { status: 'inExecution' })).map((x) => x.decisionId)).not.toContain(expected[0]![1]);
+    // Revoked before publication: withdrawn, and its deadline no longer stands (nor counts as overdue).
+    await until(async () => (await getDecision(dev.db, 'enforcement', revokedId))?.status === 'withdrawn', 'the revoked case recorded');
+    expect(await getDecision(dev.db, 'enforcement', revokedId)).toMatchObject({ status: 'withdrawn', nextDeadline: null, overdue: false });
     for (const d of [deferred, suspended]) await d.handle.terminate('test done');
     await published.handle.terminate('test done');
   });

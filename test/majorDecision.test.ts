@@ -349,6 +349,29 @@ describe('majorDecision: the statutory procedure', () => {
     await d.result();
   });
 
+  it('gives a draft sent again after its materials were returned a review time of its own', async () => {
+    const d = await start('returned', { flags: { disclosable: false, technical: false, riskTriggers: [] } });
+    await eventually(async () => (await d.status()).openSteps.includes('legalityReview'), 'the legality review to open');
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await d.completeLegalityReview(sampleInput.legalityReview('returnedForMaterials', 1));
+    await env.sleep('2 days');
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(1)); // the same draft, with the materials completed
+    await env.sleep('1 day');
+    const review = async () => (await d.status()).history.filter((e) => e.step === 'legalityReview');
+    await eventually(async () => (await review()).filter((e) => e.type === 'deadlineSet').length === 2, 'the second review time');
+    // The second review time is not settled by the first opinion: it is still held until the reviewer answers again.
+    expect((await review()).filter((e) => e.type === 'deadlineMet')).toHaveLength(1);
+    expect((await d.status()).openSteps).toEqual(['legalityReview']);
+    await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
+    await eventually(async () => (await review()).filter((e) => e.type === 'deadlineMet').length === 2, 'the second review time met');
+    const types = (await review()).map((e) => e.type).filter((t) => t !== 'stepOpened');
+    const again = types.lastIndexOf('legalityReviewRequested');
+    expect(types.slice(0, again).sort()).toEqual(['deadlineMet', 'deadlineSet', 'legalityReviewRequested', 'stepReturned']);
+    expect(types.slice(again)).toEqual(['legalityReviewRequested', 'deadlineSet', 'stepCompleted', 'deadlineMet']);
+    await d.withdraw({ requestId: uniqueId('req'), actor: a.head, reason: '测试结束' });
+    await d.result();
+  });
+
   it('never starts a decision id twice (running or closed), nor an enforcement case with a decision\'s id', async () => {
     const id = uniqueId('once');
     const d = await h.client.startDecision(sampleProposal(id));

@@ -76,6 +76,20 @@ export class Deadlines {
     };
   }
 
+  /** A deadline this run was handed by the last one and has not taken up yet. */
+  carries(name: string): boolean {
+    return this.carried.has(name);
+  }
+
+  /** The names of the deadlines handed over by the last run and not taken up yet, that start with `prefix`. */
+  carriedNames(prefix: string): string[] {
+    return [...this.carried.keys()].filter((n) => n.startsWith(prefix));
+  }
+
+  isHeld(name: string): boolean {
+    return this.held.has(name);
+  }
+
   carry(): HeldDeadline[] {
     return [...this.held.values()].map((h) => ({ ...h, fired: [...h.fired] }));
   }
@@ -122,7 +136,7 @@ export class Deadlines {
             deadline: spec,
           });
         } else if (o.mode === 'period') {
-          this.release(name);
+          this.releaseOwn(name, h);
           return { spec, ended: 'elapsed' };
         } else {
           h.overdue = true;
@@ -139,10 +153,10 @@ export class Deadlines {
       const done = doneOn();
       const spec = h.spec;
       if (done === undefined) {
-        this.release(name);
+        this.releaseOwn(name, h);
         return { spec, ended: 'lifted' };
       }
-      this.release(name);
+      this.releaseOwn(name, h);
       this.rec.busy++;
       try {
         const early = await io.workingDaysEarly({ jurisdiction: spec.jurisdiction, deadlineDate: spec.date, doneOn: done });
@@ -158,7 +172,7 @@ export class Deadlines {
       }
     } finally {
       // Cancelled (a withdrawal) or ended: the deadline is no longer held.
-      if (this.held.get(name) === h) this.release(name);
+      this.releaseOwn(name, h);
     }
   }
 
@@ -185,9 +199,19 @@ export class Deadlines {
     o.onSet?.(fresh, true);
   }
 
-  private release(name: string): void {
-    this.held.delete(name);
+  /** The deadline no longer applies: released now, so that the event recording why already stands without it. */
+  release(name: string): void {
+    if (!this.held.delete(name)) return;
     this.changed();
+  }
+
+  private releaseOwn(name: string, h: HeldDeadline | undefined): void {
+    if (h && this.held.get(name) === h) this.release(name);
+  }
+
+  /** Every deadline released (a decision withdrawn): the holds end on their own when they next wake. */
+  releaseAll(): void {
+    for (const name of [...this.held.keys()]) this.release(name);
   }
 
   private nearest(): HeldDeadline | undefined {

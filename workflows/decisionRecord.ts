@@ -44,11 +44,12 @@ export interface DecisionState {
   /** The draft version after which the risk was judged uncontrollable: a later version must be assessed. */
   riskNeedsAdjustmentOf?: number;
   riskAssessedBy?: string;
-  /** The draft version under legality review, and the day it was sent. */
+  /** The draft version under legality review, the day it was sent, and how many requests for review there were. */
   reviewRequestedFor?: number;
   reviewRequestedOn?: string;
-  /** The last review opinion given: for which version, on which day. */
-  reviewAnswered?: { version: number; on: string };
+  reviewRequests?: number;
+  /** The last review opinion given: to which request, on which day. */
+  reviewAnswered?: { request: number; version: number; on: string };
   lawfulVersion?: number;
   /** The draft version found unlawful or lawful only if amended: only an amended draft goes back to review. */
   needsAmendmentOf?: number;

@@ -58,6 +58,7 @@ export async function enforcementPublication(input: EnforcementDecision): Promis
     const wasPublished = rec.state === 'published';
     if (wasPublished) await deliverNotice(notice('takeDown', `${TAKEDOWN_REASONS[reason]}：${reference}`));
     rec.state = wasPublished ? 'takenDown' : 'withdrawn';
+    if (!wasPublished) rec.deadlines.release('publication'); // the deadline no longer applies
     busy = false;
     const summary = wasPublished
       ? `notice taken down: ${TAKEDOWN_REASONS[reason]} (${reference})`

@@ -155,39 +155,50 @@ async function publicParticipation(d: DecisionRecord): Promise<void> {
 
 async function legalityReview(d: DecisionRecord): Promise<void> {
   const reviewed = () => d.s.lawfulVersion === d.draftVersion && d.steps.legalityReview.state === 'completed';
+  // A review time handed over by the last run (its opinion perhaps just given) is held on to its end.
+  for (const name of d.deadlines.carriedNames('legalityReview:')) holdReviewTime(d, Number(name.split(':')[1]));
   for (;;) {
     await condition(() => d.s.reviewRequestedFor !== undefined || reviewed() || d.closed);
     if (d.closed || reviewed()) return;
-    const requestedFor = d.s.reviewRequestedFor!;
-    const answeredOn = () => (d.s.reviewAnswered?.version === requestedFor ? d.s.reviewAnswered.on : undefined);
-    // The reviewer is given at least so many working days; past them, the review is overdue and escalated. The
-    // deadline settles (met or missed) on its own: the procedure goes on the moment the opinion is given.
-    const held = d.deadlines.hold(
-      'legalityReview',
-      {
-        rule: 'legalityReviewTime',
-        from: d.s.reviewRequestedOn!,
-        length: d.rules.legalityReviewMinWorkingDays.value,
-        jurisdiction: d.proposal.jurisdiction,
-        reminderWorkingDays: [...REMINDER_WORKING_DAYS],
-      },
-      {
-        mode: 'deadline',
-        step: 'legalityReview',
-        escalateTo: supervisorOf(d),
-        doneOn: answeredOn,
-        // Superseded by a new draft before an opinion was given, or the decision withdrawn.
-        lifted: () => d.closed || (d.s.reviewRequestedFor !== requestedFor && answeredOn() === undefined),
-      },
-    );
-    held.catch(rethrowUnlessCancelled);
-    await condition(() => reviewed() || d.s.reviewRequestedFor !== requestedFor || d.closed);
+    const request = d.s.reviewRequests!;
+    if (!d.deadlines.isHeld(`legalityReview:${request}`)) holdReviewTime(d, request);
+    await condition(() => reviewed() || d.s.reviewRequests !== request || d.s.reviewRequestedFor === undefined || d.closed);
     if (reviewed()) return;
   }
 }
 
+/**
+ * The reviewer is given at least so many working days from the request; past them, the review is overdue and
+ * escalated. The deadline settles (met or missed) on its own: the procedure goes on the moment the opinion is given.
+ */
+function holdReviewTime(d: DecisionRecord, request: number): void {
+  const answeredOn = () => (d.s.reviewAnswered?.request === request ? d.s.reviewAnswered.on : undefined);
+  const superseded = () => d.s.reviewRequests !== request || d.s.reviewRequestedFor === undefined;
+  const held = d.deadlines.hold(
+    `legalityReview:${request}`,
+    {
+      rule: 'legalityReviewTime',
+      from: d.s.reviewRequestedOn!,
+      length: d.rules.legalityReviewMinWorkingDays.value,
+      jurisdiction: d.proposal.jurisdiction,
+      reminderWorkingDays: [...REMINDER_WORKING_DAYS],
+    },
+    {
+      mode: 'deadline',
+      step: 'legalityReview',
+      escalateTo: supervisorOf(d),
+      doneOn: answeredOn,
+      // A new draft before an opinion was given, or the decision withdrawn.
+      lifted: () => d.closed || (answeredOn() === undefined && superseded()),
+    },
+  );
+  held.catch(rethrowUnlessCancelled);
+}
+
 /** 公布: the adopted decision published within the proactive disclosure period from the meeting (政府信息公开条例 art. 26). */
 async function publicationDeadline(d: DecisionRecord): Promise<void> {
+  // Already published and settled in an earlier run: nothing is held any more.
+  if (d.s.publishedOn && !d.deadlines.carries('publication')) return;
   await d.deadlines.hold(
     'publication',
     { rule: 'proactiveDisclosure', from: d.s.decidedOn!, jurisdiction: d.proposal.jurisdiction, reminderWorkingDays: [...REMINDER_WORKING_DAYS] },
@@ -245,6 +256,8 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       if (h.materialsDeliveredOn > materials.date) {
         throw refuse(`Hearing materials must reach the participants ${days.value} days before the hearing, by ${materials.date} (${days.basis}).`);
       }
+      // Meanwhile the decision may have been withdrawn, or public participation completed.
+      d.requireOpen('publicParticipation');
       if (s.hearing) throw refuse('A hearing is already scheduled.');
       s.hearing = { ...h, held: false };
       const ack = d.ack('hearingScheduled', {
@@ -352,6 +365,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
     return () => {
       s.reviewRequestedFor = r.draftVersion;
       s.reviewRequestedOn = today();
+      s.reviewRequests = (s.reviewRequests ?? 0) + 1;
       return d.ack('legalityReviewRequested', { step: 'legalityReview', actor: r.actor, summary: `draft version ${r.draftVersion} sent for legality review with ${r.materials.length} material(s)`, basis: 'art. 26', draftVersion: r.draftVersion, details: { materials: r.materials } });
     };
   });
@@ -362,7 +376,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
     return () => {
       const details = { opinion: r.opinion };
       s.reviewRequestedFor = undefined;
-      s.reviewAnswered = { version: r.draftVersion, on: today() };
+      s.reviewAnswered = { request: s.reviewRequests!, version: r.draftVersion, on: today() };
       if (r.verdict === 'lawful') {
         s.lawfulVersion = r.draftVersion;
         return d.complete('legalityReview', r.actor, `draft version ${r.draftVersion} found lawful`, { basis: LEGALITY_GATE.basis, details });
@@ -467,6 +481,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
     if (s.headDecision === 'adopt') throw refuse('The decision has been adopted; it can only be stopped through the statutory procedure (art. 37).');
     return () => {
       for (const step of d.openSteps()) d.steps[step] = { ...d.steps[step], state: 'pending', note: 'withdrawn' };
+      d.deadlines.releaseAll();
       d.setStatus('withdrawn');
       cancelBeforeDecision();
       return d.ack('decisionWithdrawn', { actor: r.actor, summary: `withdrawn before the decision: ${r.reason}`, basis: 'arts. 10, 29' });
