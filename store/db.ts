@@ -50,6 +50,11 @@ async function openPostgres(url: string): Promise<Db> {
     },
     async tx<T>(fn: (q: Queryable) => Promise<T>) {
       const client = await pool.connect();
+      // The server lost mid-transaction: the query in flight fails with it; the client's own error event must not
+      // take the process down (the pool listens only to idle clients).
+      let lost: Error | undefined;
+      const onError = (err: Error) => void (lost = err);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn({ query: async <R extends Row>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[] });
@@ -59,7 +64,8 @@ async function openPostgres(url: string): Promise<Db> {
         await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(lost); // a broken connection is discarded, not returned to the pool
       }
     },
     close: () => pool.end(),

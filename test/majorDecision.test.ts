@@ -309,6 +309,11 @@ describe('majorDecision: the statutory procedure', () => {
     await expect(d.recordCollectiveDecision(sampleInput.collectiveDecision('adopt', 2))).rejects.toBeInstanceOf(DecisionRefused);
     await d.requestLegalityReview(sampleInput.requestLegalityReview(2));
     await d.completeLegalityReview(sampleInput.legalityReview('lawful', 2));
+    // Deferred again: the earlier request for a revision is spent, so no new draft comes in unasked.
+    await d.recordCollectiveDecision(sampleInput.collectiveDecision('defer', 2));
+    await expect(d.submitDraftVersion(sampleInput.draftVersion(3, '未经会议要求的修改'))).rejects.toThrow(
+      'The draft before the meeting was found lawful; a new version needs the meeting to ask for a revision first.',
+    );
     await d.recordCollectiveDecision({ ...sampleInput.collectiveDecision('reject', 2), differsFromMajority: true, reasonForDiffering: '财政承受能力不足' });
     const final = await d.result();
     expect(final.status).toBe('rejected');

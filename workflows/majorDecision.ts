@@ -346,6 +346,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       const version = d.draftVersion + 1;
       s.drafts.push({ version, reference: v.reference, sha256: v.sha256, at: new Date().toISOString(), reason: v.reason });
       s.reviewRequestedFor = undefined;
+      s.revisionAskedOf = undefined; // the meeting's request for a revision is answered by this draft
       if (d.steps.legalityReview.state === 'completed' || d.steps.collectiveDecision.state === 'open') {
         // A revised draft goes back to legality review.
         d.steps.collectiveDecision = { state: 'pending', basis: STEPS.collectiveDecision.basis };
