@@ -76,10 +76,8 @@ function validated<S extends z.ZodType>(schema: S, input: unknown, what: string)
 type ActionMethods = { [A in ActionName]: (input: ActionInput<A>) => Promise<StepAck> };
 
 // The methods are made from the action table in the constructor; this declares them to the type checker.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface DecisionHandle extends ActionMethods {}
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class DecisionHandle {
   constructor(readonly handle: WorkflowHandle<typeof majorDecision>) {
     for (const name of ACTION_NAMES) {

@@ -17,6 +17,7 @@ import { DecisionRefused, InvalidInput, type DecisionHandle } from '../client';
 import { commentPeriodClosed, sampleActors as a, sampleEnforcementActor, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
 import type { EventType } from '../domain/schemas';
+import { NATIONAL_RULES } from '../domain/rules';
 import { loadCalendars } from '../infra/calendarData';
 import * as msg from '../workflows/messages';
 import { saveHistory, startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
@@ -280,6 +281,22 @@ describe('majorDecision: the statutory procedure', () => {
   it('refuses a proposal of a kind the regulations exclude, with the reason', async () => {
     await expect(start('excluded', { category: 'emergencyResponse' })).rejects.toThrow('category: emergency response to sudden incidents is excluded (art. 3)');
     await expect(start('rules', { ruleSet: 'nowhere' })).rejects.toThrow('Unknown rule set "nowhere"');
+  });
+
+  it('refuses a start through the raw Temporal API with a malformed carried state, with the reason', async () => {
+    const proposal = sampleProposal(uniqueId('carried'));
+    const handle = await h.client.client.workflow.start('majorDecision', {
+      taskQueue: h.taskQueue,
+      workflowId: `decision-${proposal.decisionId}`,
+      args: [{ proposal, rules: NATIONAL_RULES, carried: { state: { status: 'somewhere' }, runs: 1 } }],
+    });
+    const failure = await handle.result().then(
+      () => undefined,
+      (err: { cause?: { message?: string; type?: string } }) => err.cause,
+    );
+    expect(failure?.type).toBe('InvalidCarriedState');
+    expect(failure?.message).toContain('Invalid carried state: state.status:');
+    expect(failure?.message).toContain('record:');
   });
 
   it('can be withdrawn before the decision, and is archived', async () => {

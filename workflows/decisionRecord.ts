@@ -6,11 +6,11 @@
  */
 import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { roleRefusal, type ActionName } from '../domain/actions';
 import { ARCHIVE_RULE, STEP_NAMES, STEPS, type StepName } from '../domain/procedure';
 import { applicableSteps, type RuleSet } from '../domain/rules';
-import type { Actor, DecisionStatus, OpenConsultation, Proposal, ScheduleHearing, StepAck } from '../domain/schemas';
+import { DecisionStatusValue, type Actor, type DecisionStatus, type OpenConsultation, type Proposal, type ScheduleHearing, type StepAck } from '../domain/schemas';
 import { JueceAuthority, JueceOpenSteps, JueceStatus, JueceStep } from '../domain/searchAttributes';
 import { ProcedureRecord, refuse, type CarriedRecord, type RecordInput } from './procedureRecord';
 
@@ -61,6 +61,30 @@ export interface DecisionState {
   publishedOn?: string;
   archived: boolean;
 }
+
+/**
+ * What a run accepts as carried from the last: only the workflow itself writes it, but a start through the raw
+ * Temporal API could pass anything, which must fail at once with the reason rather than deep inside the procedure.
+ */
+export const CarriedDecisionSchema = z.looseObject({
+  state: z.looseObject({
+    status: DecisionStatusValue,
+    steps: z.record(z.enum(STEP_NAMES), z.looseObject({ state: z.enum(['pending', 'open', 'completed', 'skipped']), basis: z.string() })),
+    drafts: z.array(z.looseObject({ version: z.number().int(), reference: z.string(), sha256: z.string() })).min(1),
+    expertOpinions: z.array(z.tuple([z.string(), z.number().int()])),
+    consultationAnnounced: z.boolean(),
+    commentPeriodClosed: z.boolean(),
+    archived: z.boolean(),
+  }),
+  record: z.looseObject({
+    nextSeq: z.number().int().positive(),
+    recent: z.array(z.unknown()),
+    answers: z.array(z.tuple([z.string(), z.unknown()])),
+    deadlines: z.array(z.looseObject({ name: z.string(), spec: z.looseObject({ dueAt: z.string() }), fired: z.array(z.string()) })),
+    unpublished: z.array(z.unknown()),
+  }),
+  runs: z.number().int().min(0),
+});
 
 export interface CarriedDecision {
   state: DecisionState;

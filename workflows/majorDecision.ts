@@ -24,7 +24,7 @@ import type { NoticeKind } from '../domain/notices';
 import { LEGALITY_GATE, RISK_GATE, shanghaiDate, STEPS, type StepName } from '../domain/procedure';
 import { RuleSetSchema } from '../domain/rules';
 import * as S from '../domain/schemas';
-import { DecisionRecord, refuse, type CarriedDecision } from './decisionRecord';
+import { CarriedDecisionSchema, DecisionRecord, refuse, type CarriedDecision } from './decisionRecord';
 import { io, parseInput } from './io';
 import { legacyMajorDecision } from './legacy/majorDecision';
 import * as msg from './messages';
@@ -38,7 +38,8 @@ export async function majorDecision(input: msg.StartDecision): Promise<S.Decisio
   if (!patched(LIFETIME_PATCH)) return legacyMajorDecision(input);
   const proposal = parseInput(S.ProposalSchema, input?.proposal, 'proposal', 'InvalidProposal');
   const rules = parseInput(RuleSetSchema, input?.rules, 'rule set', 'InvalidRuleSet');
-  const carried = input.carried as CarriedDecision | undefined;
+  const carried =
+    input?.carried === undefined ? undefined : (parseInput(CarriedDecisionSchema, input.carried, 'carried state', 'InvalidCarriedState') as unknown as CarriedDecision);
   const d = new DecisionRecord(proposal, rules, carried);
   d.onQueries(msg.statusQuery, msg.recordQuery);
   // The first steps are open from the start, so that a result sent together with the start finds them open
