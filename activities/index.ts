@@ -12,12 +12,14 @@ export interface ActivityDeps {
   calendars: CalendarProvider;
   /** Folder that receives a copy of every notice (embedded defaults); none when undefined. */
   noticeOutbox?: string;
+  /** JetStream replicas of the events and notices streams, when the activities create them; default 1. */
+  streamReplicas?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createEventActivities(deps.nats),
-    ...createNoticeActivities(deps.nats, deps.noticeOutbox),
+    ...createEventActivities(deps.nats, { replicas: deps.streamReplicas }),
+    ...createNoticeActivities(deps.nats, deps.noticeOutbox, { replicas: deps.streamReplicas }),
     ...createDeadlineActivities(deps.calendars),
   };
 }

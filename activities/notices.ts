@@ -14,14 +14,14 @@ export function outboxPath(outbox: string, n: { authority: string; subjectId: st
   return path.join(outbox, safe(n.authority), safe(n.subjectId), `${safe(n.kind)}-${safe(n.action)}.txt`);
 }
 
-export function createNoticeActivities(nc: NatsConnection, outbox?: string) {
+export function createNoticeActivities(nc: NatsConnection, outbox?: string, opts: { replicas?: number } = {}) {
   let ready: Promise<void> | undefined;
   return {
     /** Publishes or takes down a notice; the message id makes a retried delivery count once. */
     async deliverNotice(notice: Notice): Promise<{ seq: number; duplicate: boolean; title: string; file?: string }> {
       const n = NoticeSchema.parse(notice);
       const document = renderNotice(n);
-      ready ??= nc.jetstreamManager().then((jsm) => ensureStream(jsm, NOTICES_STREAM, NOTICES_SUBJECT_PREFIX));
+      ready ??= nc.jetstreamManager().then((jsm) => ensureStream(jsm, NOTICES_STREAM, NOTICES_SUBJECT_PREFIX, opts.replicas ?? 1));
       try {
         await ready;
       } catch (err) {

@@ -13,7 +13,7 @@ runService('juece api', async () => {
   const cfg = loadConfig();
   const db = await openDb(recordDbTarget(cfg));
   const client = await JueceClient.connect({ address: cfg.temporalAddress, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
-  const nats = await connect({ servers: cfg.natsUrl, name: 'juece-api', maxReconnectAttempts: -1 });
+  const nats = await connect({ servers: cfg.natsServers, name: 'juece-api', maxReconnectAttempts: -1 });
   const api = await startApi(cfg, { client, db, nats });
   console.log(`juece api on ${api.url} (OpenAPI at ${api.url}/openapi.json)`);
   if (api.devTokens) console.log('Tokens: development secret in the data folder; `juece token` prints one for each role.');

@@ -14,7 +14,7 @@ runService('juece commands', async () => {
   const cfg = loadConfig();
   const db = await openDb(recordDbTarget(cfg));
   const client = await JueceClient.connect({ address: cfg.temporalAddress, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
-  const nc = await connect({ servers: cfg.natsUrl, name: 'juece-commands', maxReconnectAttempts: -1 });
+  const nc = await connect({ servers: cfg.natsServers, name: 'juece-commands', maxReconnectAttempts: -1 });
   const log = (line: string) => console.log(line);
   const intake = new CommentIntake({ db });
   const responder = startCommandResponder({ nc, client, intake, db, log });

@@ -18,14 +18,21 @@ const EnvSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('juece'),
   /** Port of the dev server's Web UI (the Temporal CLI default is the gRPC port + 1000). */
   TEMPORAL_UI_PORT: port.optional(),
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** One NATS server, or a cluster's servers as a comma-separated list (nats://n1:4222,nats://n2:4222,…). */
+  NATS_URL: z
+    .string()
+    .min(1)
+    .default('nats://127.0.0.1:4222')
+    .refine((v) => splitServers(v).length > 0, 'give at least one server URL'),
+  /** Replicas of juece's JetStream streams: 1 on one server, 3 on a three-node cluster (production). */
+  JUECE_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** The working-day calendar folder: new years' schedules and regional overlays (see calendars/README.md). */
   JUECE_CALENDAR_DIR: z.string().min(1).optional(),
   /** Use this Temporal CLI instead of building one. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   /** Use this time-skipping test server executable instead of the Maven-provisioned one. */
   TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
-  /** Use this nats-server binary instead of the one on PATH or from Debian's packages. */
+  /** Use this nats-server binary instead of building NATS_SERVER_VERSION with go install (infra/provision.ts). */
   NATS_SERVER_PATH: z.string().min(1).optional(),
   /** The procedure record's PostgreSQL (postgres://…); unset: an embedded PGlite database in the data folder. */
   JUECE_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
@@ -56,7 +63,12 @@ export type JueceConfig = {
   namespace: string;
   taskQueue: string;
   uiPort: number;
+  /** NATS_URL as given. */
   natsUrl: string;
+  /** NATS_URL's servers, one URL each: what `connect({ servers })` takes. */
+  natsServers: string[];
+  /** JetStream replicas of juece's streams (JUECE_STREAM_REPLICAS). */
+  streamReplicas: number;
   calendarDir?: string;
   temporalCliPath?: string;
   testServerPath?: string;
@@ -89,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     uiPort: e.TEMPORAL_UI_PORT ?? portOf(e.TEMPORAL_ADDRESS) + 1000,
     natsUrl: e.NATS_URL,
+    natsServers: splitServers(e.NATS_URL),
+    streamReplicas: e.JUECE_STREAM_REPLICAS,
     calendarDir: e.JUECE_CALENDAR_DIR ? path.resolve(e.JUECE_CALENDAR_DIR) : undefined,
     temporalCliPath: e.TEMPORAL_CLI_PATH,
     testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
@@ -103,6 +117,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     noticeOutbox: e.JUECE_NOTICE_OUTBOX === 'off' ? undefined : path.resolve(e.JUECE_NOTICE_OUTBOX ?? path.join(e.JUECE_DATA_DIR ?? path.join(process.cwd(), '.data'), 'outbox')),
     postgresBinDir: e.POSTGRES_BIN_DIR,
   };
+}
+
+/** A comma-separated list of server URLs, split and trimmed, empty entries dropped. */
+export function splitServers(list: string): string[] {
+  return list
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0);
 }
 
 /** The port of a `host:port` address or a `scheme://host:port` URL. */

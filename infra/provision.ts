@@ -2,7 +2,8 @@
  * Provisions the real servers juece runs on, from the package registries only, cached per machine:
  * - the Temporal CLI (dev server), built with `go install` from the Go module proxy;
  * - the Java time-skipping test server, resolved from Maven Central with its runtime classpath;
- * - nats-server, from Debian's packages.
+ * - nats-server, a pinned current release (NATS_SERVER_VERSION, the same as docker-compose.yml's image), built with
+ *   `go install` from the Go module proxy: Debian's 2.9 is too old (no `sync_interval`, so no write before the ack).
  * Nothing here is written inside the repository; the cache lives in `JUECE_CACHE_DIR` (default ~/.cache/juece).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,6 +13,11 @@ import type { JueceConfig } from './config';
 
 /** The last Temporal CLI tag whose go.mod has no replace directive, so `go install ...@tag` accepts it. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+/**
+ * nats-server, from the Go module proxy; docker-compose.yml runs the image of the same version (test/compose.test.ts
+ * checks it). 2.10.23+ for the stream-loss fixes on crashes; `sync_interval: always` for a write before the ack.
+ */
+export const NATS_SERVER_VERSION = 'v2.15.2';
 /** io.temporal:temporal-test-server on Maven Central (Java SDK numbering); 1.20+ supports Updates. */
 export const TEST_SERVER_VERSION = '1.32.1';
 
@@ -160,32 +166,47 @@ exec "${java}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -cp "$here/lib/
   return wrapper;
 }
 
-/** nats-server, from PATH or NATS_SERVER_PATH, installed from Debian's packages when missing and we are root. */
+/**
+ * nats-server NATS_SERVER_VERSION, built once per machine with `go install` into the cache (as the Temporal CLI is);
+ * NATS_SERVER_PATH overrides it. Without Go there is no fallback: Debian's package is too old for juece.
+ */
 export async function ensureNatsServer(cfg: JueceConfig, log: Log = defaultLog): Promise<string> {
   if (cfg.natsServerPath) {
     if (!isExecutable(cfg.natsServerPath)) throw new Error(`NATS_SERVER_PATH=${cfg.natsServerPath} is not executable`);
     return cfg.natsServerPath;
   }
-  const found = which('nats-server');
-  if (found) return found;
-  const aptGet = which('apt-get');
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!aptGet || !isRoot) {
+  const dir = path.join(cfg.cacheDir, 'nats-server', NATS_SERVER_VERSION);
+  const binary = path.join(dir, 'nats-server');
+  if (isExecutable(binary)) return binary;
+  const go = which('go');
+  if (!go) {
     throw new Error(
-      'nats-server is not installed. Install it (Debian/Ubuntu: `sudo apt-get install nats-server`) or set NATS_SERVER_PATH.',
+      `nats-server ${NATS_SERVER_VERSION} is built with Go, and no Go toolchain was found. Install Go 1.21 or later ` +
+        '(https://go.dev/dl/, or Debian/Ubuntu: `sudo apt-get install golang` where it is 1.21+; Go fetches the newer ' +
+        `toolchain this release needs from the module proxy itself) or set NATS_SERVER_PATH to a nats-server ${NATS_SERVER_VERSION} binary.`,
     );
   }
-  log("Installing nats-server from Debian's packages…");
-  await run(aptGet, ['update', '-qq'], { log });
-  await run(aptGet, ['install', '-y', '-qq', 'nats-server'], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  log(`Building nats-server ${NATS_SERVER_VERSION} with go install (first time on this machine: about a minute)…`);
+  const staging = `${dir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  await run(go, ['install', `github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}`], {
+    env: { ...process.env, GOBIN: staging, GOFLAGS: '-mod=mod' },
     log,
   });
-  const installed = which('nats-server');
-  if (!installed) throw new Error('apt-get installed nats-server but it is not on PATH');
-  // Debian's package enables a system service on the default port; juece runs its own instance instead.
-  spawnSync('sh', ['-c', 'systemctl disable --now nats-server 2>/dev/null || service nats-server stop 2>/dev/null || true']);
-  return installed;
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  log(`nats-server ready: ${binary}`);
+  return binary;
+}
+
+/** The version a nats-server binary reports (`nats-server --version` prints e.g. "nats-server: v2.15.2"). */
+export function natsServerVersion(binary: string): string {
+  const r = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  if (r.error) throw new Error(`${binary} --version could not be run: ${r.error.message}`);
+  const m = /\bv?(\d+\.\d+\.\d+[\w.+-]*)/.exec(`${r.stdout}${r.stderr}`);
+  if (r.status !== 0 || !m) throw new Error(`${binary} --version failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
+  return `v${m[1]}`;
 }
 
 /** The folder of a PostgreSQL server's binaries (initdb, postgres): Debian's layout, or PATH. */

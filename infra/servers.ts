@@ -1,9 +1,11 @@
 /**
  * Starts the real servers as child processes: the Temporal dev server (SQLite file, Web UI, juece's search
- * attributes), nats-server with JetStream and PostgreSQL for the procedure record. Used by the demo, `juece dev-server` and the test setup alike.
+ * attributes), nats-server with JetStream (one node, or a three-node cluster the tests can fault) and PostgreSQL
+ * for the procedure record. Used by the demo, `juece dev-server`, the benchmarks and the test setup alike.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'nats';
 import net from 'node:net';
 import path from 'node:path';
 import { JUECE_SEARCH_ATTRIBUTES } from '../domain/searchAttributes';
@@ -129,16 +131,60 @@ export async function startDevServer(o: DevServerOptions): Promise<RunningServer
   return { address, reused: false, stop: stopper(child) };
 }
 
+/**
+ * How JetStream writes: 'always' (juece's default) syncs every write to disk before it acknowledges it, so an
+ * acknowledged event survives a power failure; 'default' is nats-server's own (a background sync every 2 minutes),
+ * kept only for the benchmark's comparison.
+ */
+export type NatsSync = 'always' | 'default';
+
 export interface NatsOptions {
   binary: string;
   host?: string;
   port: number;
-  /** JetStream store folder: streams survive a restart. */
+  /** JetStream store folder: streams survive a restart. The server's config file is written in it. */
   storeDir: string;
   reuseExisting?: boolean;
+  /** Default 'always'. */
+  sync?: NatsSync;
+  /** `server_name`; default "juece". */
+  serverName?: string;
 }
 
-/** Starts nats-server with JetStream on a loopback port. */
+/** A nats-server config file: client listener, server name, JetStream store and sync, and a cluster's routes. */
+function natsConfig(o: {
+  serverName: string;
+  host: string;
+  port: number;
+  storeDir: string;
+  sync: NatsSync;
+  httpPort?: number;
+  cluster?: { name: string; port: number; routes: string[] };
+}): string {
+  const q = (v: string) => JSON.stringify(v);
+  const lines = [
+    '# Written by juece (infra/servers.ts) on every start.',
+    `server_name: ${q(o.serverName)}`,
+    `listen: ${q(`${o.host}:${o.port}`)}`,
+    ...(o.httpPort ? [`http: ${q(`${o.host}:${o.httpPort}`)}`] : []),
+    'jetstream {',
+    `  store_dir: ${q(o.storeDir)}`,
+    ...(o.sync === 'always' ? ['  sync_interval: always'] : []),
+    '}',
+  ];
+  if (o.cluster) {
+    lines.push(
+      'cluster {',
+      `  name: ${q(o.cluster.name)}`,
+      `  listen: ${q(`${o.host}:${o.cluster.port}`)}`,
+      `  routes: [${o.cluster.routes.map(q).join(', ')}]`,
+      '}',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Starts nats-server with JetStream on a loopback port, from a config file written in the store folder. */
 export async function startNats(o: NatsOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
   const address = `nats://${host}:${o.port}`;
@@ -147,9 +193,216 @@ export async function startNats(o: NatsOptions): Promise<RunningServer> {
     throw new Error(`Port ${o.port} is already in use: is another NATS server running? Set NATS_URL to use another port.`);
   }
   mkdirSync(o.storeDir, { recursive: true });
-  const { child, output } = spawnServer('nats-server', o.binary, ['-a', host, '-p', String(o.port), '-js', '-sd', o.storeDir]);
+  const configFile = path.join(o.storeDir, 'nats-server.conf');
+  writeFileSync(configFile, natsConfig({ serverName: o.serverName ?? 'juece', host, port: o.port, storeDir: o.storeDir, sync: o.sync ?? 'always' }));
+  const { child, output } = spawnServer('nats-server', o.binary, ['-c', configFile]);
   await waitUntilListening('nats-server', host, o.port, child, output, 20_000);
   return { address, reused: false, stop: stopper(child) };
+}
+
+export interface NatsClusterOptions {
+  binary: string;
+  /** Default 3. */
+  nodes?: number;
+  /** Each node's config file and store folder go in here. */
+  dir: string;
+  /** Default 'always'. */
+  sync?: NatsSync;
+  host?: string;
+  /** How long to wait for every node to listen and the JetStream meta leader to be elected; default 60 s. */
+  timeoutMs?: number;
+}
+
+/** One node of a loopback cluster, to be faulted by the tests. */
+export interface ClusterNode {
+  /** server_name: n1, n2, … */
+  name: string;
+  /** nats://127.0.0.1:port */
+  url: string;
+  port: number;
+  clusterPort: number;
+  /** The monitoring endpoint (http://127.0.0.1:port), e.g. `/jsz`. */
+  monitorUrl: string;
+  storeDir: string;
+  /** The running process's id; undefined while the node is down. */
+  pid(): number | undefined;
+  /** Sends a signal to the running process (SIGSTOP/SIGCONT for a pause); nothing when the node is down. */
+  signal(sig: NodeJS.Signals): void;
+  /** SIGKILL, and waits for the process to exit. */
+  kill(): Promise<void>;
+  /** SIGTERM (SIGKILL after 10 s), and waits for the process to exit. */
+  stop(): Promise<void>;
+  /** Starts the node again with the same config file and store; resolves once it listens. */
+  start(): Promise<void>;
+  /** Resolves once this node knows the JetStream meta leader (it has joined the cluster's JetStream). */
+  waitJetStream(timeoutMs?: number): Promise<void>;
+}
+
+export interface NatsCluster {
+  /** nats://127.0.0.1:port of every node: what `connect({ servers })` and NATS_URL (comma-separated) take. */
+  urls: string[];
+  nodes: ClusterNode[];
+  /** Stops every node that runs. */
+  stop(): Promise<void>;
+}
+
+type MetaCluster = { leader?: string; cluster_size?: number; replicas?: { name: string; current: boolean }[] };
+
+/** What a node's /jsz says of the JetStream meta group (undefined when it does not answer). */
+async function metaClusterOf(monitorUrl: string): Promise<MetaCluster | undefined> {
+  try {
+    const res = await fetch(`${monitorUrl}/jsz`, { signal: AbortSignal.timeout(2_000) });
+    if (!res.ok) return undefined;
+    return ((await res.json()) as { meta_cluster?: MetaCluster }).meta_cluster;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts an N-node JetStream cluster (default 3) on free loopback ports: nodes n1…nN, cluster "juece", each routed
+ * to all the others, each with its own store folder and `sync_interval: always` unless told otherwise. Resolves
+ * once every node listens, knows the meta leader, and a client can read the JetStream account.
+ */
+export async function startNatsCluster(o: NatsClusterOptions): Promise<NatsCluster> {
+  const host = o.host ?? '127.0.0.1';
+  const count = o.nodes ?? 3;
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  mkdirSync(o.dir, { recursive: true });
+  const specs: { name: string; port: number; clusterPort: number; httpPort: number }[] = [];
+  const taken = new Set<number>();
+  const pick = async () => {
+    for (;;) {
+      const p = await freePort();
+      if (!taken.has(p)) {
+        taken.add(p);
+        return p;
+      }
+    }
+  };
+  for (let i = 1; i <= count; i++) specs.push({ name: `n${i}`, port: await pick(), clusterPort: await pick(), httpPort: await pick() });
+
+  const nodes: ClusterNode[] = specs.map((spec) => {
+    const storeDir = path.join(o.dir, spec.name);
+    const configFile = path.join(o.dir, `${spec.name}.conf`);
+    mkdirSync(storeDir, { recursive: true });
+    writeFileSync(
+      configFile,
+      natsConfig({
+        serverName: spec.name,
+        host,
+        port: spec.port,
+        storeDir,
+        sync: o.sync ?? 'always',
+        httpPort: spec.httpPort,
+        cluster: {
+          name: 'juece',
+          port: spec.clusterPort,
+          routes: specs.filter((p) => p !== spec).map((p) => `nats-route://${host}:${p.clusterPort}`),
+        },
+      }),
+    );
+    const monitorUrl = `http://${host}:${spec.httpPort}`;
+    let child: ChildProcess | undefined;
+    const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+    const exited = (c: ChildProcess) =>
+      new Promise<void>((resolve) => {
+        if (c.exitCode !== null || c.signalCode !== null) return resolve();
+        c.once('exit', () => resolve());
+      });
+    const node: ClusterNode = {
+      name: spec.name,
+      url: `nats://${host}:${spec.port}`,
+      port: spec.port,
+      clusterPort: spec.clusterPort,
+      monitorUrl,
+      storeDir,
+      pid: () => (running() ? child!.pid : undefined),
+      signal(sig) {
+        if (running()) child!.kill(sig);
+      },
+      async kill() {
+        if (!running()) return;
+        const c = child!;
+        c.kill('SIGKILL');
+        await exited(c);
+      },
+      async stop() {
+        if (!running()) return;
+        const c = child!;
+        c.kill('SIGCONT'); // a paused node cannot act on SIGTERM
+        await stopper(c)();
+      },
+      async start() {
+        if (running()) throw new Error(`nats-server ${spec.name} is already running (pid ${child!.pid})`);
+        if (await isListening(host, spec.port)) throw new Error(`Port ${spec.port} of nats-server ${spec.name} is already in use`);
+        const started = spawnServer(`nats-server ${spec.name}`, o.binary, ['-c', configFile]);
+        child = started.child;
+        await waitUntilListening(`nats-server ${spec.name}`, host, spec.port, started.child, started.output, 20_000);
+      },
+      async waitJetStream(ms = timeoutMs) {
+        const deadline = Date.now() + ms;
+        while (!(await metaClusterOf(monitorUrl))?.leader) {
+          if (!running()) throw new Error(`nats-server ${spec.name} is not running`);
+          if (Date.now() > deadline) throw new Error(`nats-server ${spec.name} knew no JetStream meta leader within ${ms} ms`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      },
+    };
+    return node;
+  });
+  const cluster: NatsCluster = {
+    urls: nodes.map((n) => n.url),
+    nodes,
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
+  try {
+    await Promise.all(nodes.map((n) => n.start()));
+    await Promise.all(nodes.map((n) => n.waitJetStream()));
+    await waitAllPeersCurrent(nodes, timeoutMs);
+    await waitJetStreamAccount(cluster.urls, timeoutMs);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
+
+/** Polls until the meta leader sees every other node as a current peer (so a stream with N replicas can be placed). */
+async function waitAllPeersCurrent(nodes: ClusterNode[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const views = await Promise.all(nodes.map((n) => metaClusterOf(n.monitorUrl)));
+    const leader = views.find((v, i) => v?.leader === nodes[i]!.name);
+    const peers = leader?.replicas ?? [];
+    if (leader && peers.length === nodes.length - 1 && peers.every((p) => p.current)) return;
+    if (Date.now() > deadline) throw new Error(`The JetStream meta group did not include all ${nodes.length} nodes within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Polls until a client reaches JetStream through `servers` (the meta leader answers the account's info). */
+async function waitJetStreamAccount(servers: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const nc = await connect({ servers, timeout: 5_000 });
+  try {
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const jsm = await nc.jetstreamManager({ timeout: 2_000 });
+        await jsm.getAccountInfo();
+        return;
+      } catch (err) {
+        last = err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    throw new Error(`JetStream was not available on ${servers.join(',')} within ${timeoutMs} ms: ${(last as Error)?.message}`);
+  } finally {
+    await nc.close();
+  }
 }
 
 export interface PostgresOptions {

@@ -41,8 +41,9 @@ export async function startLocalStack(cfg: JueceConfig, say: (line: string) => v
   try {
     nats = await startNats({
       binary: natsBinary,
-      host: hostOf(cfg.natsUrl),
-      port: portOf(cfg.natsUrl),
+      // The embedded default is one node; with a cluster's list, the first server is the one started or reused.
+      host: hostOf(cfg.natsServers[0]!),
+      port: portOf(cfg.natsServers[0]!),
       storeDir: path.join(cfg.dataDir, 'nats'),
       reuseExisting: true,
     });

@@ -5,11 +5,12 @@
  * folder they import; the search attributes registered are juece's. (Where the compose plugin is installed,
  * `docker compose config` checks the file as well; this machine has only the docker client.)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { CONFIG_VARIABLES } from '../infra/config';
+import { CONFIG_VARIABLES, splitServers } from '../infra/config';
+import { NATS_SERVER_VERSION } from '../infra/provision';
 import { devServerSearchAttributeFlags } from '../infra/searchAttributes';
 
 const root = path.resolve(__dirname, '..');
@@ -32,7 +33,7 @@ const juece = services.filter(([, s]) => s.build);
 describe('docker-compose.yml', () => {
   it('has every service runnable, its dependencies, volumes and ports consistent', () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['temporal', 'temporal-db', 'temporal-ui', 'nats', 'record-db', 'worker', 'api', 'projector', 'commands']),
+      expect.arrayContaining(['temporal', 'temporal-db', 'temporal-ui', 'nats-1', 'nats-2', 'nats-3', 'record-db', 'worker', 'api', 'projector', 'commands']),
     );
     for (const [name, s] of services) {
       expect(s.image ?? s.build, name).toBeTruthy();
@@ -81,4 +82,31 @@ describe('docker-compose.yml', () => {
     for (const attr of flags) expect(setup).toContain(attr);
   });
 
+  it('runs NATS as a three-node JetStream cluster of the pinned nats-server, writing before it acknowledges', () => {
+    const nats = services.filter(([, s]) => s.image?.startsWith('nats:'));
+    expect(nats.map(([name]) => name).sort()).toEqual(['nats-1', 'nats-2', 'nats-3']);
+    for (const [name, s] of nats) {
+      const tag = s.image!.slice('nats:'.length);
+      expect(tag.split('-')[0], `${name}'s image ${s.image}`).toBe(NATS_SERVER_VERSION.replace(/^v/, ''));
+      const configs = (s.volumes ?? []).map((v) => v.split(':')).filter(([source]) => source!.startsWith('.'));
+      expect(configs.length, `${name} mounts a config file`).toBe(1);
+      const [source, target] = configs[0]!;
+      const file = path.join(root, source!);
+      expect(existsSync(file), `${name}'s ${source} exists`).toBe(true);
+      const text = readFileSync(file, 'utf8');
+      expect(text, `${name}'s ${source}`).toMatch(/^\s*sync_interval:\s*always\s*$/m);
+      expect(text).toMatch(new RegExp(`^server_name:\\s*${name}\\s*$`, 'm'));
+      const routes = /routes:\s*\[([^\]]*)\]/.exec(text)?.[1] ?? '';
+      const others = nats.map(([n]) => n).filter((n) => n !== name);
+      for (const other of others) expect(routes, `${name} routes to ${other}`).toContain(`${other}:6222`);
+      expect(JSON.stringify(s.command), `${name} runs with ${target}`).toContain(target);
+    }
+    for (const [name, s] of juece) {
+      const hosts = splitServers(s.environment!.NATS_URL!).map((u) => new URL(u).hostname);
+      expect(hosts.sort(), `${name}'s NATS_URL`).toEqual(nats.map(([n]) => n).sort());
+      expect(s.environment!.JUECE_STREAM_REPLICAS, `${name}'s JUECE_STREAM_REPLICAS`).toBe(String(nats.length));
+      const deps = Object.keys(s.depends_on ?? {});
+      for (const [n] of nats) expect(deps, `${name} depends on ${n}`).toContain(n);
+    }
+  });
 });

@@ -12,6 +12,8 @@ describe('loadConfig', () => {
       taskQueue: 'juece',
       uiPort: 8233,
       natsUrl: 'nats://127.0.0.1:4222',
+      natsServers: ['nats://127.0.0.1:4222'],
+      streamReplicas: 1,
       cacheDir: '/home/someone/.cache/juece',
       dataDir: path.resolve('.data'),
     });
@@ -22,7 +24,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:17233', TEMPORAL_UI_PORT: '9000' }).uiPort).toBe(9000);
   });
 
-  it('names every bad variable in one readable error', () => {
+  it("takes a cluster's servers as a comma-separated NATS_URL, and the streams' replicas", () => {
+    const cfg = loadConfig({ NATS_URL: ' nats://n1:4222, nats://n2:4222 ,nats://n3:4222,', JUECE_STREAM_REPLICAS: '3' });
+    expect(cfg.natsUrl).toBe(' nats://n1:4222, nats://n2:4222 ,nats://n3:4222,');
+    expect(cfg.natsServers).toEqual(['nats://n1:4222', 'nats://n2:4222', 'nats://n3:4222']);
+    expect(cfg.streamReplicas).toBe(3);
+    expect(() => loadConfig({ JUECE_STREAM_REPLICAS: '0' })).toThrow(/JUECE_STREAM_REPLICAS/);
+    expect(() => loadConfig({ JUECE_STREAM_REPLICAS: '6' })).toThrow(/JUECE_STREAM_REPLICAS/);
+    expect(() => loadConfig({ JUECE_STREAM_REPLICAS: '2.5' })).toThrow(/JUECE_STREAM_REPLICAS/);
+    expect(() => loadConfig({ NATS_URL: ' , ' })).toThrow(/NATS_URL: give at least one server URL/);
+  });
+
+    it('names every bad variable in one readable error', () => {
     expect(() => loadConfig({ TEMPORAL_UI_PORT: 'eighty', TEMPORAL_NAMESPACE: '' })).toThrow(
       /Invalid juece configuration:\n {2}TEMPORAL_NAMESPACE: .*\n {2}TEMPORAL_UI_PORT: /,
     );

@@ -14,7 +14,10 @@ export interface JueceWorkerOptions {
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
-  natsUrl: string;
+  /** A NATS server's URL, or a cluster's URLs (JUECE_CONFIG.natsServers). */
+  natsUrl: string | string[];
+  /** JetStream replicas of the streams the activities create (JUECE_STREAM_REPLICAS); default 1. */
+  streamReplicas?: number;
   /** A prebuilt bundle (tests build it once); otherwise the worker bundles WORKFLOWS_PATH. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** An existing connection to use (tests share the test environment's). */
@@ -43,7 +46,12 @@ export async function createWorker(o: JueceWorkerOptions): Promise<JueceWorker> 
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
-    activities: createActivities({ nats, calendars: calendarProvider(o.calendarDir ?? DEFAULT_CALENDAR_DIR), noticeOutbox: o.noticeOutbox }),
+    activities: createActivities({
+      nats,
+      calendars: calendarProvider(o.calendarDir ?? DEFAULT_CALENDAR_DIR),
+      noticeOutbox: o.noticeOutbox,
+      streamReplicas: o.streamReplicas,
+    }),
   });
   return {
     worker,
