@@ -19,11 +19,13 @@ import { RecordKindSchema } from '../domain/events';
 import { DecisionStatusValue, ProposalSchema, type DecisionStatus } from '../domain/schemas';
 import { commentCounts, CommentIntakeClosed } from '../store/comments';
 import type { Db } from '../store/db';
-import { getDecision, idReuseRefusal, listDecisions, recordOf, verifyRecord, type DecisionSummary } from '../store/record';
+import { getDecision, idReuseRefusal, listDecisions, recordOf, type DecisionSummary } from '../store/record';
 import { canRead, Forbidden, requireActor } from './access';
 import { Unauthenticated, type Principal, type Verifier } from './auth';
 import { openApiDocument } from './openapi';
 import { recordPage } from './page';
+import { verifyAgainstSource } from '../projector/repair';
+import { temporalEventSource } from '../projector/source';
 
 export interface ApiDeps {
   client: JueceClient;
@@ -188,7 +190,11 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       if (!canRead(c.get('principal'), summary)) throw new Forbidden(`${c.get('principal').actor.organisation} may not read decision ${id}.`);
       decision = summary;
     }
-    const [entries, verification] = await Promise.all([recordOf(deps.db, 'majorDecision', id), verifyRecord(deps.db, 'majorDecision', id)]);
+    // Complete only if it holds everything the workflow has published (while Temporal still has the workflow).
+    const [entries, verification] = await Promise.all([
+      recordOf(deps.db, 'majorDecision', id),
+      verifyAgainstSource(deps.db, temporalEventSource(deps.client.client), 'majorDecision', id),
+    ]);
     if (c.req.query('format') === 'html') return c.html(recordPage({ decisionId: id, title: decision.title }, entries, verification));
     return c.json({ decision, verification, entries });
   });

@@ -21,7 +21,7 @@ const decisionCommands = {
   start: 'start a decision from a proposal file (JSON or YAML): juece start -f proposal.yaml',
   submit: "submit a step's result: juece submit <decisionId> <action> -f result.json",
   status: "a decision's status, open steps and deadline",
-  record: "a decision's procedure record, its hash chain verified",
+  record: "a decision's procedure record, its hash chain verified and its completeness checked; `juece record check [--repair]`: every record against its workflow (operator)",
   list: 'decisions and enforcement cases by --kind, --authority, --step, --status, --overdue',
   watch: "follow a decision's events live from NATS: juece watch <authority> <decisionId>",
 };
@@ -35,6 +35,15 @@ if (!commands[command]) {
   out('Usage: juece <command> [options]\n\nCommands:');
   for (const [name, [, help]] of Object.entries(commands)) out(`  ${name.padEnd(12)} ${help}`);
   process.exit(asked ? 0 : 2);
+}
+
+// `juece record check`: the operator's check of every record against its workflow (cli/recordCheck.ts).
+if (command === 'record' && rest[0] === 'check') {
+  const entry = path.join(root, 'cli/recordCheck.ts');
+  process.argv = [process.argv[0], entry, ...rest.slice(1)];
+  require('tsx/cjs');
+  require(entry);
+  return;
 }
 
 const entry = path.join(root, commands[command][0]);

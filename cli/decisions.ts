@@ -162,7 +162,11 @@ export function program(): Command {
             })),
             [['seq', '#'], ['at', 'time (UTC)'], ['step', 'step'], ['type', 'event'], ['summary', 'summary'], ['basis', 'basis']],
           ),
-          r.verification.ok ? `hash chain verified: ${r.verification.entries} entries` : `HASH CHAIN BROKEN at entry ${r.verification.brokenAt}: ${r.verification.reason}`,
+          !r.verification.chainOk
+            ? `HASH CHAIN BROKEN at entry ${r.verification.brokenAt}: ${r.verification.reason}`
+            : r.verification.complete
+              ? `hash chain verified: ${r.verification.entries} entries, all its workflow published`
+              : `RECORD INCOMPLETE: hash chain verified over ${r.verification.entries} entries, but ${r.verification.reason}`,
         ].join('\n'),
       );
       if (!r.verification.ok) process.exitCode = 5;
@@ -202,7 +206,7 @@ export function program(): Command {
     .action(async (authority: string, decisionId: string) => {
       let nc;
       try {
-        nc = await connect({ servers: cfg.natsUrl, name: 'juece-watch' });
+        nc = await connect({ servers: cfg.natsServers, name: 'juece-watch' });
       } catch (err) {
         throw new CliError(`Cannot reach NATS at ${cfg.natsUrl}: ${(err as Error).message}`, 1);
       }

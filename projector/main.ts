@@ -1,31 +1,44 @@
 /**
  * The projector process: `npm run projector`. Keeps the procedure record (PostgreSQL, or PGlite on embedded
- * defaults) up to date from the JetStream events; prints progress every 10 seconds while it has work.
+ * defaults) up to date from the JetStream events, and repairs it from the workflows (Temporal) when the stream has
+ * lost an event; prints progress every 10 seconds while it has work, and every gap, repair and loss as it happens.
  */
 import { connect } from 'nats';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig, recordDbTarget } from '../infra/config';
 import { runService } from '../infra/service';
 import { openDb } from '../store/db';
 import { startProjector } from './projector';
+import { temporalEventSource } from './source';
 
 runService('juece projector', async () => {
   const cfg = loadConfig();
   const target = recordDbTarget(cfg);
   const db = await openDb(target);
-  const nc = await connect({ servers: cfg.natsUrl, name: 'juece-projector', maxReconnectAttempts: -1 });
-  const projector = await startProjector({ nc, db, durable: cfg.projectorName, log: (line) => console.log(line) });
-  console.log(`juece projector: events from ${cfg.natsUrl} into ${'url' in target ? 'PostgreSQL' : `PGlite at ${target.dir}`}`);
-  let reported = 0;
+  // Connected on first use: the record keeps up from the stream while Temporal is away; repairs wait for it.
+  const connection = Connection.lazy({ address: cfg.temporalAddress });
+  const nc = await connect({ servers: cfg.natsServers, name: 'juece-projector', maxReconnectAttempts: -1 });
+  const projector = await startProjector({
+    nc,
+    db,
+    durable: cfg.projectorName,
+    source: temporalEventSource(new Client({ connection, namespace: cfg.namespace }), { taskQueue: cfg.taskQueue }),
+    replicas: cfg.streamReplicas,
+    log: (line) => console.log(line),
+  });
+  console.log(`juece projector: events from ${cfg.natsUrl} into ${'url' in target ? 'PostgreSQL' : `PGlite at ${target.dir}`}, checked against Temporal at ${cfg.temporalAddress}`);
+  let reported = '';
   const progress = setInterval(() => {
     const s = projector.stats;
-    if (s.applied === reported) return;
-    reported = s.applied;
-    console.log(`juece projector: ${s.applied} events recorded, ${s.duplicates} duplicates skipped, ${s.failures} retried`);
+    const line = `juece projector: ${s.applied} events recorded, ${s.duplicates} duplicates skipped, ${s.failures} retried; ${s.held} held behind a gap, ${s.gapsOpen} gap(s) open, ${s.repaired} repaired from the workflows, ${s.unrepairable} unrepairable, ${s.streamLosses} stream loss(es)`;
+    if (line === reported) return;
+    reported = line;
+    console.log(line);
   }, 10_000);
   return async () => {
     clearInterval(progress);
     await projector.stop();
-    await nc.drain().catch(() => {});
-    await db.close();
+    await Promise.race([nc.close(), new Promise((r) => setTimeout(r, 1000))]);
+    await Promise.race([Promise.all([db.close(), connection.close()]), new Promise((r) => setTimeout(r, 1000))]);
   };
 });

@@ -18,6 +18,7 @@ import { startApi } from '../api/server';
 import { CommentIntake } from '../commands/commentIntake';
 import { startCommandResponder } from '../commands/nats';
 import { startProjector } from '../projector/projector';
+import { temporalEventSource } from '../projector/source';
 import { openDb } from '../store/db';
 import { verifyRecord } from '../store/record';
 import { startLocalStack, untilInterrupted } from '../infra/stack';
@@ -48,10 +49,10 @@ async function main() {
   const target = recordDbTarget(cfg);
   const db = await openDb(target);
   const projectorNats = await connect({ servers: nats.address, name: 'juece-projector' });
-  const projector = await startProjector({ nc: projectorNats, db, durable: cfg.projectorName, log: say });
-  say(`Projector keeping the procedure record in ${'url' in target ? 'PostgreSQL' : `PGlite at ${target.dir}`}`);
-
   const client = await JueceClient.connect({ address: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
+  const projector = await startProjector({ nc: projectorNats, db, durable: cfg.projectorName, source: temporalEventSource(client.client, { taskQueue: cfg.taskQueue }), log: say });
+  say(`Projector keeping the procedure record in ${'url' in target ? 'PostgreSQL' : `PGlite at ${target.dir}`}, repaired from the workflows if the stream loses an event`);
+
   const api = await startApi(cfg, { client, db, nats: projectorNats });
   const intake = new CommentIntake({ db });
   const responder = startCommandResponder({ nc: projectorNats, client, intake, db, log: say });

@@ -5,7 +5,7 @@
  * art. 40).
  */
 import { createHash } from 'node:crypto';
-import { recordKindOf, type ProcedureEvent, type RecordKind, type Standing } from '../domain/events';
+import { ProcedureEventSchema, recordKindOf, type ProcedureEvent, type RecordKind, type Standing } from '../domain/events';
 import type { Db, Queryable } from './db';
 
 /** The chain's anchor: the "previous hash" of a decision's first entry. */
@@ -50,15 +50,22 @@ const UNKNOWN_STANDING: StandingColumns = {
   overdue: false,
 };
 
-export type ApplyOutcome = 'applied' | 'duplicate' | 'gap';
+export type ApplyOutcome = 'applied' | 'duplicate' | 'held';
+
+export interface ApplyResult {
+  outcome: ApplyOutcome;
+  /** What this call appended, in order: the event, and the held events it let through. */
+  recorded: ProcedureEvent[];
+}
 
 /**
  * Appends one event to its record (kind and id), in one transaction, and stores where the decision stands as the
  * event says (its workflow is the one writer of that; nothing is derived here). Idempotent: an event already
- * recorded is a 'duplicate'; an event whose predecessor is missing is a 'gap' and nothing is stored (the caller
- * redelivers it later).
+ * recorded is a 'duplicate'. An event whose predecessor is missing is 'held' in the record's own table (never left
+ * unacknowledged in the stream, where it would hold up every other decision); it is appended, with any held after it,
+ * as soon as the missing event comes, from the stream or from the workflow (see projector/repair.ts).
  */
-export function applyEvent(db: Db, e: ProcedureEvent): Promise<ApplyOutcome> {
+export function applyEvent(db: Db, e: ProcedureEvent): Promise<ApplyResult> {
   const kind = recordKindOf(e);
   return db.tx(async (q) => {
     const [row] = await q.query<DecisionRow & Record<string, unknown>>('SELECT * FROM decisions WHERE kind = $1 AND decision_id = $2 FOR UPDATE', [
@@ -66,33 +73,55 @@ export function applyEvent(db: Db, e: ProcedureEvent): Promise<ApplyOutcome> {
       e.decisionId,
     ]);
     const lastSeq = row ? Number(row.last_seq) : 0;
-    if (e.seq <= lastSeq) return 'duplicate';
-    if (e.seq !== lastSeq + 1) return 'gap';
-    const prevHash = row?.last_hash ?? GENESIS_HASH;
-    const hash = entryHash(prevHash, e);
-    const next = e.standing ? standingColumns(e.standing) : (row ?? UNKNOWN_STANDING);
-    const columns = [next.status, next.current_step, next.open_steps, next.next_deadline, next.deadline_rule, next.deadline_provisional, next.overdue];
-    if (!row) {
-      await q.query(
-        `INSERT INTO decisions (kind, decision_id, authority, title, undertaking_unit, status, current_step, open_steps, next_deadline,
-           deadline_rule, deadline_provisional, overdue, last_seq, last_hash, started_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15)`,
-        [kind, e.decisionId, e.authority, titleOf(e), undertakingUnitOf(e), ...columns, e.seq, hash, e.at],
-      );
-    } else {
-      await q.query(
-        `UPDATE decisions SET status=$3, current_step=$4, open_steps=$5, next_deadline=$6, deadline_rule=$7, deadline_provisional=$8,
-           overdue=$9, last_seq=$10, last_hash=$11, updated_at=$12 WHERE kind=$1 AND decision_id=$2`,
-        [kind, e.decisionId, ...columns, e.seq, hash, e.at],
-      );
+    if (e.seq <= lastSeq) return { outcome: 'duplicate', recorded: [] };
+    if (e.seq !== lastSeq + 1) {
+      await q.query('INSERT INTO held_events (kind, decision_id, seq, event) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING', [kind, e.decisionId, e.seq, JSON.stringify(e)]);
+      return { outcome: 'held', recorded: [] };
     }
-    await q.query(
-      'INSERT INTO record_entries (kind, decision_id, seq, type, at, step, summary, event, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)',
-      [kind, e.decisionId, e.seq, e.type, e.at, e.step ?? null, e.summary, JSON.stringify(e), prevHash, hash],
-    );
-    if (kind === 'majorDecision') await consultationEffects(q, e);
-    return 'applied';
+    const recorded: ProcedureEvent[] = [];
+    let current: DecisionRow | undefined = row;
+    for (let next: ProcedureEvent | undefined = e; next; ) {
+      current = await append(q, kind, current, next);
+      recorded.push(next);
+      // The next event, if it was held; and this one, if it was held too and came again (from the workflow).
+      const held: { seq: number; event: ProcedureEvent }[] = await q.query<{ seq: number; event: ProcedureEvent }>(
+        'DELETE FROM held_events WHERE kind = $1 AND decision_id = $2 AND seq <= $3 RETURNING seq, event',
+        [kind, e.decisionId, next.seq + 1],
+      );
+      const after: number = next.seq + 1;
+      const following = held.find((h) => Number(h.seq) === after);
+      next = following ? ProcedureEventSchema.parse(following.event) : undefined;
+    }
+    return { outcome: 'applied', recorded };
   });
+}
+
+/** Appends `e` (the next event) to the record whose head is `row` (none yet for a first event); returns the new head. */
+async function append(q: Queryable, kind: RecordKind, row: DecisionRow | undefined, e: ProcedureEvent): Promise<DecisionRow> {
+  const prevHash = row?.last_hash ?? GENESIS_HASH;
+  const hash = entryHash(prevHash, e);
+  const next = e.standing ? standingColumns(e.standing) : (row ?? UNKNOWN_STANDING);
+  const columns = [next.status, next.current_step, next.open_steps, next.next_deadline, next.deadline_rule, next.deadline_provisional, next.overdue];
+  if (!row) {
+    await q.query(
+      `INSERT INTO decisions (kind, decision_id, authority, title, undertaking_unit, status, current_step, open_steps, next_deadline,
+         deadline_rule, deadline_provisional, overdue, last_seq, last_hash, started_at, updated_at, known_seq)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$13)`,
+      [kind, e.decisionId, e.authority, titleOf(e), undertakingUnitOf(e), ...columns, e.seq, hash, e.at],
+    );
+  } else {
+    await q.query(
+      `UPDATE decisions SET status=$3, current_step=$4, open_steps=$5, next_deadline=$6, deadline_rule=$7, deadline_provisional=$8,
+         overdue=$9, last_seq=$10, last_hash=$11, updated_at=$12, known_seq=GREATEST(known_seq, $10), settled=false WHERE kind=$1 AND decision_id=$2`,
+      [kind, e.decisionId, ...columns, e.seq, hash, e.at],
+    );
+  }
+  await q.query(
+    'INSERT INTO record_entries (kind, decision_id, seq, type, at, step, summary, event, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)',
+    [kind, e.decisionId, e.seq, e.type, e.at, e.step ?? null, e.summary, JSON.stringify(e), prevHash, hash],
+  );
+  if (kind === 'majorDecision') await consultationEffects(q, e);
+  return { ...next, last_seq: e.seq, last_hash: hash };
 }
 
 /** The row's columns for where the event says the decision stands. */
@@ -139,24 +168,48 @@ export interface Verification {
   kind: RecordKind;
   decisionId: string;
   entries: number;
+  /** The chain is whole and the record holds every event its workflow is known to have published. */
   ok: boolean;
+  /** Every entry matches its hash and its predecessor's. */
+  chainOk: boolean;
+  /** No event the workflow is known to have published is missing from the record. */
+  complete: boolean;
+  /** Events the workflow is known to have published (at least `entries`). */
+  known: number;
+  /** Events that came after a missing one, held until it is recorded. */
+  held: number;
+  /** The runs of events known to be missing (neither recorded nor held), first to last. */
+  missing: { from: number; to: number }[];
   /** The first entry that does not match its hash, its predecessor's, or its own event. */
   brokenAt?: number;
   reason?: string;
 }
 
-/** Recomputes a record's hash chain from its first entry: any edited, removed or reordered entry shows. */
-export async function verifyRecord(db: Queryable, kind: RecordKind, decisionId: string): Promise<Verification> {
+/**
+ * Recomputes a record's hash chain from its first entry (any edited, removed or reordered entry shows) and says
+ * whether the record is complete: it is not while the workflow is known to have published more than the record
+ * holds, from an event held behind a gap, a check against the workflow (known_seq), or `knownFromSource` (what the
+ * caller has just read from the workflow itself).
+ */
+export async function verifyRecord(db: Queryable, kind: RecordKind, decisionId: string, knownFromSource = 0): Promise<Verification> {
   const rows = await db.query<{ seq: number; type: string; summary: string; step: string | null; event: ProcedureEvent; prev_hash: string; hash: string }>(
     'SELECT seq, type, summary, step, event, prev_hash, hash FROM record_entries WHERE kind = $1 AND decision_id = $2 ORDER BY seq',
     [kind, decisionId],
   );
-  const [head] = await db.query<{ last_hash: string; last_seq: number }>('SELECT last_hash, last_seq FROM decisions WHERE kind = $1 AND decision_id = $2', [
-    kind,
-    decisionId,
-  ]);
+  const [head] = await db.query<{ last_hash: string; last_seq: number; known_seq: number }>(
+    'SELECT last_hash, last_seq, known_seq FROM decisions WHERE kind = $1 AND decision_id = $2',
+    [kind, decisionId],
+  );
+  const heldSeqs = (await db.query<{ seq: number }>('SELECT seq FROM held_events WHERE kind = $1 AND decision_id = $2 ORDER BY seq', [kind, decisionId])).map((r) =>
+    Number(r.seq),
+  );
+  const known = Math.max(rows.length, Number(head?.known_seq ?? 0), heldSeqs.at(-1) ?? 0, knownFromSource);
+  const missing = missingRuns(rows.length, known, new Set(heldSeqs));
+  const complete = known <= rows.length;
+  const base = { kind, decisionId, entries: rows.length, known, held: heldSeqs.length, missing, complete };
+  const incomplete = complete ? undefined : `incomplete: its workflow has published ${known} events, the record holds ${rows.length}${missing.length ? ` (missing ${missing.map((m) => (m.from === m.to ? m.from : `${m.from}-${m.to}`)).join(', ')})` : ''}`;
+  const broken = (seq: number, reason: string): Verification => ({ ...base, ok: false, chainOk: false, brokenAt: seq, reason });
   let prev = GENESIS_HASH;
-  const broken = (seq: number, reason: string): Verification => ({ kind, decisionId, entries: rows.length, ok: false, brokenAt: seq, reason });
   for (const [i, r] of rows.entries()) {
     const seq = Number(r.seq);
     if (seq !== i + 1) return broken(i + 1, `entry ${i + 1} is missing`);
@@ -165,9 +218,24 @@ export async function verifyRecord(db: Queryable, kind: RecordKind, decisionId: 
     if (!columnsMatch(r, kind, decisionId)) return broken(seq, 'its columns differ from the event it records');
     prev = r.hash;
   }
-  if (!head) return rows.length ? broken(1, 'the decision row is missing') : { kind, decisionId, entries: 0, ok: false, reason: 'no such decision' };
+  if (!head) {
+    if (rows.length) return broken(1, 'the decision row is missing');
+    return { ...base, ok: false, chainOk: true, reason: incomplete ?? 'no such decision' };
+  }
   if (head.last_hash !== prev || Number(head.last_seq) !== rows.length) return broken(rows.length, 'the chain does not end where the decision says');
-  return { kind, decisionId, entries: rows.length, ok: true };
+  return { ...base, ok: complete, chainOk: true, ...(incomplete ? { reason: incomplete } : {}) };
+}
+
+/** The seqs after `recorded` up to `known` that are neither recorded nor held, as runs. */
+function missingRuns(recorded: number, known: number, held: Set<number>): { from: number; to: number }[] {
+  const runs: { from: number; to: number }[] = [];
+  for (let seq = recorded + 1; seq <= known; seq++) {
+    if (held.has(seq)) continue;
+    const last = runs.at(-1);
+    if (last && last.to === seq - 1) last.to = seq;
+    else runs.push({ from: seq, to: seq });
+  }
+  return runs;
 }
 
 /** An entry's columns say what its event says, and it belongs to this record (not moved from another one). */

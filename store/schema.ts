@@ -3,7 +3,10 @@
  * - decisions: one row per decision or enforcement case (keyed by kind and id), where it stands as its workflow said;
  * - record_entries: every procedure event, append-only, each hash-chained to the one before (tampering shows);
  * - consultations, comment_groups, comments: public comments at scale, outside any workflow history;
- * - access_refusals: every request the API refused (no token, wrong role or office, refused action).
+ * - access_refusals: every request the API refused (no token, wrong role or office, refused action);
+ * - held_events: events that came before an earlier one of the same record (held there, never in the stream's
+ *   unacknowledged window), recorded as soon as the gap is filled;
+ * - projector_status: what each projector last reported (events recorded, gaps found and repaired, stream losses).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -106,5 +109,28 @@ ALTER TABLE decisions ADD PRIMARY KEY (kind, decision_id);
 ALTER TABLE record_entries ADD PRIMARY KEY (kind, decision_id, seq);
 ALTER TABLE record_entries ADD CONSTRAINT record_entries_decision FOREIGN KEY (kind, decision_id) REFERENCES decisions (kind, decision_id);
 CREATE INDEX decisions_id ON decisions (decision_id)
+`,
+  // 4: a record checks itself against its workflow. known_seq: the highest event the workflow is known to have
+  // published (from an event held behind a gap, or a check); settled: the workflow has closed and the record holds
+  // all of it (never checked again); source_mark: the workflow run and history length last checked.
+  `
+ALTER TABLE decisions ADD COLUMN known_seq integer NOT NULL DEFAULT 0;
+ALTER TABLE decisions ADD COLUMN settled boolean NOT NULL DEFAULT false;
+ALTER TABLE decisions ADD COLUMN checked_at timestamptz;
+ALTER TABLE decisions ADD COLUMN source_mark text;
+CREATE INDEX decisions_unsettled ON decisions (checked_at NULLS FIRST) WHERE NOT settled;
+CREATE TABLE held_events (
+  kind text NOT NULL,
+  decision_id text NOT NULL,
+  seq integer NOT NULL,
+  event jsonb NOT NULL,
+  held_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (kind, decision_id, seq)
+);
+CREATE TABLE projector_status (
+  name text PRIMARY KEY,
+  stats jsonb NOT NULL,
+  updated_at timestamptz NOT NULL
+)
 `,
 ];

@@ -56,7 +56,7 @@ const commentPeriod = (dueAt: string, type: 'deadlineSet' | 'deadlineRecomputed'
 });
 
 async function applyAll(db: Db, events: ProcedureEvent[]): Promise<void> {
-  for (const e of events) expect(await applyEvent(db, e), `${e.kind} ${e.decisionId} #${e.seq} ${e.type}`).toBe('applied');
+  for (const e of events) expect((await applyEvent(db, e)).outcome, `${e.kind} ${e.decisionId} #${e.seq} ${e.type}`).toBe('applied');
 }
 
 describe('the procedure record on PGlite', () => {
@@ -72,8 +72,8 @@ describe('the procedure record on PGlite', () => {
       event('deadlineSet', { ...commentPeriod(due.dueAt), standing: standing('inProgress', ['publicParticipation'], { nextDeadline: due }) }),
     ];
     await applyAll(first, events);
-    expect(await applyEvent(first, events[1]!)).toBe('duplicate');
-    expect(await applyEvent(first, { ...events[2]!, seq: 9 })).toBe('gap');
+    expect((await applyEvent(first, events[1]!)).outcome).toBe('duplicate');
+    expect((await applyEvent(first, { ...events[2]!, seq: 9 })).outcome).toBe('held');
     expect(await ingestComments(first, 'emb-1', [{ submitter: 'a', text: '同意', channel: 'web' }, { submitter: 'b', text: '同意', channel: 'web' }])).toMatchObject({
       accepted: 2,
       total: 2,
@@ -81,7 +81,17 @@ describe('the procedure record on PGlite', () => {
     await first.close();
 
     const again = await openDb({ dir });
-    expect(await verifyRecord(again, 'majorDecision', 'emb-1')).toEqual({ kind: 'majorDecision', decisionId: 'emb-1', entries: 3, ok: true });
+    // Event 9 came before 4-8: held, and the record says it is incomplete (the chain itself is whole).
+    expect(await verifyRecord(again, 'majorDecision', 'emb-1')).toMatchObject({
+      entries: 3,
+      ok: false,
+      chainOk: true,
+      complete: false,
+      known: 9,
+      held: 1,
+      missing: [{ from: 4, to: 8 }],
+      reason: 'incomplete: its workflow has published 9 events, the record holds 3 (missing 4-8)',
+    });
     expect(await getDecision(again, 'majorDecision', 'emb-1')).toMatchObject({
       kind: 'majorDecision',
       title: '示范市停车收费调整方案',
@@ -119,8 +129,8 @@ describe('records keyed by kind and id, standing stored as it comes', () => {
       expect(await idReuseRefusal(db, 'same-1')).toBe('decision id same-1 is already used by a major decision and an enforcement case; a decision id is never reused.');
       expect(await idReuseRefusal(db, 'other-1')).toBeUndefined();
 
-      expect(await verifyRecord(db, 'majorDecision', 'same-1')).toEqual({ kind: 'majorDecision', decisionId: 'same-1', entries: 3, ok: true });
-      expect(await verifyRecord(db, 'enforcement', 'same-1')).toEqual({ kind: 'enforcement', decisionId: 'same-1', entries: 2, ok: true });
+      expect(await verifyRecord(db, 'majorDecision', 'same-1')).toMatchObject({ kind: 'majorDecision', decisionId: 'same-1', entries: 3, ok: true, complete: true });
+      expect(await verifyRecord(db, 'enforcement', 'same-1')).toMatchObject({ kind: 'enforcement', decisionId: 'same-1', entries: 2, ok: true });
       expect((await recordOf(db, 'majorDecision', 'same-1')).map((r) => r.event.type)).toEqual(['decisionStarted', 'stepOpened', 'stepOpened']);
       expect((await recordOf(db, 'enforcement', 'same-1')).map((r) => r.event.type)).toEqual(['enforcementDecisionRecorded', 'noticePublished']);
       expect(await getDecision(db, 'majorDecision', 'same-1')).toMatchObject({ title: '示范市公交票价调整', status: 'inProgress', openSteps: ['publicParticipation', 'expertReview'], events: 3 });
@@ -290,12 +300,12 @@ describe('a record of the older schema', () => {
       const expected: Record<string, RecordKind> = { 'old-d': 'majorDecision', 'old-e': 'enforcement', 'old-u': 'enforcement', 'old-v': 'majorDecision' };
       for (const [id, kind] of Object.entries(expected)) {
         expect(await recordExists(db, id), id).toEqual([kind]);
-        expect(await verifyRecord(db, kind, id), id).toEqual({ kind, decisionId: id, entries: 2, ok: true });
+        expect(await verifyRecord(db, kind, id), id).toMatchObject({ kind, decisionId: id, entries: 2, ok: true });
       }
       const kinds = await db.query<{ kind: string; decision_id: string }>('SELECT DISTINCT kind, decision_id FROM record_entries ORDER BY decision_id');
       expect(kinds.map((r) => [r.decision_id, r.kind])).toEqual(Object.entries(expected));
       // The old records go on: an event of the run after them is appended to its chain.
-      expect(await applyEvent(db, { schema: EVENT_SCHEMA_V1, decisionId: 'old-d', authority: 'shifan-gov', seq: 3, type: 'stepOpened', at: at(3), summary: 'old-d #3', workflowId: 'decision-old-d', runId: 'r' })).toBe('applied');
+      expect((await applyEvent(db, { schema: EVENT_SCHEMA_V1, decisionId: 'old-d', authority: 'shifan-gov', seq: 3, type: 'stepOpened', at: at(3), summary: 'old-d #3', workflowId: 'decision-old-d', runId: 'r' })).outcome).toBe('applied');
       expect(await verifyRecord(db, 'majorDecision', 'old-d')).toMatchObject({ ok: true, entries: 3 });
       // Keys and the foreign key are over kind and id now.
       await expect(db.query(`INSERT INTO record_entries (kind, decision_id, seq, type, at, summary, event, prev_hash, hash) VALUES ('enforcement', 'old-d', 1, 'x', now(), 'x', '{}', 'x', 'x')`)).rejects.toThrow(/foreign key/);

@@ -85,7 +85,7 @@ describe('the procedure record', () => {
       expect(record[0]!.prevHash).toBe('0'.repeat(64));
       expect(record.slice(1).every((r, i) => r.prevHash === record[i]!.hash)).toBe(true);
 
-      expect(await verifyRecord(db, 'majorDecision', decisionId)).toEqual({ kind: 'majorDecision', decisionId, entries: done.events, ok: true });
+      expect(await verifyRecord(db, 'majorDecision', decisionId)).toMatchObject({ kind: 'majorDecision', decisionId, entries: done.events, ok: true, complete: true });
       // Where it stands is what its last event said.
       expect(await getDecision(db, 'majorDecision', decisionId)).toMatchObject({ status: 'stopped', openSteps: [], kind: 'majorDecision', events: done.events });
       expect(record.at(-1)!.event.standing).toMatchObject({ status: 'stopped', openSteps: [] });
@@ -182,7 +182,7 @@ describe('the procedure record', () => {
 function projectorProcess(databaseUrl: string, durable: string): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'projector/main.ts'], {
     cwd: path.resolve(__dirname, '..'),
-    env: { ...process.env, NATS_URL: inject('natsUrl'), JUECE_DATABASE_URL: databaseUrl, JUECE_PROJECTOR_NAME: durable },
+    env: { ...process.env, NATS_URL: inject('natsUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), JUECE_DATABASE_URL: databaseUrl, JUECE_PROJECTOR_NAME: durable },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr?.on('data', (b: Buffer) => process.stderr.write(`[projector] ${b}`));

@@ -1,0 +1,161 @@
+/**
+ * The source of every procedure event, read back from Temporal: a workflow records each event and hands it, in
+ * order, to the `publishEvents` activity, so the input of those activities in its history (over every run of a
+ * continued workflow) is the event exactly as it was published. The record is repaired from here when the stream has
+ * lost an event, and checked against it (the workflow is the one writer; the record stores what it was told).
+ */
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { caseWorkflowId, workflowIdFor } from '../client';
+import { ProcedureEventSchema, type ProcedureEvent, type RecordKind } from '../domain/events';
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/** Activities whose input is procedure events (publishEvent: runs before events were batched). */
+const PUBLISHING_ACTIVITIES = new Set(['publishEvents', 'publishEvent']);
+
+export const workflowIdOf = (kind: RecordKind, decisionId: string) => (kind === 'enforcement' ? caseWorkflowId(decisionId) : workflowIdFor(decisionId));
+
+/** Where a workflow stands as a source: the latest run, and the highest event it has handed for publication. */
+export interface SourceHorizon {
+  workflowId: string;
+  runId: string;
+  /** The highest sequence number any run has handed to be published (0: none yet). */
+  seq: number;
+  /** The workflow has closed: nothing will be added. */
+  closed: boolean;
+  /** runId:historyLength of the latest run: unchanged means nothing new since it was last read. */
+  mark: string;
+}
+
+export interface EventSource {
+  /** What the workflow has published so far; undefined when Temporal no longer has it (retention) or never had it. */
+  horizon(kind: RecordKind, decisionId: string): Promise<SourceHorizon | undefined>;
+  /** The events numbered `from` to `to` (inclusive), as published, read from the workflow's runs from the latest back. */
+  events(kind: RecordKind, decisionId: string, from: number, to: number): Promise<ProcedureEvent[]>;
+  /** Decisions and cases whose workflows started at or after `since` (to find a record that never began). */
+  startedSince(since: Date): Promise<{ kind: RecordKind; decisionId: string }[]>;
+  /** Cheap: the latest run's mark, without reading its history. */
+  mark(kind: RecordKind, decisionId: string): Promise<string | undefined>;
+}
+
+interface RunEvents {
+  runId: string;
+  previousRunId?: string;
+  events: ProcedureEvent[];
+  closed: boolean;
+  length: number;
+}
+
+/** Reads one run's history: the events it handed for publication, the run it continued, whether it has closed. */
+async function readRun(client: Client, workflowId: string, runId?: string): Promise<RunEvents> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  const history = await handle.fetchHistory();
+  const all = history.events ?? [];
+  const started = all[0]?.workflowExecutionStartedEventAttributes;
+  const events: ProcedureEvent[] = [];
+  for (const h of all) events.push(...publishedIn(h));
+  const last = all.at(-1);
+  const closed = Boolean(
+    last &&
+      (last.workflowExecutionCompletedEventAttributes ||
+        last.workflowExecutionFailedEventAttributes ||
+        last.workflowExecutionTerminatedEventAttributes ||
+        last.workflowExecutionCanceledEventAttributes ||
+        last.workflowExecutionTimedOutEventAttributes ||
+        last.workflowExecutionContinuedAsNewEventAttributes),
+  );
+  return {
+    runId: runId ?? (await handle.describe()).runId,
+    previousRunId: started?.continuedExecutionRunId || undefined,
+    events,
+    closed,
+    length: all.length,
+  };
+}
+
+function publishedIn(h: HistoryEvent): ProcedureEvent[] {
+  const a = h.activityTaskScheduledEventAttributes;
+  if (!a || !PUBLISHING_ACTIVITIES.has(a.activityType?.name ?? '')) return [];
+  const [payload] = a.input?.payloads ?? [];
+  if (!payload) return [];
+  const value = defaultPayloadConverter.fromPayload<unknown>(payload);
+  const list = Array.isArray(value) ? value : [value];
+  return list.flatMap((v) => {
+    const parsed = ProcedureEventSchema.safeParse(v);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+const notFound = (err: unknown) => err instanceof WorkflowNotFoundError || (err as { code?: number })?.code === 5;
+
+/**
+ * `taskQueue`: the workflows to look for when finding a record that never began are those on this task queue (one
+ * juece deployment's); without it, every juece workflow of the namespace.
+ */
+export function temporalEventSource(client: Client, o: { taskQueue?: string } = {}): EventSource {
+  return {
+    async horizon(kind, decisionId) {
+      const workflowId = workflowIdOf(kind, decisionId);
+      try {
+        const latest = await readRun(client, workflowId);
+        const open = !latest.closed;
+        // The latest run may have published nothing yet: what it carried was published by the run before.
+        let run: RunEvents | undefined = latest;
+        let seq = 0;
+        while (run) {
+          seq = Math.max(0, ...run.events.map((e) => e.seq));
+          if (seq || !run.previousRunId) break;
+          run = await readRun(client, workflowId, run.previousRunId).catch(() => undefined);
+        }
+        return { workflowId, runId: latest.runId, seq, closed: !open, mark: `${latest.runId}:${latest.length}` };
+      } catch (err) {
+        if (notFound(err)) return undefined;
+        throw err;
+      }
+    },
+
+    async events(kind, decisionId, from, to) {
+      const workflowId = workflowIdOf(kind, decisionId);
+      const found = new Map<number, ProcedureEvent>();
+      let runId: string | undefined;
+      let first = true;
+      while (first || runId) {
+        let run: RunEvents;
+        try {
+          run = await readRun(client, workflowId, runId);
+        } catch (err) {
+          if (notFound(err)) break; // older runs past retention: what is left cannot be had from here
+          throw err;
+        }
+        first = false;
+        for (const e of run.events) if (e.seq >= from && e.seq <= to && !found.has(e.seq)) found.set(e.seq, e);
+        const lowest = Math.min(...run.events.map((e) => e.seq));
+        if (found.size === to - from + 1 || (run.events.length && lowest <= from)) break;
+        runId = run.previousRunId;
+      }
+      return [...found.values()].sort((a, b) => a.seq - b.seq);
+    },
+
+    async startedSince(since) {
+      const found: { kind: RecordKind; decisionId: string }[] = [];
+      const onQueue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "''")}'` : '';
+      const query = `(WorkflowType = 'majorDecision' OR WorkflowType = 'enforcementPublication') AND StartTime >= '${since.toISOString()}'${onQueue}`;
+      for await (const wf of client.workflow.list({ query })) {
+        const m = /^(decision|enforcement)-(.+)$/.exec(wf.workflowId);
+        if (m) found.push({ kind: m[1] === 'enforcement' ? 'enforcement' : 'majorDecision', decisionId: m[2]! });
+      }
+      return found;
+    },
+
+    async mark(kind, decisionId) {
+      try {
+        const d = await client.workflow.getHandle(workflowIdOf(kind, decisionId)).describe();
+        return `${d.runId}:${d.historyLength}`;
+      } catch (err) {
+        if (notFound(err)) return undefined;
+        throw err;
+      }
+    },
+  };
+}
