@@ -2,18 +2,18 @@
  * The API process: `juece api`. Needs the Temporal server, NATS and the procedure record (which the projector
  * keeps); configured by environment variables (README).
  */
-import { connect } from 'nats';
 import { JueceClient } from '../client';
 import { loadConfig, recordDbTarget } from '../infra/config';
 import { runService } from '../infra/service';
 import { openDb } from '../store/db';
 import { startApi } from './server';
+import { connectNats } from '../infra/nats';
 
 runService('juece api', async () => {
   const cfg = loadConfig();
   const db = await openDb(recordDbTarget(cfg));
   const client = await JueceClient.connect({ address: cfg.temporalAddress, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
-  const nats = await connect({ servers: cfg.natsServers, name: 'juece-api', maxReconnectAttempts: -1 });
+  const nats = await connectNats(cfg.natsServers, 'juece-api');
   const api = await startApi(cfg, { client, db, nats });
   console.log(`juece api on ${api.url} (OpenAPI at ${api.url}/openapi.json)`);
   if (api.devTokens) console.log('Tokens: development secret in the data folder; `juece token` prints one for each role.');

@@ -3,13 +3,13 @@
  * defaults) up to date from the JetStream events, and repairs it from the workflows (Temporal) when the stream has
  * lost an event; prints progress every 10 seconds while it has work, and every gap, repair and loss as it happens.
  */
-import { connect } from 'nats';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, recordDbTarget } from '../infra/config';
 import { runService } from '../infra/service';
 import { openDb } from '../store/db';
 import { startProjector } from './projector';
 import { temporalEventSource } from './source';
+import { connectNats } from '../infra/nats';
 
 runService('juece projector', async () => {
   const cfg = loadConfig();
@@ -17,7 +17,7 @@ runService('juece projector', async () => {
   const db = await openDb(target);
   // Connected on first use: the record keeps up from the stream while Temporal is away; repairs wait for it.
   const connection = Connection.lazy({ address: cfg.temporalAddress });
-  const nc = await connect({ servers: cfg.natsServers, name: 'juece-projector', maxReconnectAttempts: -1 });
+  const nc = await connectNats(cfg.natsServers, 'juece-projector');
   const projector = await startProjector({
     nc,
     db,
@@ -38,7 +38,7 @@ runService('juece projector', async () => {
   return async () => {
     clearInterval(progress);
     await projector.stop();
-    await Promise.race([nc.close(), new Promise((r) => setTimeout(r, 1000))]);
-    await Promise.race([Promise.all([db.close(), connection.close()]), new Promise((r) => setTimeout(r, 1000))]);
+    // Bounded: a server that hangs does not keep the process (what was in flight is redelivered to the next one).
+    await Promise.race([Promise.all([nc.close(), db.close(), connection.close()]), new Promise((r) => setTimeout(r, 1000))]);
   };
 });

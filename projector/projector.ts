@@ -18,7 +18,7 @@ import { ensureEventsStream } from '../activities/events';
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, ProcedureEventSchema, recordKindOf, type RecordKind } from '../domain/events';
 import type { Db } from '../store/db';
 import { applyEvent } from '../store/record';
-import { checkRecords, fillFromSource, heldGaps, unsettledRecords } from './repair';
+import { checkRecords, fillFromSource, heldGaps, unsettledRecords, type CheckTarget } from './repair';
 import type { EventSource } from './source';
 
 export const PROJECTOR_CONSUMER = 'juece-projector';
@@ -38,6 +38,8 @@ export interface ProjectorStats {
   streamLosses: number;
   /** Records checked against their workflow. */
   checked: number;
+  /** Times the consumer had events waiting but delivered none for 15 s and was pulled afresh. */
+  stalls: number;
   /** Messages that are not procedure events: logged and dropped. */
   rejected: number;
   /** Database failures: the event is redelivered, later each time. */
@@ -82,7 +84,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
   const checkEveryMs = o.checkEveryMs ?? 30_000;
   const checkBatch = o.checkBatch ?? 100;
   const jsm = await o.nc.jetstreamManager();
-  const stats: ProjectorStats = { applied: 0, duplicates: 0, held: 0, gapsOpen: 0, repaired: 0, unrepairable: 0, streamLosses: 0, checked: 0, rejected: 0, failures: 0 };
+  const stats: ProjectorStats = { applied: 0, duplicates: 0, held: 0, gapsOpen: 0, repaired: 0, unrepairable: 0, streamLosses: 0, checked: 0, stalls: 0, rejected: 0, failures: 0 };
 
   const openConsumer = async (): Promise<Consumer> => {
     await ensureEventsStream(jsm, o.replicas);
@@ -131,6 +133,8 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     const e = parsed.data;
     try {
       const { outcome, recorded } = await applyEvent(o.db, e);
+      highest = Math.max(highest, m.seq);
+      lastDelivery = Date.now();
       if (outcome === 'held') stats.held++;
       else if (outcome === 'duplicate') stats.duplicates++;
       for (const r of recorded) {
@@ -156,7 +160,8 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
           resetting = false;
         }
         const consumer = await openConsumer();
-        messages = await consumer.consume({ max_messages: 256 });
+        // Short pulls with heartbeats: a pull lost with a server (a leader paused or killed) is noticed within seconds.
+        messages = await consumer.consume({ max_messages: 256, expires: 5_000 });
         for await (const m of messages) {
           inFlight++;
           try {
@@ -218,29 +223,53 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     for (const key of reportedGaps) if (!open.has(key)) reportedGaps.delete(key);
   };
 
+  // What the stream held when last looked at: a stream that goes back, or loses messages from its middle, lost them.
+  let seen: { lastSeq: number; deleted: number } | undefined;
+  /** The highest stream sequence this projector has recorded or skipped. */
+  let highest = 0;
+  let lastDelivery = Date.now();
   const checkStream = async () => {
     const [stream, consumer] = await Promise.all([jsm.streams.info(EVENTS_STREAM), jsm.consumers.info(EVENTS_STREAM, durable)]);
-    const handedOut = consumer.delivered.stream_seq;
-    if (handedOut > stream.state.last_seq && !resetting) {
+    const { last_seq: lastSeq, num_deleted: deleted = 0 } = stream.state;
+    const lost = (what: string) => {
       stats.streamLosses++;
-      log(
-        `projector: the events stream now ends at message ${stream.state.last_seq} but had handed out ${handedOut}: it lost messages ` +
-          '(a damaged file?). Reading it again from its start; the records are checked against their workflows.',
-      );
+      log(`projector: the events stream ${what}. Every record not yet settled is checked against its workflow now.`);
+      sweepAll = true;
+    };
+    if (seen && lastSeq < seen.lastSeq) lost(`went back from message ${seen.lastSeq} to ${lastSeq}: it lost ${seen.lastSeq - lastSeq} or more messages (a damaged file?)`);
+    else if (seen && deleted > seen.deleted) lost(`has ${deleted - seen.deleted} message(s) fewer than it had (deleted, or lost from a damaged file)`);
+    seen = { lastSeq: Math.max(lastSeq, highest), deleted };
+    // An older server keeps the consumer's floor above a stream that went back: later events would never come.
+    const handedOut = consumer.delivered.stream_seq;
+    if (handedOut > lastSeq && !resetting) {
+      log(`projector: the consumer was handed message ${handedOut} but the stream ends at ${lastSeq}; reading the stream again from its start`);
       resetting = true;
-      sweepNow = true;
+      await messages?.close();
+    } else if (consumer.num_pending > 0 && inFlight === 0 && Date.now() - lastDelivery > 15_000) {
+      // Events wait and none has come for a while (a pull lost with a server that went away): pull afresh.
+      stats.stalls++;
+      log(`projector: ${consumer.num_pending} event(s) wait in the stream but none came for ${Math.round((Date.now() - lastDelivery) / 1000)} s; pulling again`);
+      lastDelivery = Date.now();
       await messages?.close();
     }
   };
 
   let watermark = new Date(Date.now() - 24 * 3600_000);
-  let sweepNow = false;
+  /** After a loss from the stream: check every record not yet settled, not one batch of them. */
+  let sweepAll = false;
   const sweep = async () => {
     if (!o.source) return;
+    const all = sweepAll;
+    sweepAll = false;
     const since = watermark;
     const started = new Date(Date.now() - 60_000); // visibility lags a little: look back a minute next time
     const recent = await o.source.startedSince(since);
-    const targets = new Map((await unsettledRecords(o.db, checkBatch)).map((r) => [`${r.kind} ${r.decisionId}`, { kind: r.kind, decisionId: r.decisionId, mark: r.mark }]));
+    const targets = new Map<string, CheckTarget>();
+    for (let offset = 0; ; offset += checkBatch) {
+      const batch = await unsettledRecords(o.db, checkBatch, offset);
+      for (const r of batch) targets.set(`${r.kind} ${r.decisionId}`, { kind: r.kind, decisionId: r.decisionId, mark: r.mark });
+      if (!all || batch.length < checkBatch || stopped) break;
+    }
     for (const r of recent) {
       const key = `${r.kind} ${r.decisionId}`;
       if (!targets.has(key)) targets.set(key, { kind: r.kind, decisionId: r.decisionId, mark: null });
@@ -259,30 +288,31 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
   const saveStatus = () =>
     o.db.query(
       `INSERT INTO projector_status (name, stats, updated_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now()`,
-      [durable, JSON.stringify(stats)],
+      [durable, JSON.stringify({ ...stats, stream: seen && { ...seen, lastSeq: Math.max(seen.lastSeq, highest) } })],
     );
+  // A loss while no projector ran shows against what the last one saw.
+  const [saved] = await o.db.query<{ stats: { stream?: typeof seen } }>('SELECT stats FROM projector_status WHERE name = $1', [durable]).catch(() => []);
+  seen = saved?.stats.stream;
 
   const maintenance = (async () => {
     let lastStream = 0;
     let lastSweep = Date.now();
     let lastStatus = 0;
     while (!stopped) {
-      await pause(500);
-      if (stopped) break;
       await repairGaps().catch((err) => problem('cannot look for gaps', err));
       if (Date.now() - lastStream >= 2_000) {
         lastStream = Date.now();
         await checkStream().catch((err) => problem('cannot compare the consumer with the stream', err));
       }
-      if (o.source && checkEveryMs > 0 && (sweepNow || Date.now() - lastSweep >= checkEveryMs)) {
+      if (o.source && (sweepAll || (checkEveryMs > 0 && Date.now() - lastSweep >= checkEveryMs))) {
         lastSweep = Date.now();
-        sweepNow = false;
         await sweep().catch((err) => problem('cannot check the records against their workflows', err));
       }
       if (Date.now() - lastStatus >= 5_000) {
         lastStatus = Date.now();
         await saveStatus().catch(() => undefined);
       }
+      await pause(500);
     }
   })();
 
@@ -300,10 +330,10 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     async stop() {
       stopped = true;
       for (const w of [...wake]) w();
-      await Promise.race([messages?.close().catch(() => undefined), sleep(2_000)]);
       // A transaction stuck on a database that went away does not hold the stop: what it had is redelivered.
-      await Promise.race([Promise.all([loop, maintenance]), sleep(3_000)]);
-      await Promise.race([saveStatus().catch(() => undefined), sleep(1_000)]);
+      const closing = messages?.close().catch(() => undefined);
+      await Promise.race([Promise.all([closing, loop, maintenance]), sleep(2_000)]);
+      await Promise.race([saveStatus().catch(() => undefined), sleep(500)]);
     },
   };
 }

@@ -131,10 +131,10 @@ export async function checkRecords(
 }
 
 /** Records that may still be behind their workflow (not settled), the longest unchecked first. */
-export async function unsettledRecords(db: Queryable, limit: number): Promise<{ kind: RecordKind; decisionId: string; mark: string | null; lastSeq: number; knownSeq: number }[]> {
+export async function unsettledRecords(db: Queryable, limit: number, offset = 0): Promise<{ kind: RecordKind; decisionId: string; mark: string | null; lastSeq: number; knownSeq: number }[]> {
   const rows = await db.query<{ kind: RecordKind; decision_id: string; source_mark: string | null; last_seq: number; known_seq: number }>(
-    'SELECT kind, decision_id, source_mark, last_seq, known_seq FROM decisions WHERE NOT settled ORDER BY checked_at NULLS FIRST, decision_id LIMIT $1',
-    [limit],
+    'SELECT kind, decision_id, source_mark, last_seq, known_seq FROM decisions WHERE NOT settled ORDER BY checked_at NULLS FIRST, decision_id LIMIT $1 OFFSET $2',
+    [limit, offset],
   );
   return rows.map((r) => ({ kind: r.kind, decisionId: r.decision_id, mark: r.source_mark, lastSeq: Number(r.last_seq), knownSeq: Number(r.known_seq) }));
 }

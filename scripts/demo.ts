@@ -23,6 +23,7 @@ import { openDb } from '../store/db';
 import { verifyRecord } from '../store/record';
 import { startLocalStack, untilInterrupted } from '../infra/stack';
 import { createWorker } from '../workers/worker';
+import { connectNats } from '../infra/nats';
 
 const once = process.argv.includes('--once');
 /** Events recorded in all (a status carries only the latest). */
@@ -48,7 +49,7 @@ async function main() {
   say(`Worker polling task queue "${cfg.taskQueue}"${cfg.noticeOutbox ? `; public notices also written to ${cfg.noticeOutbox}` : ''}`);
   const target = recordDbTarget(cfg);
   const db = await openDb(target);
-  const projectorNats = await connect({ servers: nats.address, name: 'juece-projector' });
+  const projectorNats = await connectNats(nats.address, 'juece-projector');
   const client = await JueceClient.connect({ address: temporal.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
   const projector = await startProjector({ nc: projectorNats, db, durable: cfg.projectorName, source: temporalEventSource(client.client, { taskQueue: cfg.taskQueue }), log: say });
   say(`Projector keeping the procedure record in ${'url' in target ? 'PostgreSQL' : `PGlite at ${target.dir}`}, repaired from the workflows if the stream loses an event`);

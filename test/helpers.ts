@@ -15,7 +15,8 @@ import { openDb, type Db } from '../store/db';
 import { expect, inject } from 'vitest';
 import type { ProcedureEvent } from '../domain/events';
 import type { DecisionStatus } from '../domain/schemas';
-import { JueceClient } from '../client';
+import { JueceClient, type DecisionHandle } from '../client';
+import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleProposal } from '../client/sample';
 import { registerSearchAttributes } from '../infra/searchAttributes';
 import { createWorker, type JueceWorker } from '../workers/worker';
 
@@ -120,7 +121,7 @@ export interface DevHarness {
 }
 
 /** A juece worker on its own task queue, a client and a NATS connection, on the real servers from globalSetup. */
-export async function startDevHarness(o: { prefix: string; natsUrl?: string; calendarDir?: string }): Promise<DevHarness> {
+export async function startDevHarness(o: { prefix: string; natsUrl?: string | string[]; calendarDir?: string }): Promise<DevHarness> {
   const taskQueue = uniqueId(o.prefix);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
@@ -169,4 +170,25 @@ export async function startRecordHarness(prefix: string): Promise<RecordHarness>
       await dev.stop();
     },
   };
+}
+
+/** Polls `probe` until it gives a value (every 200 ms); throws, naming `what`, after `timeoutMs`. */
+export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A full sample decision, from start to the stop of its execution: its handle, id, authority and events in all. */
+export async function fullDecision(client: JueceClient, prefix: string): Promise<{ d: DecisionHandle; decisionId: string; authority: string; events: number }> {
+  const proposal = sampleProposal(uniqueId(prefix));
+  const d = await client.startDecision(proposal);
+  await driveSampleDecision(d, { openedOn: consultationAlreadyOver() });
+  await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
+  const final = await d.result();
+  return { d, decisionId: proposal.decisionId, authority: proposal.authority.code, events: eventCount(final) };
 }

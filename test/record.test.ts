@@ -8,13 +8,13 @@ import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX } from '../domain/events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DecisionHandle, JueceClient } from '../client';
+import type { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
-import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleInput, sampleProposal } from '../client/sample';
+import { consultationAlreadyOver, sampleInput, sampleProposal } from '../client/sample';
 import { startProjector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
 import { getDecision, listDecisions, recordOf, verifyRecord } from '../store/record';
-import { createTestDatabase, eventCount, expectWholeHistory, startDevHarness, uniqueId, type DevHarness } from './helpers';
+import { createTestDatabase, eventCount, expectWholeHistory, fullDecision as runFullDecision, startDevHarness, uniqueId, type DevHarness } from './helpers';
 
 let client: JueceClient;
 let dev: DevHarness;
@@ -29,15 +29,7 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-/** A full decision, from start to the stop of its execution. */
-async function fullDecision(prefix: string): Promise<{ d: DecisionHandle; decisionId: string; authority: string; events: number }> {
-  const proposal = sampleProposal(uniqueId(prefix));
-  const d = await client.startDecision(proposal);
-  await driveSampleDecision(d, { openedOn: consultationAlreadyOver() });
-  await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
-  const final = await d.result();
-  return { d, decisionId: proposal.decisionId, authority: proposal.authority.code, events: eventCount(final) };
-}
+const fullDecision = (prefix: string) => runFullDecision(client, prefix);
 
 async function eventsInNats(authority: string, decisionId: string, count: number) {
   for (let i = 0; i < 200; i++) {

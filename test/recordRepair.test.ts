@@ -11,14 +11,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { JueceClient } from '../client';
 import { ensureEventsStream } from '../activities/events';
 import { decisionSubjects } from '../client/events';
-import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleProposal } from '../client/sample';
 import { EVENT_SCHEMA_V1, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, eventMessageId, eventSubject, type ProcedureEvent } from '../domain/events';
 import { startProjector, type Projector, type ProjectorOptions } from '../projector/projector';
 import { verifyAgainstSource } from '../projector/repair';
 import { temporalEventSource } from '../projector/source';
 import { openDb, type Db } from '../store/db';
 import { recordOf, verifyRecord } from '../store/record';
-import { createTestDatabase, eventCount, startDevHarness, uniqueId, type DevHarness } from './helpers';
+import { createTestDatabase, fullDecision as runFullDecision, startDevHarness, uniqueId, until, type DevHarness } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 let dev: DevHarness;
@@ -31,14 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => dev?.stop());
 
-async function fullDecision(prefix: string) {
-  const proposal = sampleProposal(uniqueId(prefix));
-  const d = await client.startDecision(proposal);
-  await driveSampleDecision(d, { openedOn: consultationAlreadyOver() });
-  await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
-  const final = await d.result();
-  return { decisionId: proposal.decisionId, authority: proposal.authority.code, events: eventCount(final) };
-}
+const fullDecision = (prefix: string) => runFullDecision(client, prefix);
 
 /** One decision's messages in the stream: its events by sequence number, with the stream sequence of each. */
 async function streamMessages(authority: string, decisionId: string, count: number): Promise<Map<number, { streamSeq: number; event: ProcedureEvent }>> {
@@ -81,16 +73,6 @@ async function freshConsumer(): Promise<string> {
     max_ack_pending: 1000,
   });
   return durable;
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('a record that heals its own gaps', () => {

@@ -2,10 +2,11 @@
  * Wires a Temporal worker: a connection, the workflows bundle and the activities with their dependencies.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import path from 'node:path';
 import { createActivities } from '../activities';
 import { calendarProvider, DEFAULT_CALENDAR_DIR } from '../infra/calendarData';
+import { connectNats } from '../infra/nats';
 
 /** The workflows' entry point; the SDK bundles it (and everything it imports) with its own webpack. */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
@@ -38,7 +39,7 @@ export interface JueceWorker {
 }
 
 export async function createWorker(o: JueceWorkerOptions): Promise<JueceWorker> {
-  const nats = await connect({ servers: o.natsUrl, name: 'juece-worker', maxReconnectAttempts: -1 });
+  const nats = await connectNats(o.natsUrl, 'juece-worker');
   const connection = o.connection ?? (await NativeConnection.connect({ address: o.temporalAddress }));
   const worker = await Worker.create({
     connection,
