@@ -3,7 +3,8 @@
  * in a temporary folder (nats-server with JetStream, PostgreSQL from Debian's packages).
  *  - public comments stored per second (batches of 5,000, a third of them duplicates), on PostgreSQL and on PGlite;
  *  - procedure events from publication (the worker's publishEvent activity) to the procedure record: latency
- *    percentiles and events recorded per second, with the projector following a steady stream.
+ *    percentiles and events recorded per second, with the projector following a steady stream; then publishes as
+ *    fast as one publisher goes. Both on JetStream with `sync_interval: always` (juece's) and on nats-server's default.
  * Knobs: BENCH_COMMENTS (default 200000), BENCH_EVENTS (default 5000), BENCH_RATE events/s (default 500).
  */
 import { connect } from 'nats';
@@ -59,9 +60,8 @@ async function main() {
     const [natsBin, pgBin] = [await ensureNatsServer(cfg), await ensurePostgres(cfg)];
     const { chmodSync } = await import('node:fs');
     chmodSync(dir, 0o755);
-    const nats = await startNats({ binary: natsBin, port: await freePort(), storeDir: path.join(dir, 'nats') });
     const pgServer = await startPostgres({ binDir: pgBin, port: await freePort(), dataDir: path.join(dir, 'pg') });
-    servers.push(nats, pgServer);
+    servers.push(pgServer);
 
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}\n`);
     const pg = await openDb({ url: pgServer.address });
@@ -70,61 +70,89 @@ async function main() {
     await commentsPerSecond(lite, 'PGlite');
     await lite.close();
 
-    // Events: published at a steady rate over many decisions, each recorded by the projector.
-    const nc = await connect({ servers: nats.address });
-    const { publishEvent } = createEventActivities(nc);
-    const publishedAt = new Map<string, number>();
-    const latencies: number[] = [];
-    let firstApplied = 0;
-    let lastApplied = 0;
-    const projector = await startProjector({
-      nc,
-      db: pg,
-      onApplied: (decisionId, seq) => {
-        const t = publishedAt.get(`${decisionId}/${seq}`);
-        if (t !== undefined) latencies.push(performance.now() - t);
-        lastApplied = performance.now();
-        firstApplied ||= lastApplied;
-      },
-    });
-    const decisions = 100;
-    const seqs = new Array<number>(decisions).fill(0);
-    const t0 = performance.now();
-    for (let i = 0; i < EVENTS; i++) {
-      const due = t0 + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const d = i % decisions;
-      const seq = ++seqs[d]!;
-      const e: ProcedureEvent = {
-        schema: EVENT_SCHEMA_V1,
-        kind: 'majorDecision',
-        decisionId: `bench-d${d}`,
-        authority: 'bench',
-        seq,
-        type: seq === 1 ? 'decisionStarted' : 'executionReported',
-        at: new Date().toISOString(),
-        summary: seq === 1 ? `基准测试决策 ${d}` : `执行情况报告 ${seq}`,
-        standing: { status: seq === 1 ? 'inProgress' : 'inExecution', openSteps: [], currentStep: null, nextDeadline: null, overdue: false },
-        workflowId: `decision-bench-d${d}`,
-        runId: 'bench',
-      };
-      publishedAt.set(`${e.decisionId}/${seq}`, performance.now());
-      await publishEvent(e);
+    // Events on a JetStream that syncs every write before acknowledging it (juece's setting), then on nats-server's
+    // default (a background sync every 2 minutes), side by side on the same machine.
+    for (const sync of ['always', 'default'] as const) {
+      const nats = await startNats({ binary: natsBin, port: await freePort(), storeDir: path.join(dir, `nats-${sync}`), sync });
+      servers.push(nats);
+      await eventsBench(nats.address, pg, sync);
+      await nats.stop();
     }
-    const publishS = (performance.now() - t0) / 1000;
-    await projector.idle(120_000);
-    latencies.sort((a, b) => a - b);
-    row(`events published (publishEvent, ${decisions} decisions)`, `${Math.round(EVENTS / publishS).toLocaleString('en')}/s  (target rate ${RATE}/s)`);
-    row('events recorded by the projector', `${Math.round(latencies.length / ((lastApplied - firstApplied) / 1000 || 1)).toLocaleString('en')}/s  (${latencies.length} of ${EVENTS})`);
-    row('publish → procedure record latency p50 / p95 / p99', `${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 95).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} ms`);
-    await projector.stop();
-    await nc.close();
     await pg.close();
   } finally {
     for (const s of servers.reverse()) await s.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Events published at a steady rate over many decisions, each recorded by the projector; then a burst, unthrottled. */
+async function eventsBench(natsAddress: string, pg: Db, sync: 'always' | 'default'): Promise<void> {
+  const nc = await connect({ servers: natsAddress });
+  const { publishEvent } = createEventActivities(nc);
+  const publishedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let firstApplied = 0;
+  let lastApplied = 0;
+  const projector = await startProjector({
+    nc,
+    db: pg,
+    durable: `bench-${sync}`,
+    onApplied: (decisionId, seq) => {
+      const t = publishedAt.get(`${decisionId}/${seq}`);
+      if (t !== undefined) latencies.push(performance.now() - t);
+      lastApplied = performance.now();
+      firstApplied ||= lastApplied;
+    },
+  });
+  const decisions = 100;
+  const seqs = new Array<number>(decisions).fill(0);
+  const event = (d: number): ProcedureEvent => {
+    const seq = ++seqs[d]!;
+    return {
+      schema: EVENT_SCHEMA_V1,
+      kind: 'majorDecision',
+      decisionId: `bench-${sync}-d${d}`,
+      authority: 'bench',
+      seq,
+      type: seq === 1 ? 'decisionStarted' : 'executionReported',
+      at: new Date().toISOString(),
+      summary: seq === 1 ? `基准测试决策 ${d}` : `执行情况报告 ${seq}`,
+      standing: { status: seq === 1 ? 'inProgress' : 'inExecution', openSteps: [], currentStep: null, nextDeadline: null, overdue: false },
+      workflowId: `decision-bench-${sync}-d${d}`,
+      runId: 'bench',
+    };
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < EVENTS; i++) {
+    const due = t0 + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const e = event(i % decisions);
+    publishedAt.set(`${e.decisionId}/${e.seq}`, performance.now());
+    await publishEvent(e);
+  }
+  const publishS = (performance.now() - t0) / 1000;
+  await projector.idle(120_000);
+  latencies.sort((a, b) => a - b);
+  const label = sync === 'always' ? 'sync_interval: always' : "nats-server's default sync";
+  console.log(`\nJetStream with ${label}:`);
+  row(`events published (publishEvent, ${decisions} decisions)`, `${Math.round(EVENTS / publishS).toLocaleString('en')}/s  (target rate ${RATE}/s)`);
+  row('events recorded by the projector', `${Math.round(latencies.length / ((lastApplied - firstApplied) / 1000 || 1)).toLocaleString('en')}/s  (${latencies.length} of ${EVENTS})`);
+  row('publish → procedure record latency p50 / p95 / p99', `${pct(latencies, 50).toFixed(1)} / ${pct(latencies, 95).toFixed(1)} / ${pct(latencies, 99).toFixed(1)} ms`);
+  await projector.stop();
+  // As fast as one publisher goes: each event acknowledged (written, with sync always) before the next.
+  const burst: number[] = [];
+  const b0 = performance.now();
+  for (let i = 0; i < EVENTS; i++) {
+    const e = event(i % decisions);
+    const t = performance.now();
+    await publishEvent(e);
+    burst.push(performance.now() - t);
+  }
+  const burstS = (performance.now() - b0) / 1000;
+  burst.sort((a, b) => a - b);
+  row('publish, unthrottled, one at a time', `${Math.round(EVENTS / burstS).toLocaleString('en')}/s  (ack p50 / p99 ${pct(burst, 50).toFixed(2)} / ${pct(burst, 99).toFixed(2)} ms)`);
+  await nc.close();
 }
 
 main().catch((err) => {

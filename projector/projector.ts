@@ -17,7 +17,7 @@ import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerMessages, type Js
 import { ensureEventsStream } from '../activities/events';
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, ProcedureEventSchema, recordKindOf, type RecordKind } from '../domain/events';
 import type { Db } from '../store/db';
-import { applyEvent } from '../store/record';
+import { applyEvent, releaseHeld } from '../store/record';
 import { checkRecords, fillFromSource, heldGaps, unsettledRecords, type CheckTarget } from './repair';
 import type { EventSource } from './source';
 
@@ -132,7 +132,8 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     }
     const e = parsed.data;
     try {
-      const { outcome, recorded } = await applyEvent(o.db, e);
+      const { outcome, recorded } = await applyEvent(o.db, e, { releaseHeld: heldSeen });
+      if (outcome === 'held') heldSeen = true;
       highest = Math.max(highest, m.seq);
       lastDelivery = Date.now();
       if (outcome === 'held') stats.held++;
@@ -191,7 +192,11 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
   };
 
   const repairGaps = async () => {
-    const gaps = await heldGaps(o.db);
+    const all = await heldGaps(o.db);
+    heldSeen = all.length > 0;
+    // Held events whose missing predecessor has come meanwhile go through now; the rest wait on a real gap.
+    for (const g of all) if (g.first <= g.lastSeq + 1) await releaseHeld(o.db, g.kind, g.decisionId);
+    const gaps = all.filter((g) => g.first > g.lastSeq + 1);
     stats.gapsOpen = gaps.length;
     const open = new Set<string>();
     for (const g of gaps) {
@@ -228,6 +233,8 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
   /** The highest stream sequence this projector has recorded or skipped. */
   let highest = 0;
   let lastDelivery = Date.now();
+  /** Some event was held (by this projector, or another as seen at the last look): appends look for held successors. */
+  let heldSeen = true;
   const checkStream = async () => {
     const [stream, consumer] = await Promise.all([jsm.streams.info(EVENTS_STREAM), jsm.consumers.info(EVENTS_STREAM, durable)]);
     const { last_seq: lastSeq, num_deleted: deleted = 0 } = stream.state;

@@ -139,12 +139,21 @@ export async function unsettledRecords(db: Queryable, limit: number, offset = 0)
   return rows.map((r) => ({ kind: r.kind, decisionId: r.decision_id, mark: r.source_mark, lastSeq: Number(r.last_seq), knownSeq: Number(r.known_seq) }));
 }
 
-/** Records with events held behind a gap: since when, and the highest held. */
-export async function heldGaps(db: Queryable): Promise<{ kind: RecordKind; decisionId: string; since: Date; top: number; held: number }[]> {
-  const rows = await db.query<{ kind: RecordKind; decision_id: string; since: Date | string; top: number; held: number }>(
-    'SELECT kind, decision_id, min(held_at) AS since, max(seq) AS top, count(*) AS held FROM held_events GROUP BY kind, decision_id',
+/** Records with events held: since when, the lowest and highest held, and the last recorded (0: none yet). */
+export async function heldGaps(db: Queryable): Promise<{ kind: RecordKind; decisionId: string; since: Date; first: number; top: number; held: number; lastSeq: number }[]> {
+  const rows = await db.query<{ kind: RecordKind; decision_id: string; since: Date | string; first: number; top: number; held: number; last_seq: number | null }>(
+    `SELECT h.kind, h.decision_id, min(h.held_at) AS since, min(h.seq) AS first, max(h.seq) AS top, count(*) AS held, max(d.last_seq) AS last_seq
+     FROM held_events h LEFT JOIN decisions d ON d.kind = h.kind AND d.decision_id = h.decision_id GROUP BY h.kind, h.decision_id`,
   );
-  return rows.map((r) => ({ kind: r.kind, decisionId: r.decision_id, since: new Date(r.since), top: Number(r.top), held: Number(r.held) }));
+  return rows.map((r) => ({
+    kind: r.kind,
+    decisionId: r.decision_id,
+    since: new Date(r.since),
+    first: Number(r.first),
+    top: Number(r.top),
+    held: Number(r.held),
+    lastSeq: Number(r.last_seq ?? 0),
+  }));
 }
 
 /** Records known to be incomplete: events held behind a gap, or fewer entries than their workflow is known to have published. */

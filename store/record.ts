@@ -65,7 +65,10 @@ export interface ApplyResult {
  * unacknowledged in the stream, where it would hold up every other decision); it is appended, with any held after it,
  * as soon as the missing event comes, from the stream or from the workflow (see projector/repair.ts).
  */
-export function applyEvent(db: Db, e: ProcedureEvent): Promise<ApplyResult> {
+export function applyEvent(db: Db, e: ProcedureEvent, o: { releaseHeld?: boolean } = {}): Promise<ApplyResult> {
+  // Looking for held events costs a query per event; a projector that knows none are held skips it (a held event
+  // whose predecessor came meanwhile is let through by its maintenance: see releaseHeld).
+  const releaseHeld = o.releaseHeld ?? true;
   const kind = recordKindOf(e);
   return db.tx(async (q) => {
     const [row] = await q.query<DecisionRow & Record<string, unknown>>('SELECT * FROM decisions WHERE kind = $1 AND decision_id = $2 FOR UPDATE', [
@@ -84,6 +87,7 @@ export function applyEvent(db: Db, e: ProcedureEvent): Promise<ApplyResult> {
       current = await append(q, kind, current, next);
       recorded.push(next);
       // The next event, if it was held; and this one, if it was held too and came again (from the workflow).
+      if (!releaseHeld) break;
       const held: { seq: number; event: ProcedureEvent }[] = await q.query<{ seq: number; event: ProcedureEvent }>(
         'DELETE FROM held_events WHERE kind = $1 AND decision_id = $2 AND seq <= $3 RETURNING seq, event',
         [kind, e.decisionId, next.seq + 1],
@@ -94,6 +98,17 @@ export function applyEvent(db: Db, e: ProcedureEvent): Promise<ApplyResult> {
     }
     return { outcome: 'applied', recorded };
   });
+}
+
+/** Lets through the held events of a record whose missing event has come meanwhile; returns how many. */
+export async function releaseHeld(db: Db, kind: RecordKind, decisionId: string): Promise<number> {
+  const [next] = await db.query<{ event: ProcedureEvent }>(
+    `SELECT h.event FROM held_events h JOIN decisions d ON d.kind = h.kind AND d.decision_id = h.decision_id
+     WHERE h.kind = $1 AND h.decision_id = $2 AND h.seq = d.last_seq + 1`,
+    [kind, decisionId],
+  );
+  if (!next) return 0;
+  return (await applyEvent(db, ProcedureEventSchema.parse(next.event))).recorded.length;
 }
 
 /** Appends `e` (the next event) to the record whose head is `row` (none yet for a first event); returns the new head. */
