@@ -24,7 +24,7 @@ import { canRead, Forbidden, requireActor } from './access';
 import { Unauthenticated, type Principal, type Verifier } from './auth';
 import { openApiDocument } from './openapi';
 import { recordPage } from './page';
-import { verifyAgainstSource } from '../projector/repair';
+import { incompleteRecords, verifyAgainstSource } from '../projector/repair';
 import { temporalEventSource } from '../projector/source';
 
 export interface ApiDeps {
@@ -176,6 +176,17 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (c.get('principal').actor.role !== 'undertakingUnit') throw new Forbidden('Comments are handed in by the undertaking unit that runs the consultation (art. 15).');
     const b = parse(z.strictObject({ comments: z.unknown() }), await body(c), 'body');
     return c.json(await deps.intake.submit(status.decisionId, b.comments));
+  });
+
+  // For supervisors: how the procedure record keeps up, and which records are known to be incomplete.
+  app.get('/records/health', async (c) => {
+    if (c.get('principal').actor.role !== 'supervisor') throw new Forbidden("The record's health is for supervisors.");
+    const projectors = await deps.db.query<{ name: string; stats: Record<string, unknown>; updated_at: Date }>('SELECT name, stats, updated_at FROM projector_status ORDER BY name');
+    const incomplete = await incompleteRecords(deps.db);
+    return c.json({
+      projectors: projectors.map(({ name, stats: { stream: _stream, ...figures }, updated_at }) => ({ name, figures, updatedAt: new Date(updated_at).toISOString() })),
+      incomplete,
+    });
   });
 
   app.get('/decisions/:id/record', async (c) => {

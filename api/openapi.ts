@@ -44,6 +44,12 @@ export function openApiDocument(): Record<string, unknown> {
     '/decisions/{id}/record': {
       get: { summary: 'The procedure record with its hash chain (format=html: a printable page)', responses: { 200: { description: 'record' }, ...errors } },
     },
+    '/records/health': {
+      get: {
+        summary: "For supervisors: each projector's figures (events recorded, held behind gaps, repaired from the workflows, stream losses) and the records known to be incomplete",
+        responses: { 200: { description: 'health' }, ...errors },
+      },
+    },
     '/decisions/{id}/comments': {
       post: {
         summary: 'Hand in a batch of public comments',

@@ -6,7 +6,7 @@
 import { Connection } from '@temporalio/client';
 import path from 'node:path';
 import { hostOf, portOf, type JueceConfig } from './config';
-import { ensureNatsServer, ensureTemporalCli } from './provision';
+import { ensureNatsServer, ensureTemporalCli, natsServerVersion } from './provision';
 import { registerSearchAttributes } from './searchAttributes';
 import { startDevServer, startNats, type RunningServer } from './servers';
 
@@ -51,7 +51,11 @@ export async function startLocalStack(cfg: JueceConfig, say: (line: string) => v
     await temporal.stop();
     throw err;
   }
-  say(`NATS with JetStream ${nats.reused ? 'already running' : 'started'} at ${nats.address}`);
+  say(
+    nats.reused
+      ? `NATS with JetStream already running at ${nats.address}`
+      : `NATS with JetStream started at ${nats.address} (nats-server ${natsServerVersion(natsBinary)}, every write synced before it is acknowledged)`,
+  );
   const uiUrl = `http://${hostOf(cfg.temporalAddress)}:${cfg.uiPort}`;
   return {
     temporal,

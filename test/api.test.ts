@@ -172,6 +172,15 @@ describe('the HTTP API', () => {
     expect(page.text).toContain(proposal.title);
     expect(await until('listed in execution', async () => (await listed('status=inExecution')).includes(`majorDecision/${id}`))).toBe(true);
     expect((await act(id, 'supervisor', 'reportExecution', { requestId: uniqueId('req'), period: '一季度', summary: '—' })).status).toBe(403);
+
+    // The record's health, for supervisors only: each projector's figures, and no record known to be incomplete.
+    const health = await until('the projector reported', async () => {
+      const h = (await call('GET', '/records/health', 'supervisor')).json;
+      return h.projectors.length && h.projectors[0].figures.applied >= eventCount(status) ? h : undefined;
+    });
+    expect(health.projectors[0].figures).toMatchObject({ repaired: 0, unrepairable: 0, streamLosses: 0, gapsOpen: 0 });
+    expect(health.incomplete).toEqual([]);
+    expect((await call('GET', '/records/health', 'undertakingUnit')).status).toBe(403);
   });
 
   it('lists decisions and cases by kind and by where their workflow says they stand, and never starts a used id again', async () => {
