@@ -15,6 +15,11 @@ import type { EventSource, SourceHorizon } from './source';
  * than the record holds (while Temporal still has it; past retention the record is judged alone).
  */
 export async function verifyAgainstSource(db: Queryable, source: EventSource, kind: RecordKind, decisionId: string): Promise<Verification> {
+  // The workflow unchanged since the record was last checked against it: what the check found still holds, and
+  // the history need not be read again (a describe, not a history download).
+  const [row] = await db.query<{ source_mark: string | null }>('SELECT source_mark FROM decisions WHERE kind = $1 AND decision_id = $2', [kind, decisionId]);
+  const mark = row?.source_mark ? await source.mark(kind, decisionId).catch(() => undefined) : undefined;
+  if (mark && mark === row?.source_mark) return verifyRecord(db, kind, decisionId);
   const horizon = await source.horizon(kind, decisionId).catch(() => undefined);
   return verifyRecord(db, kind, decisionId, horizon?.seq);
 }
