@@ -19,9 +19,11 @@ export function recordPage(d: { decisionId: string; title: string }, entries: Re
   const missing = v.missing.map((m) => (m.from === m.to ? `第 ${m.from} 条` : `第 ${m.from}-${m.to} 条`)).join('、');
   const verdict = !v.chainOk
     ? `哈希链校验失败：第 ${v.brokenAt} 条（${esc(v.reason)}）。`
-    : v.complete
-      ? `哈希链校验通过：${v.entries} 条记录完整无改动。`
-      : `记录不完整：决策流程已发布 ${v.known} 条事件，本记录仅有 ${v.entries} 条${missing ? `（缺 ${missing}）` : ''}；已有记录的哈希链无改动，缺失部分正在从流程历史补录。`;
+    : !v.complete
+      ? `记录不完整：决策流程已发布 ${v.known} 条事件，本记录仅有 ${v.entries} 条${missing ? `（缺 ${missing}）` : ''}；已有记录的哈希链无改动，缺失部分由投影程序从决策流程历史补录（流程历史已过保留期的无法补录）。`
+      : v.ok
+        ? `哈希链校验通过：${v.entries} 条记录完整无改动。`
+        : `哈希链无改动（${v.entries} 条），但未能与决策流程核对是否完整：${esc(v.reason)}。`;
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>决策过程记录 ${esc(d.decisionId)}</title>
 <style>body{font-family:serif;margin:2em}table{border-collapse:collapse;width:100%;font-size:10pt}td,th{border:1px solid #444;padding:3px 5px;vertical-align:top}

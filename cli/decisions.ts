@@ -164,9 +164,9 @@ export function program(): Command {
           ),
           !r.verification.chainOk
             ? `HASH CHAIN BROKEN at entry ${r.verification.brokenAt}: ${r.verification.reason}`
-            : r.verification.complete
+            : r.verification.ok
               ? `hash chain verified: ${r.verification.entries} entries, all its workflow published`
-              : `RECORD INCOMPLETE: hash chain verified over ${r.verification.entries} entries, but ${r.verification.reason}`,
+              : `RECORD NOT VERIFIED: the hash chain holds over ${r.verification.entries} entries, but ${r.verification.reason}`,
         ].join('\n'),
       );
       if (!r.verification.ok) process.exitCode = 5;

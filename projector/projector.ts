@@ -13,12 +13,12 @@
  * - a stream that comes back with fewer messages than it had handed out (a damaged file) is reported and read again
  *   from its start, so the events published after it do not slip under the consumer's acknowledged floor.
  */
-import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { ensureEventsStream } from '../activities/events';
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, ProcedureEventSchema, recordKindOf, type RecordKind } from '../domain/events';
 import type { Db } from '../store/db';
 import { applyEvent, releaseHeld } from '../store/record';
-import { checkRecords, fillFromSource, heldGaps, unsettledRecords, type CheckTarget } from './repair';
+import { checkRecords, fillFromSource, heldGaps, unsettledAfter, unsettledRecords, type CheckTarget } from './repair';
 import type { EventSource } from './source';
 
 export const PROJECTOR_CONSUMER = 'juece-projector';
@@ -86,21 +86,22 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
   const jsm = await o.nc.jetstreamManager();
   const stats: ProjectorStats = { applied: 0, duplicates: 0, held: 0, gapsOpen: 0, repaired: 0, unrepairable: 0, streamLosses: 0, checked: 0, stalls: 0, rejected: 0, failures: 0 };
 
+  const consumerConfig = (from: Partial<ConsumerConfig> = { deliver_policy: DeliverPolicy.All }): Partial<ConsumerConfig> => ({
+    durable_name: durable,
+    filter_subject: `${EVENTS_SUBJECT_PREFIX}.>`,
+    ...from,
+    ack_policy: AckPolicy.Explicit,
+    // What a projector that died was handed comes back this soon to the next one (a redelivery is harmless).
+    ack_wait: 5 * 1_000_000_000,
+    max_ack_pending: 1000,
+    num_replicas: o.replicas ?? 0,
+  });
   const openConsumer = async (): Promise<Consumer> => {
     await ensureEventsStream(jsm, o.replicas);
     try {
       await jsm.consumers.info(EVENTS_STREAM, durable);
     } catch {
-      await jsm.consumers.add(EVENTS_STREAM, {
-        durable_name: durable,
-        filter_subject: `${EVENTS_SUBJECT_PREFIX}.>`,
-        deliver_policy: DeliverPolicy.All,
-        ack_policy: AckPolicy.Explicit,
-        // What a projector that died was handed comes back this soon to the next one (a redelivery is harmless).
-        ack_wait: 5 * 1_000_000_000,
-        max_ack_pending: 1000,
-        num_replicas: o.replicas ?? 0,
-      });
+      await jsm.consumers.add(EVENTS_STREAM, consumerConfig());
     }
     return o.nc.jetstream().consumers.get(EVENTS_STREAM, durable);
   };
@@ -108,7 +109,8 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
 
   let inFlight = 0;
   let stopped = false;
-  let resetting = false;
+  /** Set when the consumer must be made anew, reading the stream again from this time. */
+  let resetFrom: Date | undefined;
   let messages: ConsumerMessages | undefined;
   const wake = new Set<() => void>();
   /** Sleeps, but not past a stop. */
@@ -122,8 +124,26 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
       const timer = setTimeout(done, ms);
       wake.add(done);
     });
+  /** A call to Temporal or the database that hangs does not hold a loop for ever. */
+  const bounded = <T>(what: string, p: Promise<T>, ms = 30_000): Promise<T> =>
+    Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`${what}: no answer within ${ms / 1000} s`)))]);
+
+  /** What this projector (or the last one on this durable) knew of the stream: the last message it handled. */
+  interface StreamMark {
+    /** The last message handled: its stream sequence, message id and time. */
+    last?: { seq: number; id: string; at: string };
+    deleted: number;
+  }
+  const [saved] = await o.db.query<{ stats: { stream?: StreamMark; watermark?: string } }>('SELECT stats FROM projector_status WHERE name = $1', [durable]).catch(() => []);
+  let mark: StreamMark = saved?.stats.stream ?? { deleted: -1 };
+  // Workflows started since this are looked for when checking for records that never began.
+  let watermark = saved?.stats.watermark ? new Date(saved.stats.watermark) : new Date(Date.now() - 24 * 3600_000);
+  let lastActivity = Date.now();
+  /** Some event was held (by this projector, or another as seen at the last look): appends look for held successors. */
+  let heldSeen = true;
 
   const handle = async (m: JsMsg) => {
+    lastActivity = Date.now();
     const parsed = ProcedureEventSchema.safeParse(safeJson(m));
     if (!parsed.success) {
       stats.rejected++;
@@ -133,15 +153,12 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     const e = parsed.data;
     try {
       const { outcome, recorded } = await applyEvent(o.db, e, { releaseHeld: heldSeen });
-      if (outcome === 'held') heldSeen = true;
-      highest = Math.max(highest, m.seq);
-      lastDelivery = Date.now();
-      if (outcome === 'held') stats.held++;
-      else if (outcome === 'duplicate') stats.duplicates++;
-      for (const r of recorded) {
-        stats.applied++;
-        o.onApplied?.(r.decisionId, r.seq, recordKindOf(r));
-      }
+      if (outcome === 'held') {
+        heldSeen = true;
+        stats.held++;
+      } else if (outcome === 'duplicate') stats.duplicates++;
+      applied(recorded);
+      mark.last = { seq: m.seq, id: m.headers?.get('Nats-Msg-Id') ?? '', at: new Date(Math.floor(m.info.timestampNanos / 1e6)).toISOString() };
       m.ack();
     } catch (err) {
       stats.failures++;
@@ -152,13 +169,23 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
       m.nak(Math.min(30_000, 1000 * 2 ** Math.min(5, m.info.redeliveryCount - 1)));
     }
   };
+  /** Events that came through the stream and are now in the record (some let through after a held gap). */
+  const applied = (recorded: { decisionId: string; seq: number; kind?: RecordKind; workflowId: string }[] | number) => {
+    if (typeof recorded === 'number') return void (stats.applied += recorded);
+    for (const r of recorded) {
+      stats.applied++;
+      o.onApplied?.(r.decisionId, r.seq, recordKindOf(r));
+    }
+  };
 
   const loop = (async () => {
     while (!stopped) {
       try {
-        if (resetting) {
+        if (resetFrom) {
+          const from = resetFrom;
+          resetFrom = undefined;
           await jsm.consumers.delete(EVENTS_STREAM, durable).catch(() => undefined);
-          resetting = false;
+          await jsm.consumers.add(EVENTS_STREAM, consumerConfig({ deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.toISOString() }));
         }
         const consumer = await openConsumer();
         // Short pulls with heartbeats: a pull lost with a server (a leader paused or killed) is noticed within seconds.
@@ -170,7 +197,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
           } finally {
             inFlight--;
           }
-          if (stopped || resetting) break;
+          if (stopped || resetFrom) break;
         }
       } catch (err) {
         if (!stopped) {
@@ -181,21 +208,28 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     }
   })();
 
-  // Gaps, the stream's own losses, and the check against the workflows.
-  const backoff = new Map<string, { at: number; delay: number }>();
-  const reportedGaps = new Set<string>();
   let lastProblem = '';
   const problem = (what: string, err: unknown) => {
     const line = `projector: ${what}: ${(err as Error).message}`;
     if (line !== lastProblem) log(line);
     lastProblem = line;
   };
+  /** Events found lost beyond repair are counted and logged once each. */
+  const reportedLost = new Set<string>();
+  const lostBeyondRepair = (key: string, seqs: number[]) => {
+    const fresh = seqs.filter((seq) => !reportedLost.has(`${key}#${seq}`));
+    for (const seq of fresh) reportedLost.add(`${key}#${seq}`);
+    stats.unrepairable += fresh.length;
+    if (fresh.length) log(`projector: ${key}: events ${fresh.join(', ')} are lost from the stream and from the workflow's history; the record stays incomplete`);
+  };
 
+  // 1. Gaps: held events let through once their predecessor is in, or repaired from the workflow after `graceMs`.
+  const backoff = new Map<string, { at: number; delay: number }>();
+  const reportedGaps = new Set<string>();
   const repairGaps = async () => {
     const all = await heldGaps(o.db);
     heldSeen = all.length > 0;
-    // Held events whose missing predecessor has come meanwhile go through now; the rest wait on a real gap.
-    for (const g of all) if (g.first <= g.lastSeq + 1) await releaseHeld(o.db, g.kind, g.decisionId);
+    for (const g of all) if (g.first <= g.lastSeq + 1) applied(await releaseHeld(o.db, g.kind, g.decisionId));
     const gaps = all.filter((g) => g.first > g.lastSeq + 1);
     stats.gapsOpen = gaps.length;
     const open = new Set<string>();
@@ -207,13 +241,13 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
         reportedGaps.add(key);
       }
       const b = backoff.get(key);
-      if (!o.source || Date.now() - g.since.getTime() < graceMs || (b && b.at > Date.now()) || stopped) continue;
+      if (!o.source || g.ageMs < graceMs || (b && b.at > Date.now()) || stopped) continue;
       try {
-        const { repaired, lost } = await fillFromSource(o.db, o.source, g.kind, g.decisionId, g.top);
+        const { repaired, released, lost } = await bounded(`repairing ${key}`, fillFromSource(o.db, o.source, g.kind, g.decisionId, g.top));
         stats.repaired += repaired;
+        applied(released);
         if (lost.length) {
-          stats.unrepairable += lost.length;
-          log(`projector: ${key}: events ${lost.join(', ')} are lost from the stream and from the workflow's history; the record stays incomplete`);
+          lostBeyondRepair(key, lost);
           backoff.set(key, { at: Date.now() + 10 * 60_000, delay: 10 * 60_000 });
         } else {
           log(`projector: ${key}: ${repaired} event(s) missing from the stream recorded from the workflow's history; the chain is whole again`);
@@ -228,100 +262,109 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     for (const key of reportedGaps) if (!open.has(key)) reportedGaps.delete(key);
   };
 
-  // What the stream held when last looked at: a stream that goes back, or loses messages from its middle, lost them.
-  let seen: { lastSeq: number; deleted: number } | undefined;
-  /** The highest stream sequence this projector has recorded or skipped. */
-  let highest = 0;
-  let lastDelivery = Date.now();
-  /** Some event was held (by this projector, or another as seen at the last look): appends look for held successors. */
-  let heldSeen = true;
+  // 2. The stream's own losses, and a consumer that stopped delivering.
   const checkStream = async () => {
     const [stream, consumer] = await Promise.all([jsm.streams.info(EVENTS_STREAM), jsm.consumers.info(EVENTS_STREAM, durable)]);
-    const { last_seq: lastSeq, num_deleted: deleted = 0 } = stream.state;
-    const lost = (what: string) => {
+    const deleted = stream.state.num_deleted ?? 0;
+    const losses: string[] = [];
+    const last = mark.last;
+    if (last) {
+      // The last message recorded must still be in the stream, under its number: a stream cut short (a damaged file)
+      // loses it, or hands its number to a later message.
+      const found = await jsm.streams.getMessage(EVENTS_STREAM, { seq: last.seq }).then(
+        (sm) => sm.header?.get('Nats-Msg-Id') ?? '',
+        () => undefined,
+      );
+      if (found === undefined) losses.push(`no longer holds message ${last.seq}, the last one recorded (it ends at ${stream.state.last_seq})`);
+      else if (found !== last.id) losses.push(`holds another message under number ${last.seq}, the last one recorded: it went back and numbered new messages from there`);
+    }
+    if (mark.deleted >= 0 && deleted > mark.deleted) losses.push(`has ${deleted - mark.deleted} message(s) fewer than it had (deleted, or lost from a damaged file)`);
+    mark.deleted = deleted;
+    if (losses.length) {
       stats.streamLosses++;
-      log(`projector: the events stream ${what}. Every record not yet settled is checked against its workflow now.`);
-      sweepAll = true;
-    };
-    if (seen && lastSeq < seen.lastSeq) lost(`went back from message ${seen.lastSeq} to ${lastSeq}: it lost ${seen.lastSeq - lastSeq} or more messages (a damaged file?)`);
-    else if (seen && deleted > seen.deleted) lost(`has ${deleted - seen.deleted} message(s) fewer than it had (deleted, or lost from a damaged file)`);
-    seen = { lastSeq: Math.max(lastSeq, highest), deleted };
-    // An older server keeps the consumer's floor above a stream that went back: later events would never come.
-    const handedOut = consumer.delivered.stream_seq;
-    if (handedOut > lastSeq && !resetting) {
-      log(`projector: the consumer was handed message ${handedOut} but the stream ends at ${lastSeq}; reading the stream again from its start`);
-      resetting = true;
-      await messages?.close();
-    } else if (consumer.num_pending > 0 && inFlight === 0 && Date.now() - lastDelivery > 15_000) {
+      log(`projector: the events stream ${losses.join('; ')}. Every record not yet settled is checked against its workflow now.`);
+      fullSweep = { after: undefined };
+      mark.last = undefined;
+      // An older server keeps the consumer's floor above a stream that went back: later events would never come.
+      if (consumer.delivered.stream_seq > stream.state.last_seq && last) {
+        log('projector: the consumer is ahead of the stream; reading it again from a minute before the last message recorded');
+        resetFrom = new Date(new Date(last.at).getTime() - 60_000);
+        await messages?.close();
+      }
+      return;
+    }
+    if (consumer.num_pending > 0 && inFlight === 0 && Date.now() - lastActivity > 15_000) {
       // Events wait and none has come for a while (a pull lost with a server that went away): pull afresh.
       stats.stalls++;
-      log(`projector: ${consumer.num_pending} event(s) wait in the stream but none came for ${Math.round((Date.now() - lastDelivery) / 1000)} s; pulling again`);
-      lastDelivery = Date.now();
+      log(`projector: ${consumer.num_pending} event(s) wait in the stream but none came for ${Math.round((Date.now() - lastActivity) / 1000)} s; pulling again`);
+      lastActivity = Date.now();
       await messages?.close();
     }
   };
 
-  let watermark = new Date(Date.now() - 24 * 3600_000);
-  /** After a loss from the stream: check every record not yet settled, not one batch of them. */
-  let sweepAll = false;
+  // 3. Records against their workflows: a batch of the longest unchecked each time, the workflows started lately, and
+  // after a loss from the stream every record not yet settled (a page at a time).
+  let fullSweep: { after?: { kind: string; decisionId: string } } | undefined;
   const sweep = async () => {
     if (!o.source) return;
-    const all = sweepAll;
-    sweepAll = false;
     const since = watermark;
     const started = new Date(Date.now() - 60_000); // visibility lags a little: look back a minute next time
-    const recent = await o.source.startedSince(since);
     const targets = new Map<string, CheckTarget>();
-    for (let offset = 0; ; offset += checkBatch) {
-      const batch = await unsettledRecords(o.db, checkBatch, offset);
-      for (const r of batch) targets.set(`${r.kind} ${r.decisionId}`, { kind: r.kind, decisionId: r.decisionId, mark: r.mark });
-      if (!all || batch.length < checkBatch || stopped) break;
+    for (const r of await unsettledRecords(o.db, checkBatch)) targets.set(`${r.kind} ${r.decisionId}`, r);
+    if (fullSweep) {
+      const page = await unsettledAfter(o.db, fullSweep.after, checkBatch * 5);
+      for (const r of page) targets.set(`${r.kind} ${r.decisionId}`, r);
+      fullSweep = page.length < checkBatch * 5 ? undefined : { after: page.at(-1) };
     }
-    for (const r of recent) {
+    for (const r of await bounded('listing recent workflows', o.source.startedSince(since, 1000))) {
       const key = `${r.kind} ${r.decisionId}`;
-      if (!targets.has(key)) targets.set(key, { kind: r.kind, decisionId: r.decisionId, mark: null });
+      if (!targets.has(key)) targets.set(key, { ...r, mark: null });
     }
-    const results = await checkRecords(o.db, o.source, [...targets.values()], { repair: true, graceMs });
+    // While the stream still has events for the consumer, a record behind its workflow may only be waiting for them:
+    // note what is known, repair nothing yet.
+    const repair = await jsm.consumers.info(EVENTS_STREAM, durable).then(
+      (c) => c.num_pending === 0,
+      () => false, // the stream cannot say: wait
+    );
+    const results = await bounded('checking records against their workflows', checkRecords(o.db, o.source, [...targets.values()], { repair, graceMs }), 120_000);
     watermark = started;
     stats.checked += results.length;
     for (const r of results) {
       stats.repaired += r.repaired;
-      stats.unrepairable += r.lost.length;
+      applied(r.released);
       if (r.repaired) log(`projector: ${r.kind} ${r.decisionId}: ${r.repaired} event(s) its workflow published were not in the record; recorded from the workflow's history`);
-      if (r.lost.length) log(`projector: ${r.kind} ${r.decisionId}: events ${r.lost.join(', ')} are lost from the stream and from the workflow's history`);
+      lostBeyondRepair(`${r.kind} ${r.decisionId}`, r.lost);
     }
   };
 
   const saveStatus = () =>
     o.db.query(
       `INSERT INTO projector_status (name, stats, updated_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now()`,
-      [durable, JSON.stringify({ ...stats, stream: seen && { ...seen, lastSeq: Math.max(seen.lastSeq, highest) } })],
+      [durable, JSON.stringify({ ...stats, stream: mark, watermark: watermark.toISOString() })],
     );
-  // A loss while no projector ran shows against what the last one saw.
-  const [saved] = await o.db.query<{ stats: { stream?: typeof seen } }>('SELECT stats FROM projector_status WHERE name = $1', [durable]).catch(() => []);
-  seen = saved?.stats.stream;
 
-  const maintenance = (async () => {
-    let lastStream = 0;
-    let lastSweep = Date.now();
-    let lastStatus = 0;
-    while (!stopped) {
-      await repairGaps().catch((err) => problem('cannot look for gaps', err));
-      if (Date.now() - lastStream >= 2_000) {
-        lastStream = Date.now();
-        await checkStream().catch((err) => problem('cannot compare the consumer with the stream', err));
+  const every = (ms: number, what: string, job: () => Promise<void>) =>
+    (async () => {
+      while (!stopped) {
+        await job().catch((err) => problem(what, err));
+        await pause(ms);
       }
-      if (o.source && (sweepAll || (checkEveryMs > 0 && Date.now() - lastSweep >= checkEveryMs))) {
-        lastSweep = Date.now();
-        await sweep().catch((err) => problem('cannot check the records against their workflows', err));
+    })();
+  const loops = [
+    every(500, 'cannot look for gaps', repairGaps),
+    every(2_000, 'cannot compare the consumer with the stream', () => bounded('asking the stream', checkStream(), 10_000)),
+    every(5_000, 'cannot save the status', async () => void (await saveStatus())),
+    (async () => {
+      let lastSweep = Date.now();
+      while (!stopped) {
+        if (o.source && (fullSweep || (checkEveryMs > 0 && Date.now() - lastSweep >= checkEveryMs))) {
+          lastSweep = Date.now();
+          await sweep().catch((err) => problem('cannot check the records against their workflows', err));
+        }
+        await pause(500);
       }
-      if (Date.now() - lastStatus >= 5_000) {
-        lastStatus = Date.now();
-        await saveStatus().catch(() => undefined);
-      }
-      await pause(500);
-    }
-  })();
+    })(),
+  ];
 
   return {
     stats,
@@ -339,7 +382,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
       for (const w of [...wake]) w();
       // A transaction stuck on a database that went away does not hold the stop: what it had is redelivered.
       const closing = messages?.close().catch(() => undefined);
-      await Promise.race([Promise.all([closing, loop, maintenance]), sleep(2_000)]);
+      await Promise.race([Promise.all([closing, loop, ...loops]), sleep(2_000)]);
       await Promise.race([saveStatus().catch(() => undefined), sleep(500)]);
     },
   };

@@ -15,13 +15,18 @@ import type { EventSource, SourceHorizon } from './source';
  * than the record holds (while Temporal still has it; past retention the record is judged alone).
  */
 export async function verifyAgainstSource(db: Queryable, source: EventSource, kind: RecordKind, decisionId: string): Promise<Verification> {
-  // The workflow unchanged since the record was last checked against it: what the check found still holds, and
-  // the history need not be read again (a describe, not a history download).
-  const [row] = await db.query<{ source_mark: string | null }>('SELECT source_mark FROM decisions WHERE kind = $1 AND decision_id = $2', [kind, decisionId]);
-  const mark = row?.source_mark ? await source.mark(kind, decisionId).catch(() => undefined) : undefined;
-  if (mark && mark === row?.source_mark) return verifyRecord(db, kind, decisionId);
-  const horizon = await source.horizon(kind, decisionId).catch(() => undefined);
-  return verifyRecord(db, kind, decisionId, horizon?.seq);
+  try {
+    // The workflow unchanged since the record was last checked against it: what the check found still holds, and
+    // the history need not be read again (a describe, not a history download).
+    const [row] = await db.query<{ source_mark: string | null }>('SELECT source_mark FROM decisions WHERE kind = $1 AND decision_id = $2', [kind, decisionId]);
+    const mark = row?.source_mark ? await source.mark(kind, decisionId) : undefined;
+    if (mark && mark === row?.source_mark) return verifyRecord(db, kind, decisionId);
+    const horizon = await source.horizon(kind, decisionId);
+    return verifyRecord(db, kind, decisionId, horizon?.seq);
+  } catch (err) {
+    // Never "verified" on the record's word alone while its workflow could not be asked.
+    return verifyRecord(db, kind, decisionId, 0, `its workflow could not be read (${(err as Error).message})`);
+  }
 }
 
 export interface CheckResult {
@@ -33,6 +38,8 @@ export interface CheckResult {
   published?: number;
   /** Events recorded from the workflow by this check. */
   repaired: number;
+  /** Held events (from the stream) appended after them. */
+  released: number;
   /** Events the workflow published that neither the stream nor its history could give (past retention). */
   lost: number[];
   /** The workflow has closed and the record holds all of it. */
@@ -52,25 +59,36 @@ async function headOf(db: Queryable, kind: RecordKind, decisionId: string): Prom
 /**
  * Appends the events after the record's last one, up to `upTo`, from the workflow's history, in order; stops at the
  * first the history no longer has. Idempotent with the projector: an event it appends first is a duplicate here.
+ * `repaired`: events taken from the workflow; `released`: held events (from the stream) that could follow them.
  */
-export async function fillFromSource(db: Db, source: EventSource, kind: RecordKind, decisionId: string, upTo: number): Promise<{ repaired: number; lost: number[] }> {
+export async function fillFromSource(
+  db: Db,
+  source: EventSource,
+  kind: RecordKind,
+  decisionId: string,
+  upTo: number,
+): Promise<{ repaired: number; released: number; lost: number[] }> {
   const { lastSeq } = await headOf(db, kind, decisionId);
-  if (upTo <= lastSeq) return { repaired: 0, lost: [] };
+  if (upTo <= lastSeq) return { repaired: 0, released: 0, lost: [] };
   const events = await source.events(kind, decisionId, lastSeq + 1, upTo);
   let repaired = 0;
-  let expected = lastSeq + 1;
+  let released = 0;
   for (const e of events) {
-    if (e.seq !== expected) break;
+    const { lastSeq: now } = await headOf(db, kind, decisionId);
+    if (e.seq <= now) continue; // appended meanwhile (by the stream, or released after an earlier one)
+    if (e.seq !== now + 1) break;
     const r = await applyEvent(db, e);
-    if (r.outcome === 'applied') repaired++;
-    expected = e.seq + 1;
+    if (r.outcome === 'applied') {
+      repaired++;
+      released += r.recorded.length - 1;
+    }
   }
   const after = await headOf(db, kind, decisionId);
   const held = await db.query<{ seq: number }>('SELECT seq FROM held_events WHERE kind = $1 AND decision_id = $2', [kind, decisionId]);
   const have = new Set([...events.map((e) => e.seq), ...held.map((h) => Number(h.seq))]);
   const lost: number[] = [];
   for (let seq = after.lastSeq + 1; seq <= upTo; seq++) if (!have.has(seq)) lost.push(seq);
-  return { repaired, lost };
+  return { repaired, released, lost };
 }
 
 export interface CheckTarget {
@@ -100,11 +118,12 @@ export async function checkRecords(
           `UPDATE decisions SET known_seq = GREATEST(known_seq, $3), checked_at = now(), source_mark = $4, settled = $5 WHERE kind = $1 AND decision_id = $2`,
           [r.kind, r.decisionId, h.seq, h.mark, r.settled],
         )
-      : db.query('UPDATE decisions SET checked_at = now() WHERE kind = $1 AND decision_id = $2', [r.kind, r.decisionId]);
+      : // Temporal no longer has the workflow (retention): nothing more can come; the record stands alone.
+        db.query('UPDATE decisions SET checked_at = now(), settled = true WHERE kind = $1 AND decision_id = $2', [r.kind, r.decisionId]);
   };
   for (const t of targets) {
     const head = await headOf(db, t.kind, t.decisionId);
-    const r: CheckResult = { kind: t.kind, decisionId: t.decisionId, recorded: head.lastSeq, repaired: 0, lost: [], settled: false };
+    const r: CheckResult = { kind: t.kind, decisionId: t.decisionId, recorded: head.lastSeq, repaired: 0, released: 0, lost: [], settled: false };
     results.push(r);
     if (t.mark && head.exists && (await source.mark(t.kind, t.decisionId)) === t.mark) {
       // Nothing has happened in the workflow since it was last read, and the record held all of it then.
@@ -126,6 +145,7 @@ export async function checkRecords(
     if (o.repair && horizon.seq > head.lastSeq) {
       const filled = await fillFromSource(db, source, r.kind, r.decisionId, horizon.seq);
       r.repaired = filled.repaired;
+      r.released = filled.released;
       r.lost = filled.lost;
       head = await headOf(db, r.kind, r.decisionId);
     }
@@ -136,24 +156,35 @@ export async function checkRecords(
 }
 
 /** Records that may still be behind their workflow (not settled), the longest unchecked first. */
-export async function unsettledRecords(db: Queryable, limit: number, offset = 0): Promise<{ kind: RecordKind; decisionId: string; mark: string | null; lastSeq: number; knownSeq: number }[]> {
-  const rows = await db.query<{ kind: RecordKind; decision_id: string; source_mark: string | null; last_seq: number; known_seq: number }>(
-    'SELECT kind, decision_id, source_mark, last_seq, known_seq FROM decisions WHERE NOT settled ORDER BY checked_at NULLS FIRST, decision_id LIMIT $1 OFFSET $2',
-    [limit, offset],
+export async function unsettledRecords(db: Queryable, limit: number): Promise<CheckTarget[]> {
+  const rows = await db.query<{ kind: RecordKind; decision_id: string; source_mark: string | null }>(
+    'SELECT kind, decision_id, source_mark FROM decisions WHERE NOT settled ORDER BY checked_at NULLS FIRST, decision_id LIMIT $1',
+    [limit],
   );
-  return rows.map((r) => ({ kind: r.kind, decisionId: r.decision_id, mark: r.source_mark, lastSeq: Number(r.last_seq), knownSeq: Number(r.known_seq) }));
+  return rows.map((r) => ({ kind: r.kind, decisionId: r.decision_id, mark: r.source_mark }));
 }
 
-/** Records with events held: since when, the lowest and highest held, and the last recorded (0: none yet). */
-export async function heldGaps(db: Queryable): Promise<{ kind: RecordKind; decisionId: string; since: Date; first: number; top: number; held: number; lastSeq: number }[]> {
-  const rows = await db.query<{ kind: RecordKind; decision_id: string; since: Date | string; first: number; top: number; held: number; last_seq: number | null }>(
-    `SELECT h.kind, h.decision_id, min(h.held_at) AS since, min(h.seq) AS first, max(h.seq) AS top, count(*) AS held, max(d.last_seq) AS last_seq
+/** Every record not yet settled, a page at a time in key order (after a loss from the stream). */
+export async function unsettledAfter(db: Queryable, after: { kind: string; decisionId: string } | undefined, limit: number): Promise<CheckTarget[]> {
+  const rows = await db.query<{ kind: RecordKind; decision_id: string; source_mark: string | null }>(
+    `SELECT kind, decision_id, source_mark FROM decisions WHERE NOT settled AND (kind, decision_id) > ($1, $2) ORDER BY kind, decision_id LIMIT $3`,
+    [after?.kind ?? '', after?.decisionId ?? '', limit],
+  );
+  return rows.map((r) => ({ kind: r.kind, decisionId: r.decision_id, mark: r.source_mark }));
+}
+
+/** Records with events held: how long, the lowest and highest held, and the last recorded (0: none yet). */
+export async function heldGaps(db: Queryable): Promise<{ kind: RecordKind; decisionId: string; ageMs: number; first: number; top: number; held: number; lastSeq: number }[]> {
+  // The age is the database's own reckoning (held_at is its clock), not this machine's.
+  const rows = await db.query<{ kind: RecordKind; decision_id: string; age_ms: number; first: number; top: number; held: number; last_seq: number | null }>(
+    `SELECT h.kind, h.decision_id, extract(epoch FROM now() - min(h.held_at)) * 1000 AS age_ms, min(h.seq) AS first, max(h.seq) AS top,
+       count(*) AS held, max(d.last_seq) AS last_seq
      FROM held_events h LEFT JOIN decisions d ON d.kind = h.kind AND d.decision_id = h.decision_id GROUP BY h.kind, h.decision_id`,
   );
   return rows.map((r) => ({
     kind: r.kind,
     decisionId: r.decision_id,
-    since: new Date(r.since),
+    ageMs: Number(r.age_ms),
     first: Number(r.first),
     top: Number(r.top),
     held: Number(r.held),
@@ -169,6 +200,7 @@ export async function incompleteRecords(db: Queryable, limit = 1000): Promise<{ 
        UNION ALL
        SELECT h.kind, h.decision_id, COALESCE(d.last_seq, 0), max(h.seq) FROM held_events h
          LEFT JOIN decisions d ON d.kind = h.kind AND d.decision_id = h.decision_id GROUP BY h.kind, h.decision_id, d.last_seq
+         HAVING max(h.seq) > COALESCE(d.last_seq, 0)
      ) t GROUP BY kind, decision_id ORDER BY kind, decision_id LIMIT $1`,
     [limit],
   );

@@ -33,8 +33,8 @@ export interface EventSource {
   horizon(kind: RecordKind, decisionId: string): Promise<SourceHorizon | undefined>;
   /** The events numbered `from` to `to` (inclusive), as published, read from the workflow's runs from the latest back. */
   events(kind: RecordKind, decisionId: string, from: number, to: number): Promise<ProcedureEvent[]>;
-  /** Decisions and cases whose workflows started at or after `since` (to find a record that never began). */
-  startedSince(since: Date): Promise<{ kind: RecordKind; decisionId: string }[]>;
+  /** Decisions and cases whose workflows started at or after `since`, at most `limit` (to find a record that never began). */
+  startedSince(since: Date, limit?: number): Promise<{ kind: RecordKind; decisionId: string }[]>;
   /** Cheap: the latest run's mark, without reading its history. */
   mark(kind: RecordKind, decisionId: string): Promise<string | undefined>;
 }
@@ -49,8 +49,9 @@ interface RunEvents {
 
 /** Reads one run's history: the events it handed for publication, the run it continued, whether it has closed. */
 async function readRun(client: Client, workflowId: string, runId?: string): Promise<RunEvents> {
-  const handle = client.workflow.getHandle(workflowId, runId);
-  const history = await handle.fetchHistory();
+  // The run named first, then its history: a run that continues as new meanwhile is still the one read.
+  const id = runId ?? (await client.workflow.getHandle(workflowId).describe()).runId;
+  const history = await client.workflow.getHandle(workflowId, id).fetchHistory();
   const all = history.events ?? [];
   const started = all[0]?.workflowExecutionStartedEventAttributes;
   const events: ProcedureEvent[] = [];
@@ -66,7 +67,7 @@ async function readRun(client: Client, workflowId: string, runId?: string): Prom
         last.workflowExecutionContinuedAsNewEventAttributes),
   );
   return {
-    runId: runId ?? (await handle.describe()).runId,
+    runId: id,
     previousRunId: started?.continuedExecutionRunId || undefined,
     events,
     closed,
@@ -137,13 +138,14 @@ export function temporalEventSource(client: Client, o: { taskQueue?: string } = 
       return [...found.values()].sort((a, b) => a.seq - b.seq);
     },
 
-    async startedSince(since) {
+    async startedSince(since, limit = Infinity) {
       const found: { kind: RecordKind; decisionId: string }[] = [];
       const onQueue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "''")}'` : '';
       const query = `(WorkflowType = 'majorDecision' OR WorkflowType = 'enforcementPublication') AND StartTime >= '${since.toISOString()}'${onQueue}`;
       for await (const wf of client.workflow.list({ query })) {
         const m = /^(decision|enforcement)-(.+)$/.exec(wf.workflowId);
         if (m) found.push({ kind: m[1] === 'enforcement' ? 'enforcement' : 'majorDecision', decisionId: m[2]! });
+        if (found.length >= limit) break;
       }
       return found;
     },

@@ -102,6 +102,11 @@ export function applyEvent(db: Db, e: ProcedureEvent, o: { releaseHeld?: boolean
 
 /** Lets through the held events of a record whose missing event has come meanwhile; returns how many. */
 export async function releaseHeld(db: Db, kind: RecordKind, decisionId: string): Promise<number> {
+  // Held events the record has since taken by another way are dropped.
+  await db.query(
+    `DELETE FROM held_events h USING decisions d WHERE h.kind = $1 AND h.decision_id = $2 AND d.kind = h.kind AND d.decision_id = h.decision_id AND h.seq <= d.last_seq`,
+    [kind, decisionId],
+  );
   const [next] = await db.query<{ event: ProcedureEvent }>(
     `SELECT h.event FROM held_events h JOIN decisions d ON d.kind = h.kind AND d.decision_id = h.decision_id
      WHERE h.kind = $1 AND h.decision_id = $2 AND h.seq = d.last_seq + 1`,
@@ -206,7 +211,7 @@ export interface Verification {
  * holds, from an event held behind a gap, a check against the workflow (known_seq), or `knownFromSource` (what the
  * caller has just read from the workflow itself).
  */
-export async function verifyRecord(db: Queryable, kind: RecordKind, decisionId: string, knownFromSource = 0): Promise<Verification> {
+export async function verifyRecord(db: Queryable, kind: RecordKind, decisionId: string, knownFromSource = 0, unconfirmed?: string): Promise<Verification> {
   const rows = await db.query<{ seq: number; type: string; summary: string; step: string | null; event: ProcedureEvent; prev_hash: string; hash: string }>(
     'SELECT seq, type, summary, step, event, prev_hash, hash FROM record_entries WHERE kind = $1 AND decision_id = $2 ORDER BY seq',
     [kind, decisionId],
@@ -215,8 +220,8 @@ export async function verifyRecord(db: Queryable, kind: RecordKind, decisionId: 
     'SELECT last_hash, last_seq, known_seq FROM decisions WHERE kind = $1 AND decision_id = $2',
     [kind, decisionId],
   );
-  const heldSeqs = (await db.query<{ seq: number }>('SELECT seq FROM held_events WHERE kind = $1 AND decision_id = $2 ORDER BY seq', [kind, decisionId])).map((r) =>
-    Number(r.seq),
+  const heldSeqs = (await db.query<{ seq: number }>('SELECT seq FROM held_events WHERE kind = $1 AND decision_id = $2 AND seq > $3 ORDER BY seq', [kind, decisionId, rows.length])).map(
+    (r) => Number(r.seq),
   );
   const known = Math.max(rows.length, Number(head?.known_seq ?? 0), heldSeqs.at(-1) ?? 0, knownFromSource);
   const missing = missingRuns(rows.length, known, new Set(heldSeqs));
@@ -238,6 +243,7 @@ export async function verifyRecord(db: Queryable, kind: RecordKind, decisionId: 
     return { ...base, ok: false, chainOk: true, reason: incomplete ?? 'no such decision' };
   }
   if (head.last_hash !== prev || Number(head.last_seq) !== rows.length) return broken(rows.length, 'the chain does not end where the decision says');
+  if (!incomplete && unconfirmed) return { ...base, ok: false, chainOk: true, reason: `completeness not confirmed: ${unconfirmed}` };
   return { ...base, ok: complete, chainOk: true, ...(incomplete ? { reason: incomplete } : {}) };
 }
 

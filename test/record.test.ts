@@ -160,6 +160,9 @@ describe('the procedure record', () => {
         await new Promise((r) => second.once('exit', r));
       }
       expect(await recorded()).toBe(total);
+      // All of it through the stream: nothing had to be taken from the workflows.
+      const [status] = await target.query<{ stats: { repaired: number; streamLosses: number } }>('SELECT stats FROM projector_status WHERE name = $1', [durable]);
+      expect(status?.stats).toMatchObject({ repaired: 0, streamLosses: 0 });
       for (const [i, id] of ids.entries()) {
         const record = await recordOf(target, 'majorDecision', id);
         expect(record.map((r) => r.event)).toEqual(expected[i]);

@@ -94,15 +94,16 @@ describe('the one-node embedded default', () => {
       // Events published after the restart, by a new decision.
       const fresh = await fullDecision(dev.client, 'one-c');
       await expectRecordsWhole(db, source, [recorded, unseen, fresh]);
-      expect(lines.some((l) => l.includes(`the events stream went back from message`))).toBe(true);
-      expect(projector.stats.streamLosses).toBeGreaterThanOrEqual(1);
+      // Reported once (not again at every look), in the log and in the saved figures.
+      expect(lines.filter((l) => l.includes('the events stream ')).length, lines.join('\n')).toBe(1);
+      expect(lines.find((l) => l.includes('the events stream '))).toMatch(/no longer holds message \d+, the last one recorded|holds another message under number/);
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect(projector.stats.streamLosses).toBe(1);
       expect(projector.stats.repaired).toBeGreaterThan(0);
-      const [status] = await db.query<{ stats: { streamLosses: number } }>('SELECT stats FROM projector_status WHERE name = $1', [durable]);
       await until('the health figure saved', 10_000, async () => {
         const [row] = await db.query<{ stats: { streamLosses: number } }>('SELECT stats FROM projector_status WHERE name = $1', [durable]);
-        return row && row.stats.streamLosses >= 1;
+        return row?.stats.streamLosses === 1;
       });
-      expect(status).toBeDefined();
     } finally {
       await projector?.stop();
       await projectorNc.close();
@@ -174,9 +175,15 @@ describe('a three-node JetStream cluster', () => {
       const total = decisions.reduce((n, x) => n + x.events, 0);
       const [entries] = await db.query<{ n: string }>('SELECT count(*) AS n FROM record_entries');
       expect(Number(entries!.n)).toBe(total);
-      // Exactly once, and the stream carried them: the workflows filled in only what it could not give in time.
+      // Exactly once; the stream lost nothing (an event it only delayed past the grace may have been taken from the
+      // workflow meanwhile: counted as repaired, never recorded twice).
+      expect(projector.stats).toMatchObject({ unrepairable: 0, streamLosses: 0 });
       expect(projector.stats.applied + projector.stats.repaired).toBe(total);
-      expect(projector.stats.applied).toBeGreaterThan(total * 0.8);
+      for (const x of decisions) {
+        const info = await jsm.streams.info(EVENTS_STREAM, { subjects_filter: `juece.events.*.${x.decisionId}.>` });
+        const inStream = Object.values(info.state.subjects ?? {}).reduce((n, c) => n + c, 0);
+        expect(inStream, x.decisionId).toBe(x.events);
+      }
       console.log(`cluster: ${decisions.length} decisions, ${total} events, every record whole; projector ${JSON.stringify(projector.stats)}`);
     } finally {
       running = false;
