@@ -50,12 +50,16 @@ export function reportCsv(r: ComplianceReport): string {
 const esc = (s: unknown) =>
   String(s ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
+/** A decision's id links to its printable procedure record (cases have no record page yet: plain ids). */
+const idLinks = (row: ReportRow, ids: string[]) =>
+  ids.map((id) => (row.kind === 'majorDecision' ? `<a href="/decisions/${encodeURIComponent(id)}/record?format=html">${esc(id)}</a>` : esc(id))).join(' ');
+
 function rowTable(row: ReportRow): string {
   const lines = row.figures
     .map((f) => {
       const d = definition(f.key);
       const cls = f.meetsTarget === false ? ' class="bad"' : '';
-      return `<tr${cls}><td>${esc(d.label)}</td><td class="n">${esc(countText(f))}</td><td class="n">${f.of ?? ''}</td><td class="n">${percent(f.rate)}</td><td>${esc(targetText(d.target))}</td><td>${meetsText(f)}</td><td class="ids">${esc(f.ids.join(' '))}</td></tr>`;
+      return `<tr${cls}><td>${esc(d.label)}</td><td class="n">${esc(countText(f))}</td><td class="n">${f.of ?? ''}</td><td class="n">${percent(f.rate)}</td><td>${esc(targetText(d.target))}</td><td>${meetsText(f)}</td><td class="ids">${idLinks(row, f.ids)}</td></tr>`;
     })
     .join('\n');
   return `<h3>${esc(row.authority)} · ${esc(unitName(row))}</h3>

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { definition, targetText, type ComplianceReport } from '../domain/compliance';
-import { countText, meetsText, percent, unitName } from '../api/reportPage';
+import { beijingTime, countText, meetsText, percent, unitName } from '../api/reportPage';
 
 export interface ReportCliContext {
   /** GET `path` over the API: parsed JSON, or the raw bytes. */
@@ -65,7 +65,7 @@ export function humanReport(r: ComplianceReport, table: ReportCliContext['table'
     ].join('\n');
   };
   return [
-    `${r.year}年度合规情况统计 (${r.authority ?? 'all authorities'}${r.undertakingUnit ? `, ${r.undertakingUnit}` : ''}), from the procedure record; generated ${r.generatedAt}`,
+    `${r.year}年度合规情况统计 (${r.authority ?? 'all authorities'}${r.undertakingUnit ? `, ${r.undertakingUnit}` : ''}), from the procedure record; generated ${beijingTime(r.generatedAt)} Beijing time`,
     section('重大行政决策', r.decisions),
     section('行政执法决定公示', r.enforcement),
     'Each figure\'s basis: `juece report --json` (definitions) or the README.',
