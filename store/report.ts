@@ -113,8 +113,8 @@ export async function complianceReport(db: Queryable, q: ReportQuery): Promise<C
       if (!q.undertakingUnit) addGroup(u.authority, null, true);
       if (u.unit !== null) addGroup(u.authority, u.unit, false);
     }
-    // The authority asked for has its total row even with nothing in the record: a year with no decision shows.
-    if (kind === 'majorDecision' && q.authority && !q.undertakingUnit) addGroup(q.authority, null, true);
+    // An authority asked for with nothing in the record by the year's end still has its (empty) row of decisions.
+    if (kind === 'majorDecision' && q.authority && !q.undertakingUnit && units.length === 0) addGroup(q.authority, null, true);
     const ofKind = counted.filter((c) => c.kind === kind);
     return [...groups.values()]
       .sort((a, b) => a.authority.localeCompare(b.authority) || Number(b.total) - Number(a.total) || (a.unit ?? '').localeCompare(b.unit ?? '', 'zh'))
