@@ -29,3 +29,27 @@ export function requireActor(p: Principal, d: Pick<DecisionSummary, 'decisionId'
     );
   }
 }
+
+/** Who reads the compliance report: supervisors, and the authority's own staff. */
+export const REPORT_ROLES = ['supervisor', 'headOfGovernment', 'legalityReviewer', 'meetingSecretary', 'undertakingUnit'] as const;
+
+/**
+ * The scope of the compliance report `p` may read, given what was asked: supervisors any authority and unit; the
+ * authority's head, legal body and office staff their own authority; an undertaking unit its own decisions. Experts
+ * and risk assessors (outside bodies called in for one step) are refused, as is another authority's report.
+ */
+export function reportScope(p: Principal, asked: { authority?: string; undertakingUnit?: string }): { authority?: string; undertakingUnit?: string } {
+  const role = p.actor.role;
+  if (role === 'supervisor') return asked;
+  if (!(REPORT_ROLES as readonly string[]).includes(role)) {
+    throw new Forbidden(`The compliance report is for supervisors and the authority's own staff, not a ${role}.`);
+  }
+  if (asked.authority && asked.authority !== p.authority) throw new Forbidden(`${p.actor.organisation} reads only ${p.authority}'s compliance report, not ${asked.authority}'s.`);
+  if (role === 'undertakingUnit') {
+    if (asked.undertakingUnit && asked.undertakingUnit !== p.actor.organisation) {
+      throw new Forbidden(`${p.actor.organisation} reads only its own figures, not ${asked.undertakingUnit}'s.`);
+    }
+    return { authority: p.authority, undertakingUnit: p.actor.organisation };
+  }
+  return { authority: p.authority, ...(asked.undertakingUnit ? { undertakingUnit: asked.undertakingUnit } : {}) };
+}

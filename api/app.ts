@@ -16,14 +16,16 @@ import { STEP_NAMES } from '../domain/procedure';
 import { ACTIONS, roleRefusal, type ActionName } from '../domain/roles';
 import { EnforcementStateSchema } from '../domain/enforcement';
 import { RecordKindSchema } from '../domain/events';
-import { DecisionStatusValue, ProposalSchema, type DecisionStatus } from '../domain/schemas';
+import { code, DecisionStatusValue, ProposalSchema, text, type DecisionStatus } from '../domain/schemas';
 import { commentCounts, CommentIntakeClosed } from '../store/comments';
 import type { Db } from '../store/db';
 import { getDecision, idReuseRefusal, listDecisions, recordOf, type DecisionSummary } from '../store/record';
-import { canRead, Forbidden, requireActor } from './access';
+import { canRead, Forbidden, reportScope, requireActor } from './access';
 import { Unauthenticated, type Principal, type Verifier } from './auth';
 import { openApiDocument } from './openapi';
 import { recordPage } from './page';
+import { reportCsv, reportPage } from './reportPage';
+import { complianceReport } from '../store/report';
 import { incompleteRecords, verifyAgainstSource } from '../projector/repair';
 import { temporalEventSource } from '../projector/source';
 
@@ -51,6 +53,13 @@ const ListQuerySchema = z.strictObject({
 });
 
 const RequestIdSchema = z.string().min(8).max(128);
+
+export const ReportQuerySchema = z.strictObject({
+  year: z.coerce.number().int().min(2000).max(2100),
+  authority: code.optional(),
+  undertakingUnit: text(200).optional(),
+  format: z.enum(['json', 'csv', 'html']).default('json'),
+});
 
 export function createApi(deps: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
@@ -187,6 +196,19 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       projectors: projectors.map(({ name, stats: { stream: _stream, ...figures }, updated_at }) => ({ name, figures, updatedAt: new Date(updated_at).toISOString() })),
       incomplete,
     });
+  });
+
+  // The annual compliance figures, from the procedure record alone, every figure with the decisions behind it.
+  app.get('/reports/compliance', async (c) => {
+    const q = parse(ReportQuerySchema, c.req.query(), 'query');
+    const scope = reportScope(c.get('principal'), { authority: q.authority, undertakingUnit: q.undertakingUnit });
+    const report = await complianceReport(deps.db, { year: q.year, ...scope });
+    if (q.format === 'html') return c.html(reportPage(report));
+    if (q.format === 'csv') {
+      const name = ['compliance', q.year, scope.authority].filter(Boolean).join('-');
+      return c.body(reportCsv(report), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` });
+    }
+    return c.json(report);
   });
 
   app.get('/decisions/:id/record', async (c) => {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ACTIONS } from '../domain/actions';
+import { ComplianceReportSchema } from '../domain/compliance';
 import { ProposalSchema } from '../domain/schemas';
 import { CommentSchema } from '../store/comments';
 
@@ -48,6 +49,26 @@ export function openApiDocument(): Record<string, unknown> {
       get: {
         summary: "For supervisors: each projector's figures (events recorded, held behind gaps, repaired from the workflows, stream losses) and the records known to be incomplete",
         responses: { 200: { description: 'health' }, ...errors },
+      },
+    },
+    '/reports/compliance': {
+      get: {
+        summary: 'The annual compliance figures (合规情况统计) per authority and undertaking unit, from the procedure record, each with the decision ids behind it',
+        description:
+          "For supervisors (any authority) and the authority's own staff (their authority; an undertaking unit its own figures). format=csv: UTF-8 with a BOM (Excel); format=html: a printable page in Chinese.",
+        parameters: [
+          { name: 'year', in: 'query', required: true, schema: { type: 'integer', minimum: 2000, maximum: 2100 }, description: 'calendar year, Beijing time' },
+          { name: 'authority', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'undertakingUnit', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json', 'csv', 'html'], default: 'json' } },
+        ],
+        responses: {
+          200: {
+            description: 'the report',
+            content: { 'application/json': { schema: json(ComplianceReportSchema) }, 'text/csv': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } },
+          },
+          ...errors,
+        },
       },
     },
     '/decisions/{id}/comments': {

@@ -1,5 +1,5 @@
 /**
- * `juece start | submit | status | record | list | watch`: the decision commands, over the HTTP API with a bearer
+ * `juece start | submit | status | record | list | report | watch`: the decision commands, over the HTTP API with a bearer
  * token (JUECE_API_URL, JUECE_TOKEN or --token), and `watch` over NATS. Tables for people, `--json` for scripts.
  * Exit codes: 0 done, 1 could not reach a server, 2 invalid input, 3 no valid token or not allowed, 4 not found,
  * 5 refused by the procedure (a step not open, a stale draft, a decision id already used).
@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { followDecisionEvents } from '../client/events';
 import { STEPS, type StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
+import { registerReportCommand } from './report';
 
 const EXIT: Record<number, number> = { 400: 2, 401: 3, 403: 3, 404: 4, 409: 5 };
 
@@ -44,7 +45,7 @@ function readInput(file: string): unknown {
   }
 }
 
-async function request(g: Globals, method: string, path: string, body?: unknown): Promise<any> {
+async function request(g: Globals, method: string, path: string, body?: unknown, raw = false): Promise<any> {
   if (!g.token) throw new CliError('No token: set JUECE_TOKEN or pass --token (on embedded defaults, `juece token` prints one per role).', 3);
   let res: Response;
   try {
@@ -56,6 +57,8 @@ async function request(g: Globals, method: string, path: string, body?: unknown)
   } catch (err) {
     throw new CliError(`Cannot reach the juece API at ${g.api}: ${(err as Error).cause ?? (err as Error).message}`, 1);
   }
+  // Raw bytes (a CSV keeps its byte-order mark, which decoding as text would drop).
+  if (raw && res.ok) return Buffer.from(await res.arrayBuffer());
   const text = await res.text();
   let json: any;
   try {
@@ -197,6 +200,8 @@ export function program(): Command {
           : '(no decisions)',
       );
     });
+
+  registerReportCommand(cmd, { get: (path, raw) => request(g(), 'GET', path, undefined, raw), json: () => g().json, table });
 
   cmd
     .command('watch')

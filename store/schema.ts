@@ -7,6 +7,7 @@
  * - held_events: events that came before an earlier one of the same record (held there, never in the stream's
  *   unacknowledged window), recorded as soon as the gap is filled;
  * - projector_status: what each projector last reported (events recorded, gaps found and repaired, stream losses).
+ * The compliance report reads record_entries by kind, type and time (index of migration 5).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -132,5 +133,9 @@ CREATE TABLE projector_status (
   stats jsonb NOT NULL,
   updated_at timestamptz NOT NULL
 )
+`,
+  // 5: the annual compliance report (store/report.ts) finds a year's events by kind, type and time.
+  `
+CREATE INDEX record_entries_type_at ON record_entries (kind, type, at)
 `,
 ];
