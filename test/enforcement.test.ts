@@ -27,7 +27,7 @@ const cn = loadCalendars().national;
 beforeAll(async () => {
   env = await timeSkippingEnv();
   h = await startHarness(env);
-  nc = await connect({ servers: inject('natsUrl') });
+  nc = await connect({ servers: inject('timeSkippingNatsUrl') });
 });
 
 afterAll(async () => {

@@ -18,6 +18,13 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     natsUrl: string;
+    /**
+     * The NATS the time-skipping tests' activities publish to: the same release without per-write sync. The Java test
+     * server moves virtual time past activities still running; a publish waiting on a busy disk's fsync is then timed
+     * out under the worker, and the server can refuse the workflow's tasks for good (the sdk-java #3088 family),
+     * holding time skipping for every later test. Durability is tested on servers of its own (streamFaults, natsServer).
+     */
+    timeSkippingNatsUrl: string;
     testServerPath: string | undefined;
     workflowBundlePath: string;
     natsServerPath: string;
@@ -40,18 +47,20 @@ export default async function setup(project: TestProject) {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const [temporalPort, uiPort, natsPort, pgPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const [temporal, nats, postgres, bundle] = await Promise.all([
+    const [temporalPort, uiPort, natsPort, pgPort, fastNatsPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [temporal, nats, fastNats, postgres, bundle] = await Promise.all([
       startDevServer({ cli: temporalCli, port: temporalPort, uiPort, namespace: 'default', dbFile: path.join(dir, 'temporal.db') }),
       startNats({ binary: natsServer, port: natsPort, storeDir: path.join(dir, 'nats') }),
+      startNats({ binary: natsServer, port: fastNatsPort, storeDir: path.join(dir, 'nats-time-skipping'), sync: 'default' }),
       startPostgres({ binDir: postgresBin, port: pgPort, dataDir: path.join(dir, 'postgres') }),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
     ]);
-    servers.push(temporal, nats, postgres);
+    servers.push(temporal, nats, fastNats, postgres);
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, bundle.code);
     project.provide('temporalAddress', temporal.address);
     project.provide('natsUrl', nats.address);
+    project.provide('timeSkippingNatsUrl', fastNats.address);
     project.provide('testServerPath', testServer);
     project.provide('workflowBundlePath', workflowBundlePath);
     project.provide('natsServerPath', natsServer);

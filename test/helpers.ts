@@ -47,7 +47,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** A running juece worker (real NATS for its activities) and a client on the given environment. */
+/** A running juece worker (real NATS for its activities: `timeSkippingNatsUrl`, see globalSetup) and a client on the given environment. */
 export async function startHarness(
   env: TestWorkflowEnvironment,
   o: { taskQueue?: string; calendarDir?: string; stickyCache?: boolean; noticeOutbox?: string } = {},
@@ -58,7 +58,7 @@ export async function startHarness(
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    natsUrl: inject('natsUrl'),
+    natsUrl: inject('timeSkippingNatsUrl'),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     calendarDir: o.calendarDir,
     noticeOutbox: o.noticeOutbox,

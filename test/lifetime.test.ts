@@ -32,7 +32,7 @@ let dev: RecordHarness;
 beforeAll(async () => {
   env = await timeSkippingEnv();
   h = await startHarness(env);
-  nc = await connect({ servers: inject('natsUrl') });
+  nc = await connect({ servers: inject('timeSkippingNatsUrl') });
   db = await openDb({ url: await createTestDatabase('lifetime') });
   projector = await startProjector({ nc, db, durable: uniqueId('proj-lifetime') });
   dev = await startRecordHarness('lifetime-dev');

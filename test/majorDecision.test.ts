@@ -160,7 +160,7 @@ describe('majorDecision: the statutory procedure', () => {
     expect(consultationText).toContain(`征求意见期间：${opened} 至 ${cn.addDays(opened, 30).date}（30日）`);
     expect(consultationText).toContain('依据：《重大行政决策程序暂行条例》第十五条');
     expect(consultationText).toContain(final.authority.name);
-    const nc = await connect({ servers: inject('natsUrl') });
+    const nc = await connect({ servers: inject('timeSkippingNatsUrl') });
     const delivered = (await readSubject(nc, NOTICES_STREAM, `juece.notices.${final.authority.code}.${final.decisionId}.>`)) as { kind: string; document: { text: string } }[];
     await nc.close();
     expect(delivered.map((n) => n.kind).sort()).toEqual(['consultation', 'decision', 'hearing']);
