@@ -17,7 +17,7 @@ import { ACTIONS, roleRefusal, type ActionName } from '../domain/roles';
 import { EnforcementStateSchema } from '../domain/enforcement';
 import { RecordKindSchema } from '../domain/events';
 import { DecisionStatusValue, ProposalSchema, type DecisionStatus } from '../domain/schemas';
-import { commentCounts, CommentIntakeClosed } from '../store/comments';
+import { AdoptionBatchSchema, commentCounts, commentGroups, CommentIntakeClosed, recordAdoption, UnknownCommentGroup } from '../store/comments';
 import type { Db } from '../store/db';
 import { getDecision, idReuseRefusal, listDecisions, recordOf, type DecisionSummary } from '../store/record';
 import { canRead, Forbidden, requireActor } from './access';
@@ -52,6 +52,15 @@ const ListQuerySchema = z.strictObject({
 
 const RequestIdSchema = z.string().min(8).max(128);
 
+const flag = z.enum(['true', 'false']).optional();
+const asBoolean = (v: 'true' | 'false' | undefined) => (v === undefined ? undefined : v === 'true');
+const GroupQuerySchema = z.strictObject({
+  campaign: flag,
+  answered: flag,
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
+
 export function createApi(deps: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
 
@@ -76,6 +85,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (err instanceof Unauthenticated) return refuse(c, 401, err.message);
     if (err instanceof Forbidden) return refuse(c, 403, err.message);
     if (err instanceof DecisionRefused) return refuse(c, 409, err.message);
+    if (err instanceof UnknownCommentGroup) {
+      return c.json({ error: 'invalid', message: err.message, issues: [{ path: `answers.${err.index}.groupId`, message: err.message }] }, 400);
+    }
     if (err instanceof CommentIntakeClosed) return c.json({ error: 'closed', message: err.message }, 409);
     if (err instanceof WorkflowNotFoundError || err instanceof NotFound) return c.json({ error: 'notFound', message: err.message }, 404);
     console.error(`juece api: ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
@@ -115,6 +127,18 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const visible = units.some((u) => canRead(p, { authority: status.authority.code, undertakingUnit: u }));
     if (!visible) throw new Forbidden(`${p.actor.organisation} may not read decision ${decisionId}.`);
     return status;
+  };
+  /** As `readable`, and from the record alone once Temporal no longer has the workflow (its retention is over). */
+  const readableOrRecorded = async (c: Context<Env>, decisionId: string): Promise<DecisionStatus | DecisionSummary> => {
+    try {
+      return await readable(c, decisionId);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const summary = await getDecision(deps.db, 'majorDecision', decisionId);
+      if (!summary) throw err;
+      if (!canRead(c.get('principal'), summary)) throw new Forbidden(`${c.get('principal').actor.organisation} may not read decision ${decisionId}.`);
+      return summary;
+    }
   };
   const actable = async (c: Context<Env>, decisionId: string): Promise<DecisionStatus> => {
     const status = await deps.client.decision(decisionId).status();
@@ -178,6 +202,26 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return c.json(await deps.intake.submit(status.decisionId, b.comments));
   });
 
+  // The comment groups (identical texts after folding), largest first, a page at a time; campaigns: 20 submitters or more.
+  app.get('/decisions/:id/comments/groups', async (c) => {
+    const id = c.req.param('id');
+    const q = parse(GroupQuerySchema, c.req.query(), 'query');
+    await readableOrRecorded(c, id);
+    return c.json(await commentGroups(deps.db, id, { ...q, campaign: asBoolean(q.campaign), answered: asBoolean(q.answered) }));
+  });
+
+  // The adoption report (采纳情况, arts. 18, 29): the undertaking unit answers each group, adopted or not, with the reason.
+  app.post('/decisions/:id/comments/adoption', async (c) => {
+    const id = c.req.param('id');
+    const status = await actable(c, id);
+    const { actor } = c.get('principal');
+    if (actor.role !== 'undertakingUnit') throw new Forbidden('The adoption report is written by the undertaking unit that ran the consultation (arts. 18, 29).');
+    const b = parse(AdoptionBatchSchema, await body(c), 'adoption answers');
+    await recordAdoption(deps.db, status.decisionId, b.answers, { id: actor.id, name: actor.name, organisation: actor.organisation });
+    const unanswered = (await commentGroups(deps.db, status.decisionId, { answered: false, limit: 1 })).total;
+    return c.json({ decisionId: status.decisionId, answered: b.answers.length, unanswered });
+  });
+
   // For supervisors: how the procedure record keeps up, and which records are known to be incomplete.
   app.get('/records/health', async (c) => {
     if (c.get('principal').actor.role !== 'supervisor') throw new Forbidden("The record's health is for supervisors.");
@@ -192,15 +236,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   app.get('/decisions/:id/record', async (c) => {
     const id = c.req.param('id');
     // The record outlives the workflow's retention: a closed decision is read from the record alone.
-    const summary = await getDecision(deps.db, 'majorDecision', id);
-    let decision: DecisionStatus | DecisionSummary;
-    try {
-      decision = await readable(c, id);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError) || !summary) throw err;
-      if (!canRead(c.get('principal'), summary)) throw new Forbidden(`${c.get('principal').actor.organisation} may not read decision ${id}.`);
-      decision = summary;
-    }
+    const decision = await readableOrRecorded(c, id);
     // Complete only if it holds everything the workflow has published (while Temporal still has the workflow).
     const [entries, verification] = await Promise.all([
       recordOf(deps.db, 'majorDecision', id),

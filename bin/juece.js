@@ -23,6 +23,7 @@ const decisionCommands = {
   status: "a decision's status, open steps and deadline",
   record: "a decision's procedure record, its hash chain verified and its completeness checked; `juece record check [--repair]`: every record against its workflow (operator)",
   list: 'decisions and enforcement cases by --kind, --authority, --step, --status, --overdue',
+  comments: "a decision's comment groups, largest first: juece comments <decisionId> [--campaigns] [--unanswered] [--answer answers.json]",
   watch: "follow a decision's events live from NATS: juece watch <authority> <decisionId>",
 };
 for (const [name, help] of Object.entries(decisionCommands)) commands[name] = ['cli/decisions.ts', `${help} (over the API: JUECE_API_URL, JUECE_TOKEN; --json)`];

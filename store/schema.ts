@@ -133,4 +133,10 @@ CREATE TABLE projector_status (
   updated_at timestamptz NOT NULL
 )
 `,
+  // 5: who answered each comment group in the adoption report, and when; groups read largest first, page by page.
+  `
+ALTER TABLE comment_groups ADD COLUMN answered_by jsonb;
+ALTER TABLE comment_groups ADD COLUMN answered_at timestamptz;
+CREATE INDEX comment_groups_size ON comment_groups (decision_id, comments DESC, id)
+`,
 ];
