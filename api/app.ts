@@ -8,7 +8,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { NatsConnection } from 'nats';
 import { z } from 'zod';
-import { DecisionRefused, fieldIssues, InvalidInput, type JueceClient } from '../client';
+import { DecisionClosed, DecisionRefused, fieldIssues, InvalidInput, type JueceClient } from '../client';
 import { readSubject } from '../client/events';
 import type { CommentIntake } from '../commands/commentIntake';
 import { NOTICES_STREAM } from '../domain/notices';
@@ -64,7 +64,7 @@ const GroupQuerySchema = z.strictObject({
 export function createApi(deps: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
 
-  const refuse = async (c: Context<Env>, status: 401 | 403 | 409, reason: string) => {
+  const refuse = async (c: Context<Env>, status: 401 | 403 | 409, reason: string, answer: Record<string, unknown> = {}) => {
     const p = c.get('principal') as Principal | undefined;
     await deps.db
       .query('INSERT INTO access_refusals (actor_id, role, organisation, method, path, status, reason) VALUES ($1,$2,$3,$4,$5,$6,$7)', [
@@ -77,13 +77,15 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         reason,
       ])
       .catch(() => {}); // the answer does not wait on the audit table being reachable
-    return c.json({ error: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'refused', message: reason }, status);
+    return c.json({ error: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'refused', message: reason, ...answer }, status);
   };
 
   app.onError(async (err, c) => {
     if (err instanceof InvalidInput) return c.json({ error: 'invalid', message: err.message, issues: err.issues }, 400);
     if (err instanceof Unauthenticated) return refuse(c, 401, err.message);
     if (err instanceof Forbidden) return refuse(c, 403, err.message);
+    // A closed decision takes no more actions: 409 with where it ended (withdrawn, rejected, stopped, ...).
+    if (err instanceof DecisionClosed) return refuse(c, 409, err.message, { error: 'closed', status: err.status });
     if (err instanceof DecisionRefused) return refuse(c, 409, err.message);
     if (err instanceof UnknownCommentGroup) {
       return c.json({ error: 'invalid', message: err.message, issues: [{ path: `answers.${err.index}.groupId`, message: err.message }] }, 400);
@@ -141,8 +143,19 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     }
   };
   const actable = async (c: Context<Env>, decisionId: string): Promise<DecisionStatus> => {
-    const status = await deps.client.decision(decisionId).status();
     const p = c.get('principal');
+    let status: DecisionStatus;
+    try {
+      status = await deps.client.decision(decisionId).status();
+    } catch (err) {
+      // A closed decision is closed, not unknown: past Temporal's retention the record still knows how it ended; a
+      // workflow that ended without a result (terminated) may not answer the query, but says how it ended.
+      const summary = await getDecision(deps.db, 'majorDecision', decisionId);
+      if (!summary) throw err;
+      requireActor(p, summary);
+      if (err instanceof WorkflowNotFoundError) throw new DecisionClosed(decisionId, summary.status);
+      throw (await deps.client.decision(decisionId).closed().catch(() => undefined)) ?? err;
+    }
     const units = [status.undertakingUnit, status.leadUnit].filter((u): u is string => !!u);
     const allowed = units.find((u) => canRead(p, { authority: status.authority.code, undertakingUnit: u }));
     requireActor(p, { decisionId, authority: status.authority.code, undertakingUnit: allowed ?? status.undertakingUnit });

@@ -22,7 +22,10 @@ const errors = {
   401: { description: 'No token, or not a valid one' },
   403: { description: 'Not for this role or organisation (the refusal is recorded)' },
   404: { description: 'No such decision' },
-  409: { description: 'Refused by the procedure: the step is not open, the draft version is stale, …' },
+  409: {
+    description:
+      'Refused by the procedure: the step is not open, the draft version is stale, …; `error: "closed"` with `status` (withdrawn, rejected, stopped, …) when the decision has ended',
+  },
 };
 
 const query = (name: string, description: string, schema: Record<string, unknown>) => ({ name, in: 'query', required: false, description, schema });

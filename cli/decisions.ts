@@ -2,7 +2,7 @@
  * `juece start | submit | status | record | list | comments | watch`: the decision commands, over the HTTP API with a bearer
  * token (JUECE_API_URL, JUECE_TOKEN or --token), and `watch` over NATS. Tables for people, `--json` for scripts.
  * Exit codes: 0 done, 1 could not reach a server, 2 invalid input, 3 no valid token or not allowed, 4 not found,
- * 5 refused by the procedure (a step not open, a stale draft, a decision id already used).
+ * 5 refused by the procedure (a step not open, a stale draft, a decision id already used, a decision already closed).
  */
 import { Command, Option } from 'commander';
 import { connect } from 'nats';
