@@ -8,7 +8,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { NatsConnection } from 'nats';
 import { z } from 'zod';
-import { DecisionRefused, fieldIssues, InvalidInput, type JueceClient } from '../client';
+import { DecisionClosed, DecisionRefused, fieldIssues, InvalidInput, type JueceClient } from '../client';
 import { readSubject } from '../client/events';
 import type { CommentIntake } from '../commands/commentIntake';
 import { NOTICES_STREAM } from '../domain/notices';
@@ -17,7 +17,7 @@ import { ACTIONS, roleRefusal, type ActionName } from '../domain/roles';
 import { EnforcementStateSchema } from '../domain/enforcement';
 import { RecordKindSchema } from '../domain/events';
 import { code, DecisionStatusValue, ProposalSchema, text, type DecisionStatus } from '../domain/schemas';
-import { commentCounts, CommentIntakeClosed } from '../store/comments';
+import { AdoptionBatchSchema, commentCounts, commentGroups, CommentIntakeClosed, recordAdoption, UnknownCommentGroup } from '../store/comments';
 import type { Db } from '../store/db';
 import { getDecision, idReuseRefusal, listDecisions, recordOf, type DecisionSummary } from '../store/record';
 import { canRead, Forbidden, reportScope, requireActor } from './access';
@@ -61,10 +61,19 @@ export const ReportQuerySchema = z.strictObject({
   format: z.enum(['json', 'csv', 'html']).default('json'),
 });
 
+const flag = z.enum(['true', 'false']).optional();
+const asBoolean = (v: 'true' | 'false' | undefined) => (v === undefined ? undefined : v === 'true');
+const GroupQuerySchema = z.strictObject({
+  campaign: flag,
+  answered: flag,
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
+
 export function createApi(deps: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
 
-  const refuse = async (c: Context<Env>, status: 401 | 403 | 409, reason: string) => {
+  const refuse = async (c: Context<Env>, status: 401 | 403 | 409, reason: string, answer: Record<string, unknown> = {}) => {
     const p = c.get('principal') as Principal | undefined;
     await deps.db
       .query('INSERT INTO access_refusals (actor_id, role, organisation, method, path, status, reason) VALUES ($1,$2,$3,$4,$5,$6,$7)', [
@@ -77,14 +86,19 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         reason,
       ])
       .catch(() => {}); // the answer does not wait on the audit table being reachable
-    return c.json({ error: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'refused', message: reason }, status);
+    return c.json({ error: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'refused', message: reason, ...answer }, status);
   };
 
   app.onError(async (err, c) => {
     if (err instanceof InvalidInput) return c.json({ error: 'invalid', message: err.message, issues: err.issues }, 400);
     if (err instanceof Unauthenticated) return refuse(c, 401, err.message);
     if (err instanceof Forbidden) return refuse(c, 403, err.message);
+    // A closed decision takes no more actions: 409 with where it ended (withdrawn, rejected, stopped, ...).
+    if (err instanceof DecisionClosed) return refuse(c, 409, err.message, { error: 'closed', status: err.status });
     if (err instanceof DecisionRefused) return refuse(c, 409, err.message);
+    if (err instanceof UnknownCommentGroup) {
+      return c.json({ error: 'invalid', message: err.message, issues: [{ path: `answers.${err.index}.groupId`, message: err.message }] }, 400);
+    }
     if (err instanceof CommentIntakeClosed) return c.json({ error: 'closed', message: err.message }, 409);
     if (err instanceof WorkflowNotFoundError || err instanceof NotFound) return c.json({ error: 'notFound', message: err.message }, 404);
     console.error(`juece api: ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
@@ -125,9 +139,32 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (!visible) throw new Forbidden(`${p.actor.organisation} may not read decision ${decisionId}.`);
     return status;
   };
+  /** As `readable`, and from the record alone once Temporal no longer has the workflow (its retention is over). */
+  const readableOrRecorded = async (c: Context<Env>, decisionId: string): Promise<DecisionStatus | DecisionSummary> => {
+    try {
+      return await readable(c, decisionId);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const summary = await getDecision(deps.db, 'majorDecision', decisionId);
+      if (!summary) throw err;
+      if (!canRead(c.get('principal'), summary)) throw new Forbidden(`${c.get('principal').actor.organisation} may not read decision ${decisionId}.`);
+      return summary;
+    }
+  };
   const actable = async (c: Context<Env>, decisionId: string): Promise<DecisionStatus> => {
-    const status = await deps.client.decision(decisionId).status();
     const p = c.get('principal');
+    let status: DecisionStatus;
+    try {
+      status = await deps.client.decision(decisionId).status();
+    } catch (err) {
+      // A closed decision is closed, not unknown: past Temporal's retention the record still knows how it ended; a
+      // workflow that ended without a result (terminated) may not answer the query, but says how it ended.
+      const summary = await getDecision(deps.db, 'majorDecision', decisionId);
+      if (!summary) throw err;
+      requireActor(p, summary);
+      if (err instanceof WorkflowNotFoundError) throw new DecisionClosed(decisionId, summary.status);
+      throw (await deps.client.decision(decisionId).closed().catch(() => undefined)) ?? err;
+    }
     const units = [status.undertakingUnit, status.leadUnit].filter((u): u is string => !!u);
     const allowed = units.find((u) => canRead(p, { authority: status.authority.code, undertakingUnit: u }));
     requireActor(p, { decisionId, authority: status.authority.code, undertakingUnit: allowed ?? status.undertakingUnit });
@@ -187,6 +224,26 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return c.json(await deps.intake.submit(status.decisionId, b.comments));
   });
 
+  // The comment groups (identical texts after folding), largest first, a page at a time; campaigns: 20 submitters or more.
+  app.get('/decisions/:id/comments/groups', async (c) => {
+    const id = c.req.param('id');
+    const q = parse(GroupQuerySchema, c.req.query(), 'query');
+    await readableOrRecorded(c, id);
+    return c.json(await commentGroups(deps.db, id, { ...q, campaign: asBoolean(q.campaign), answered: asBoolean(q.answered) }));
+  });
+
+  // The adoption report (采纳情况, arts. 18, 29): the undertaking unit answers each group, adopted or not, with the reason.
+  app.post('/decisions/:id/comments/adoption', async (c) => {
+    const id = c.req.param('id');
+    const status = await actable(c, id);
+    const { actor } = c.get('principal');
+    if (actor.role !== 'undertakingUnit') throw new Forbidden('The adoption report is written by the undertaking unit that ran the consultation (arts. 18, 29).');
+    const b = parse(AdoptionBatchSchema, await body(c), 'adoption answers');
+    await recordAdoption(deps.db, status.decisionId, b.answers, { id: actor.id, name: actor.name, organisation: actor.organisation });
+    const unanswered = (await commentGroups(deps.db, status.decisionId, { answered: false, limit: 1 })).total;
+    return c.json({ decisionId: status.decisionId, answered: b.answers.length, unanswered });
+  });
+
   // For supervisors: how the procedure record keeps up, and which records are known to be incomplete.
   app.get('/records/health', async (c) => {
     if (c.get('principal').actor.role !== 'supervisor') throw new Forbidden("The record's health is for supervisors.");
@@ -214,15 +271,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   app.get('/decisions/:id/record', async (c) => {
     const id = c.req.param('id');
     // The record outlives the workflow's retention: a closed decision is read from the record alone.
-    const summary = await getDecision(deps.db, 'majorDecision', id);
-    let decision: DecisionStatus | DecisionSummary;
-    try {
-      decision = await readable(c, id);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError) || !summary) throw err;
-      if (!canRead(c.get('principal'), summary)) throw new Forbidden(`${c.get('principal').actor.organisation} may not read decision ${id}.`);
-      decision = summary;
-    }
+    const decision = await readableOrRecorded(c, id);
     // Complete only if it holds everything the workflow has published (while Temporal still has the workflow).
     const [entries, verification] = await Promise.all([
       recordOf(deps.db, 'majorDecision', id),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ACTIONS } from '../domain/actions';
 import { ComplianceReportSchema } from '../domain/compliance';
 import { ProposalSchema } from '../domain/schemas';
-import { CommentSchema } from '../store/comments';
+import { AdoptionBatchSchema, CommentSchema } from '../store/comments';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 
@@ -23,8 +23,17 @@ const errors = {
   401: { description: 'No token, or not a valid one' },
   403: { description: 'Not for this role or organisation (the refusal is recorded)' },
   404: { description: 'No such decision' },
-  409: { description: 'Refused by the procedure: the step is not open, the draft version is stale, …' },
+  409: {
+    description:
+      'Refused by the procedure: the step is not open, the draft version is stale, …; `error: "closed"` with `status` (withdrawn, rejected, stopped, …) when the decision has ended',
+  },
 };
+
+const query = (name: string, description: string, schema: Record<string, unknown>) => ({ name, in: 'query', required: false, description, schema });
+const page = [
+  query('limit', 'at most this many (1-1000, default 100)', { type: 'integer', minimum: 1, maximum: 1000 }),
+  query('offset', 'skip this many', { type: 'integer', minimum: 0 }),
+];
 
 let cached: Record<string, unknown> | undefined;
 
@@ -44,6 +53,26 @@ export function openApiDocument(): Record<string, unknown> {
     '/decisions/{id}': { get: { summary: "A decision's status, open steps and deadlines", responses: { 200: { description: 'status' }, ...errors } } },
     '/decisions/{id}/record': {
       get: { summary: 'The procedure record with its hash chain (format=html: a printable page)', responses: { 200: { description: 'record' }, ...errors } },
+    },
+    '/decisions/{id}/comments/groups': {
+      get: {
+        summary: "A decision's comment groups (identical texts after folding), largest first, with `total`, each with its answer in the adoption report",
+        description: 'For whoever may read the decision. A group of 20 submitters or more is a campaign (集中反映的意见).',
+        parameters: [
+          query('campaign', 'true: only campaigns; false: only the other groups', { type: 'string', enum: ['true', 'false'] }),
+          query('answered', 'true: only groups answered in the adoption report; false: only those not yet answered', { type: 'string', enum: ['true', 'false'] }),
+          ...page,
+        ],
+        responses: { 200: { description: '{ decisionId, total, limit, offset, groups: [{ groupId, text, comments, campaign, adopted, reason, answeredBy, answeredAt }] }' }, ...errors },
+      },
+    },
+    '/decisions/{id}/comments/adoption': {
+      post: {
+        summary: 'Answer comment groups in the adoption report (采纳情况, arts. 18, 29): adopted or not, with the reason',
+        description: 'For the undertaking unit of the decision; all answers or none (an unknown group is a 400 naming it). A group answered again keeps the latest answer.',
+        requestBody: { required: true, content: { 'application/json': { schema: json(AdoptionBatchSchema) } } },
+        responses: { 200: { description: '{ decisionId, answered, unanswered }' }, ...errors },
+      },
     },
     '/records/health': {
       get: {

@@ -17,7 +17,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { JueceClient } from '../client';
-import { consultationAlreadyOver, sampleActors, sampleProposal, sampleSteps } from '../client/sample';
+import { retroactiveConsultation, sampleActors, sampleProposal, sampleSteps } from '../client/sample';
 import { EVENT_SCHEMA_V1 } from '../domain/events';
 import type { StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
@@ -138,7 +138,7 @@ async function main() {
             updateDone.set(`${proposal.decisionId}/${ack.seq}`, t1);
             return ack;
           }) as typeof original;
-          for (const step of sampleSteps(d, consultationAlreadyOver())) await step();
+          for (const step of sampleSteps(d, retroactiveConsultation())) await step();
           await d.stopExecution({ requestId: `stop-${proposal.decisionId}`, actor: sampleActors.head, reason: '基准测试结束', procedureReference: '基准' });
           await d.result();
           if (i === 0) {

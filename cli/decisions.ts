@@ -1,8 +1,8 @@
 /**
- * `juece start | submit | status | record | list | report | watch`: the decision commands, over the HTTP API with a bearer
+ * `juece start | submit | status | record | list | report | comments | watch`: the decision commands, over the HTTP API with a bearer
  * token (JUECE_API_URL, JUECE_TOKEN or --token), and `watch` over NATS. Tables for people, `--json` for scripts.
  * Exit codes: 0 done, 1 could not reach a server, 2 invalid input, 3 no valid token or not allowed, 4 not found,
- * 5 refused by the procedure (a step not open, a stale draft, a decision id already used).
+ * 5 refused by the procedure (a step not open, a stale draft, a decision id already used, a decision already closed).
  */
 import { Command, Option } from 'commander';
 import { connect } from 'nats';
@@ -202,6 +202,49 @@ export function program(): Command {
     });
 
   registerReportCommand(cmd, { get: (path, raw) => request(g(), 'GET', path, undefined, raw), json: () => g().json, table });
+
+  cmd
+    .command('comments')
+    .description("a decision's comment groups (identical texts), largest first, with their answers in the adoption report")
+    .argument('<decisionId>')
+    .option('--campaigns', 'only campaigns (a text sent by 20 submitters or more)')
+    .option('--unanswered', 'only groups not yet answered in the adoption report')
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--offset <n>', 'skip this many', '0')
+    .option('--answer <file>', 'first answer groups: [{ groupId, adopted, reason }, ...] (JSON or YAML; - for stdin)')
+    .action(async (decisionId: string, o: { campaigns?: boolean; unanswered?: boolean; limit: string; offset: string; answer?: string }) => {
+      const base = `/decisions/${encodeURIComponent(decisionId)}/comments`;
+      let answered: { answered: number; unanswered: number } | undefined;
+      if (o.answer) {
+        const input = readInput(o.answer);
+        answered = await request(g(), 'POST', `${base}/adoption`, Array.isArray(input) ? { answers: input } : input);
+      }
+      const q = new URLSearchParams({ limit: o.limit, offset: o.offset });
+      if (o.campaigns) q.set('campaign', 'true');
+      if (o.unanswered) q.set('answered', 'false');
+      const r = await request(g(), 'GET', `${base}/groups?${q}`);
+      const short = (t: string | null, n: number) => (t ? ([...t].length > n ? `${[...t].slice(0, n - 1).join('')}…` : t) : '');
+      print(answered ? { ...r, adoption: answered } : r, () =>
+        [
+          answered ? `answered ${answered.answered} group(s); ${answered.unanswered} still unanswered` : '',
+          r.groups.length
+            ? table(
+                r.groups.map((x: any) => ({
+                  ...x,
+                  campaign: x.campaign ? '集中' : '',
+                  answer: x.adopted === null ? '—' : x.adopted ? '采纳' : '未采纳',
+                  text: short(x.text.replace(/\s+/g, ' '), 40),
+                  reason: short(x.reason, 30),
+                })),
+                [['groupId', 'group'], ['comments', 'submitters'], ['campaign', 'campaign'], ['text', 'text'], ['answer', 'adopted'], ['reason', 'reason']],
+              )
+            : '(no comment groups)',
+          `${r.groups.length ? `${r.offset + 1}-${r.offset + r.groups.length}` : '0'} of ${r.total} ${o.campaigns ? 'campaign' : 'group'}(s)${o.unanswered ? ' unanswered' : ''}`,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+    });
 
   cmd
     .command('watch')

@@ -52,6 +52,21 @@ export class DecisionRefused extends Error {
   override name = 'DecisionRefused';
 }
 
+/**
+ * The decision (or enforcement case) is closed: its workflow has completed, so it takes no more actions. `status` is
+ * where it ended, as its workflow's result (or, past Temporal's retention, its record) says: withdrawn, rejected,
+ * stopped, takenDown, ... or the workflow's own end (terminated, failed, ...) when it gave no result.
+ */
+export class DecisionClosed extends DecisionRefused {
+  override name = 'DecisionClosed';
+  constructor(
+    readonly id: string,
+    readonly status: string,
+  ) {
+    super(`${id} is closed (${status}): it takes no more actions.`);
+  }
+}
+
 export const workflowIdFor = (decisionId: string) => `decision-${decisionId}`;
 export const caseWorkflowId = (caseId: string) => `enforcement-${caseId}`;
 
@@ -100,6 +115,11 @@ export class DecisionHandle {
     return this.handle.query(msg.recordQuery);
   }
 
+  /** DecisionClosed naming where the decision ended, if its workflow has closed; undefined while it runs or if there is none. */
+  closed(): Promise<DecisionClosed | undefined> {
+    return closedAs(this.handle);
+  }
+
   /** Waits until the decision is closed (rejected, withdrawn, or stopped after execution) and returns its final status. */
   result(): Promise<DecisionStatus> {
     return this.handle.result();
@@ -124,8 +144,27 @@ async function sendUpdate<R, S extends z.ZodType<{ requestId: string }>>(
     return await handle.executeUpdate(update, { args: [args], updateId: args.requestId });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new DecisionRefused(err.cause?.message ?? err.message);
+    // The server answers an Update to a completed workflow with NOT_FOUND ("workflow execution already completed").
+    if (err instanceof WorkflowNotFoundError) throw (await closedAs(handle)) ?? err;
     throw err;
   }
+}
+
+/** If the workflow exists and has closed: the DecisionClosed error naming where it ended. */
+async function closedAs(handle: WorkflowHandle): Promise<DecisionClosed | undefined> {
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined; // no such workflow at all: not found it is
+    throw err;
+  }
+  if (description.status.name === 'RUNNING') return undefined;
+  const id = handle.workflowId.replace(/^(decision|enforcement)-/, '');
+  if (description.status.name !== 'COMPLETED') return new DecisionClosed(id, description.status.name.toLowerCase().replace(/_(\w)/g, (_m, ch: string) => ch.toUpperCase()));
+  // Completed: its result is its final status (a decision's `status`, a case's `state`).
+  const result = (await handle.result()) as { status?: string; state?: string } | undefined;
+  return new DecisionClosed(id, result?.status ?? result?.state ?? 'completed');
 }
 
 /** An enforcement decision on its way to the publication platform. */

@@ -15,6 +15,7 @@ import type {
   ProposalInput,
   Publication,
   PublicParticipationReport,
+  RetroactiveConsultation,
   RiskAssessment,
   StepAck,
 } from '../domain/schemas';
@@ -53,9 +54,17 @@ export function sampleProposal(decisionId: string, overrides: Partial<ProposalIn
 const request = () => randomUUID();
 const a = sampleActors;
 
+/** How a consultation opens: on a day (today: it opens with its notice), or as the record of one held elsewhere (补录). */
+export type ConsultationOpening = string | { openedOn: string; retroactive?: RetroactiveConsultation };
+
 /** Each action's input as its office would submit it, with a fresh request id each call. */
 export const sampleInput = {
-  openConsultation: (openedOn: string): OpenConsultation => ({ requestId: request(), actor: a.undertakingUnit, openedOn, periodDays: 30 }),
+  openConsultation: (opening: ConsultationOpening): OpenConsultation => ({
+    requestId: request(),
+    actor: a.undertakingUnit,
+    ...(typeof opening === 'string' ? { openedOn: opening } : opening),
+    periodDays: 30,
+  }),
   publicParticipationReport: (): PublicParticipationReport => ({
     requestId: request(),
     actor: a.undertakingUnit,
@@ -128,15 +137,15 @@ export async function commentPeriodClosed(d: DecisionHandle, timeoutMs = 30_000)
 }
 
 /**
- * Drives a decision through every step to publication (the hearing aside). `openedOn` is the day the consultation
- * was published: on a real server `consultationAlreadyOver()` lets the comment period be over already; on the
- * time-skipping server the caller skips time instead.
+ * Drives a decision through every step to publication (the hearing aside). `consultation` is how the consultation
+ * opens: on a real server, which cannot skip time, `retroactiveConsultation()` records one held elsewhere whose
+ * comment period is over already; on the time-skipping server the caller opens it today and skips time instead.
  */
 export async function driveSampleDecision(
   d: DecisionHandle,
-  o: { openedOn: string; onStep?: (ack: StepAck) => void; afterConsultationOpened?: () => Promise<void> },
+  o: { consultation: ConsultationOpening; onStep?: (ack: StepAck) => void; afterConsultationOpened?: () => Promise<void> },
 ): Promise<void> {
-  for (const [i, step] of sampleSteps(d, o.openedOn).entries()) {
+  for (const [i, step] of sampleSteps(d, o.consultation).entries()) {
     if (i === 4) await o.afterConsultationOpened?.();
     const ack = await step(); // not inside `onStep?.(…)`: without onStep that would never run the step
     o.onStep?.(ack);
@@ -148,9 +157,9 @@ export async function driveSampleDecision(
  * the consultation, expert review and risk assessment side by side, then the report on comments (once the
  * period is closed), legality review, the meeting, the party committee report and publication.
  */
-export function sampleSteps(d: DecisionHandle, openedOn: string): (() => Promise<StepAck>)[] {
+export function sampleSteps(d: DecisionHandle, consultation: ConsultationOpening): (() => Promise<StepAck>)[] {
   return [
-    () => d.openConsultation(sampleInput.openConsultation(openedOn)),
+    () => d.openConsultation(sampleInput.openConsultation(consultation)),
     () => d.submitExpertOpinion(sampleInput.expertOpinion()),
     () => d.completeExpertReview(sampleInput.completeExpertReview()),
     () => d.completeRiskAssessment(sampleInput.riskAssessment()),
@@ -185,11 +194,17 @@ export async function stepOpen(d: DecisionHandle, step: StepName, timeoutMs = 30
 }
 
 /**
- * The opening day of a consultation whose 30-day comment period is over today, even when its last day fell in a
- * holiday and ran on to the next working day (a real server cannot skip time).
+ * 补录: a consultation the transport bureau published on the government portal 45 days ago, before the decision was
+ * in juece, recorded after the fact with its original notice. Its 30-day comment period is over today, even when its
+ * last day fell in a holiday and ran on to the next working day. A real server cannot skip time, and a consultation
+ * opened in juece opens today (a backdated opening is refused): this is how the sample reaches its later steps there.
  */
-export function consultationAlreadyOver(): string {
-  return shanghaiDate(Date.now() - 45 * 86_400_000);
+export function retroactiveConsultation(): { openedOn: string; retroactive: RetroactiveConsultation } {
+  const noticeDate = shanghaiDate(Date.now() - 45 * 86_400_000);
+  return {
+    openedOn: noticeDate,
+    retroactive: { noticeReference: '示交公告〔2026〕3号', noticeDate, heldAt: '示范市人民政府门户网站' },
+  };
 }
 
 

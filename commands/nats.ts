@@ -3,17 +3,18 @@
  *   juece.commands.startDecision  { proposal }                    → { ok: true, result: { decisionId, workflowId } }
  *   juece.commands.act            { decisionId, action, input }   → { ok: true, result: StepAck }
  *   juece.commands.comments       { decisionId, comments: [...] } → { ok: true, result: { accepted, duplicates, total } }
- * Failures answer { ok: false, error: { code, message } } with code invalid | refused | notFound | closed | internal.
+ * Failures answer { ok: false, error: { code, message } } with code invalid | refused | notFound | closed | internal;
+ * `closed` is a consultation no longer taking comments, or a decision that has ended (then `status` says how).
  * NATS's own accounts and permissions decide who may publish on these subjects.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { z } from 'zod';
-import { DecisionRefused, InvalidInput, type JueceClient } from '../client';
+import { DecisionClosed, DecisionRefused, InvalidInput, type JueceClient } from '../client';
 import { describeZodError, ProposalSchema } from '../domain/schemas';
 import { CommentIntakeClosed } from '../store/comments';
 import type { Queryable } from '../store/db';
-import { idReuseRefusal } from '../store/record';
+import { getDecision, idReuseRefusal } from '../store/record';
 import type { CommentIntake } from './commentIntake';
 
 export const COMMANDS_PREFIX = 'juece.commands';
@@ -29,11 +30,12 @@ export type CommandName = keyof typeof CommandSchemas;
 
 export type CommandReply =
   | { ok: true; result: unknown }
-  | { ok: false; error: { code: 'invalid' | 'refused' | 'notFound' | 'closed' | 'internal'; message: string } };
+  | { ok: false; error: { code: 'invalid' | 'refused' | 'notFound' | 'closed' | 'internal'; message: string; status?: string } };
 
 /** The error answer for anything a command throws: the caller's mistake named, an internal fault kept vague. */
 export function replyFor(err: unknown): CommandReply {
   if (err instanceof InvalidInput) return { ok: false, error: { code: 'invalid', message: err.message } };
+  if (err instanceof DecisionClosed) return { ok: false, error: { code: 'closed', message: err.message, status: err.status } };
   if (err instanceof DecisionRefused) return { ok: false, error: { code: 'refused', message: err.message } };
   if (err instanceof CommentIntakeClosed) return { ok: false, error: { code: 'closed', message: err.message } };
   if (err instanceof WorkflowNotFoundError) return { ok: false, error: { code: 'notFound', message: `No such decision (${err.workflowId}).` } };
@@ -62,7 +64,15 @@ export function startCommandResponder(o: {
       const d = await o.client.startDecision(b.proposal);
       return { decisionId: (b.proposal as { decisionId: string }).decisionId, workflowId: d.workflowId };
     },
-    act: (b: z.infer<typeof CommandSchemas.act>) => o.client.decision(b.decisionId).act(b.action, b.input),
+    act: async (b: z.infer<typeof CommandSchemas.act>) => {
+      try {
+        return await o.client.decision(b.decisionId).act(b.action, b.input);
+      } catch (err) {
+        // Past Temporal's retention the record still knows the decision, and how it ended.
+        const summary = err instanceof WorkflowNotFoundError && o.db ? await getDecision(o.db, 'majorDecision', b.decisionId) : undefined;
+        throw summary ? new DecisionClosed(b.decisionId, summary.status) : err;
+      }
+    },
     comments: (b: z.infer<typeof CommandSchemas.comments>) => o.intake.submit(b.decisionId, b.comments),
   };
 

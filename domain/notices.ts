@@ -60,6 +60,17 @@ export function renderNotice(input: Notice): { title: string; text: string } {
   let lines: string[];
   switch (n.kind) {
     case 'consultation':
+      // 补录: a consultation held elsewhere, recorded after the fact with its original notice.
+      if (f.retroactiveReference) {
+        title = `关于《${n.title}（征求意见稿）》公开征求意见情况的补录公告`;
+        lines = [
+          `《${n.title}（征求意见稿）》已于 ${f.noticeDate} 以${f.retroactiveReference}${f.heldAt ? `在${f.heldAt}` : ''}向社会公开征求意见，现予补录。`,
+          `征求意见期间：${f.openedOn} 至 ${f.closesOn}（${f.periodDays}日）。${f.urgencyReason ? `因${f.urgencyReason}，征求意见期限少于三十日。` : ''}`,
+          '意见采纳情况将予以说明。',
+          n.body,
+        ];
+        break;
+      }
       title = `关于《${n.title}（征求意见稿）》公开征求意见的公告`;
       lines = [
         `现将《${n.title}（征求意见稿）》向社会公开征求意见。`,

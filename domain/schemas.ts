@@ -113,15 +113,38 @@ const action = <T extends z.ZodRawShape>(shape: T) =>
 /** The draft version an action is about: an action on a superseded draft is refused. */
 const draftVersion = z.number().int().positive();
 
-/** 公开征求意见: the consultation opened, with its comment period (art. 15). */
+/**
+ * 补录: a consultation held elsewhere (published on another platform before the decision was in juece), recorded
+ * after the fact with its original public notice. Only such a record may carry an opening day before today.
+ */
+export const RetroactiveConsultationSchema = z.strictObject({
+  /** The original notice's reference: its document number, or its title and where it was published. */
+  noticeReference: text(300),
+  /** The day the original notice was published: the comment period ran from it (art. 15). */
+  noticeDate: isoDate,
+  /** Where the consultation was held, e.g. the government portal it was published on. */
+  heldAt: text(300).optional(),
+});
+export type RetroactiveConsultation = z.infer<typeof RetroactiveConsultationSchema>;
+
+/**
+ * 公开征求意见: the consultation opened, with its comment period (art. 15). It opens with its public notice, so
+ * `openedOn` is today (the workflow refuses an earlier day) unless `retroactive` records one held elsewhere (补录).
+ */
 export const OpenConsultationSchema = action({
   openedOn: isoDate,
   periodDays: z.number().int().min(1).max(366),
   urgencyReason: text(1000).optional(),
-}).refine((v) => v.periodDays >= COMMENT_PERIOD.minDays || v.urgencyReason !== undefined, {
-  message: `a comment period shorter than ${COMMENT_PERIOD.minDays} days needs an urgency reason (${COMMENT_PERIOD.basis})`,
-  path: ['periodDays'],
-});
+  retroactive: RetroactiveConsultationSchema.optional(),
+})
+  .refine((v) => v.periodDays >= COMMENT_PERIOD.minDays || v.urgencyReason !== undefined, {
+    message: `a comment period shorter than ${COMMENT_PERIOD.minDays} days needs an urgency reason (${COMMENT_PERIOD.basis})`,
+    path: ['periodDays'],
+  })
+  .refine((v) => !v.retroactive || v.retroactive.noticeDate <= v.openedOn, {
+    message: `a consultation cannot open before its public notice: the period runs from the notice (${COMMENT_PERIOD.basis})`,
+    path: ['retroactive', 'noticeDate'],
+  });
 export type OpenConsultation = z.infer<typeof OpenConsultationSchema>;
 
 /** Comments received so far (art. 18): only runs started before the comment store kept the count take it. */

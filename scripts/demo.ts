@@ -9,7 +9,7 @@ import { connect } from 'nats';
 import { randomBytes } from 'node:crypto';
 import { JueceClient } from '../client';
 import { followDecisionEvents } from '../client/events';
-import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleProposal } from '../client/sample';
+import { retroactiveConsultation, driveSampleDecision, sampleActors, sampleProposal } from '../client/sample';
 import { shanghaiDate, STEPS } from '../domain/procedure';
 import type { DecisionStatus } from '../domain/schemas';
 import { loadConfig, recordDbTarget } from '../infra/config';
@@ -75,8 +75,14 @@ async function main() {
   say(`\nDecision "${proposal.title}"`);
   say(`  workflow id: ${decision.workflowId}`);
   say(`  history in the Web UI: ${uiUrl}\n`);
-  // The consultation was published 45 days ago, so its 30-day comment period is already over.
-  await driveSampleDecision(decision, { openedOn: consultationAlreadyOver() });
+  // A consultation opens with its notice, today, and its 30 days cannot be skipped on a real server: the sample's was
+  // held on the government portal 45 days ago, and is recorded after the fact (补录) with its original notice.
+  const consultation = retroactiveConsultation();
+  say(
+    `The consultation was held elsewhere: ${consultation.retroactive.noticeReference} of ${consultation.retroactive.noticeDate} on ${consultation.retroactive.heldAt}, ` +
+      'its 30-day period over; it is recorded as a retroactive record (补录), never as a consultation opened in the past.\n',
+  );
+  await driveSampleDecision(decision, { consultation });
   // Published and archived, the decision goes on into execution (reports, evaluation, suspension or stop).
   let final = await decision.status();
   for (let waited = 0; waited < 15_000; waited += 50) {

@@ -32,6 +32,9 @@ export const AdoptionSchema = z.strictObject({
   reason: text(5000),
 });
 export type Adoption = z.infer<typeof AdoptionSchema>;
+/** Answers to the adoption report, at most this many in one call. */
+export const MAX_ANSWERS = 1000;
+export const AdoptionBatchSchema = z.strictObject({ answers: z.array(AdoptionSchema).min(1).max(MAX_ANSWERS) });
 
 /** Refused: the consultation is not open (not opened yet, or its period over). */
 export class CommentIntakeClosed extends Error {
@@ -111,13 +114,24 @@ export function ingestComments(db: Db, decisionId: string, batch: Comment[], now
   });
 }
 
+/** Who answered a group in the adoption report (the token's holder). */
+export interface AdoptionActor {
+  id: string;
+  name: string;
+  organisation: string;
+}
+
 export interface CommentGroup {
   groupId: number;
   text: string;
+  /** Distinct submitters of this text. */
   comments: number;
   campaign: boolean;
   adopted: boolean | null;
   reason: string | null;
+  /** Who answered it and when (answers recorded before these were kept have neither). */
+  answeredBy: AdoptionActor | null;
+  answeredAt: string | null;
 }
 
 export interface CommentTally {
@@ -140,7 +154,7 @@ export async function commentTally(db: Queryable, decisionId: string, limit = 20
     [decisionId, CAMPAIGN_MIN_SUBMITTERS],
   );
   const rows = await db.query(
-    'SELECT id, text, comments, adopted, reason FROM comment_groups WHERE decision_id = $1 ORDER BY comments DESC, id LIMIT $2',
+    `SELECT ${GROUP_COLUMNS} FROM comment_groups WHERE decision_id = $1 ORDER BY comments DESC, id LIMIT $2`,
     [decisionId, limit],
   );
   return {
@@ -172,6 +186,8 @@ export async function commentCounts(db: Queryable, decisionId: string): Promise<
   return { received: Number(t?.received ?? 0), groups: Number(t?.groups ?? 0), campaigns: Number(t?.campaigns ?? 0) };
 }
 
+const GROUP_COLUMNS = 'id, text, comments, adopted, reason, answered_by, answered_at';
+
 const groupOf = (r: Record<string, unknown>): CommentGroup => ({
   groupId: Number(r.id),
   text: String(r.text),
@@ -179,27 +195,80 @@ const groupOf = (r: Record<string, unknown>): CommentGroup => ({
   campaign: Number(r.comments) >= CAMPAIGN_MIN_SUBMITTERS,
   adopted: (r.adopted as boolean | null) ?? null,
   reason: (r.reason as string | null) ?? null,
+  answeredBy: (typeof r.answered_by === 'string' ? JSON.parse(r.answered_by) : (r.answered_by as AdoptionActor | null)) ?? null,
+  answeredAt: r.answered_at ? new Date(r.answered_at as string).toISOString() : null,
 });
 
-/** Answers comment groups in the adoption report (采纳情况); a group of another decision is refused. */
-export async function recordAdoption(db: Db, decisionId: string, answers: Adoption[]): Promise<void> {
+export interface CommentGroupQuery {
+  /** Only campaigns (true), or only the other groups (false). */
+  campaign?: boolean;
+  /** Only groups answered in the adoption report (true), or not yet (false). */
+  answered?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export interface CommentGroupPage {
+  decisionId: string;
+  /** Groups matching the query, in all. */
+  total: number;
+  limit: number;
+  offset: number;
+  /** Largest first (then oldest first). */
+  groups: CommentGroup[];
+}
+
+/** A decision's comment groups, largest first, a page at a time, optionally only campaigns or only unanswered ones. */
+export async function commentGroups(db: Queryable, decisionId: string, o: CommentGroupQuery = {}): Promise<CommentGroupPage> {
+  const limit = o.limit ?? 100;
+  const offset = o.offset ?? 0;
+  const where = ['decision_id = $1'];
+  const params: unknown[] = [decisionId];
+  if (o.campaign !== undefined) {
+    params.push(CAMPAIGN_MIN_SUBMITTERS);
+    where.push(`comments ${o.campaign ? '>=' : '<'} $${params.length}`);
+  }
+  if (o.answered !== undefined) where.push(`adopted IS ${o.answered ? 'NOT ' : ''}NULL`);
+  const filter = where.join(' AND ');
+  const [t] = await db.query<{ total: string }>(`SELECT count(*) AS total FROM comment_groups WHERE ${filter}`, params);
+  const rows = await db.query(
+    `SELECT ${GROUP_COLUMNS} FROM comment_groups WHERE ${filter} ORDER BY comments DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, limit, offset],
+  );
+  return { decisionId, total: Number(t?.total ?? 0), limit, offset, groups: rows.map(groupOf) };
+}
+
+/** An answer names a group that is not one of the decision's. */
+export class UnknownCommentGroup extends Error {
+  override name = 'UnknownCommentGroup';
+  constructor(
+    readonly decisionId: string,
+    readonly groupId: number,
+    /** Its place among the answers given. */
+    readonly index: number,
+  ) {
+    super(`Comment group ${groupId} is not a group of ${decisionId}.`);
+  }
+}
+
+/**
+ * Answers comment groups in the adoption report (采纳情况, arts. 18, 29), all or none; a group of another decision
+ * is refused (UnknownCommentGroup). A group answered again keeps the latest answer, with who gave it and when.
+ */
+export async function recordAdoption(db: Db, decisionId: string, answers: Adoption[], by?: AdoptionActor, at = new Date()): Promise<void> {
   await db.tx(async (q) => {
-    for (const a of answers) {
-      const updated = await q.query('UPDATE comment_groups SET adopted = $3, reason = $4 WHERE decision_id = $1 AND id = $2 RETURNING id', [
-        decisionId,
-        a.groupId,
-        a.adopted,
-        a.reason,
-      ]);
-      if (!updated.length) throw new Error(`Comment group ${a.groupId} is not a group of ${decisionId}.`);
+    for (const [i, a] of answers.entries()) {
+      const updated = await q.query(
+        'UPDATE comment_groups SET adopted = $3, reason = $4, answered_by = $5, answered_at = $6 WHERE decision_id = $1 AND id = $2 RETURNING id',
+        [decisionId, a.groupId, a.adopted, a.reason, by ? JSON.stringify(by) : null, at],
+      );
+      if (!updated.length) throw new UnknownCommentGroup(decisionId, a.groupId, i);
     }
   });
 }
 
 /** The adoption report: every group with its answer, largest first. */
 export async function adoptionReport(db: Queryable, decisionId: string): Promise<CommentGroup[]> {
-  const rows = await db.query('SELECT id, text, comments, adopted, reason FROM comment_groups WHERE decision_id = $1 ORDER BY comments DESC, id', [
-    decisionId,
-  ]);
+  const rows = await db.query(`SELECT ${GROUP_COLUMNS} FROM comment_groups WHERE decision_id = $1 ORDER BY comments DESC, id`, [decisionId]);
   return rows.map(groupOf);
 }

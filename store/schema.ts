@@ -138,4 +138,10 @@ CREATE TABLE projector_status (
   `
 CREATE INDEX record_entries_type_at ON record_entries (kind, type, at)
 `,
+  // 6: who answered each comment group in the adoption report, and when; groups read largest first, page by page.
+  `
+ALTER TABLE comment_groups ADD COLUMN answered_by jsonb;
+ALTER TABLE comment_groups ADD COLUMN answered_at timestamptz;
+CREATE INDEX comment_groups_size ON comment_groups (decision_id, comments DESC, id)
+`,
 ];

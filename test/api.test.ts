@@ -15,7 +15,7 @@ import YAML from 'yaml';
 import { signToken } from '../api/auth';
 import { startApi, type RunningApi } from '../api/server';
 import type { JueceClient } from '../client';
-import { consultationAlreadyOver, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
+import { retroactiveConsultation, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import type { Actor } from '../domain/schemas';
 import { loadConfig } from '../infra/config';
 import { freePort } from '../infra/servers';
@@ -125,7 +125,7 @@ describe('the HTTP API', () => {
     const proposal = sampleProposal(uniqueId('http'));
     const id = proposal.decisionId;
     expect(await call('POST', '/decisions', 'undertakingUnit', proposal)).toMatchObject({ status: 201, json: { decisionId: id, workflowId: `decision-${id}` } });
-    expect((await act(id, 'undertakingUnit', 'openConsultation', sampleInput.openConsultation(consultationAlreadyOver()))).status).toBe(200);
+    expect((await act(id, 'undertakingUnit', 'openConsultation', sampleInput.openConsultation(retroactiveConsultation()))).status).toBe(200);
     expect((await act(id, 'expert', 'submitExpertOpinion', sampleInput.expertOpinion())).status).toBe(200);
     expect((await act(id, 'undertakingUnit', 'completeExpertReview', sampleInput.completeExpertReview())).status).toBe(200);
     expect((await act(id, 'riskAssessor', 'completeRiskAssessment', sampleInput.riskAssessment())).status).toBe(200);
@@ -188,7 +188,7 @@ describe('the HTTP API', () => {
     const waiting = sampleProposal(uniqueId('wait'));
     const caseId = uniqueId('case');
     for (const p of [withdrawn, waiting]) expect((await call('POST', '/decisions', 'undertakingUnit', p)).status).toBe(201);
-    expect((await act(withdrawn.decisionId, 'undertakingUnit', 'openConsultation', sampleInput.openConsultation(consultationAlreadyOver()))).status).toBe(200);
+    expect((await act(withdrawn.decisionId, 'undertakingUnit', 'openConsultation', sampleInput.openConsultation(retroactiveConsultation()))).status).toBe(200);
     await until('the consultation notice out', async () => (await call('GET', `/decisions/${withdrawn.decisionId}`, 'head')).json.history.some((e: { type: string }) => e.type === 'noticePublished'));
     expect((await act(withdrawn.decisionId, 'head', 'withdraw', { requestId: uniqueId('req'), reason: '上级政策调整' })).status).toBe(200);
     const enforcement = await client.recordEnforcementDecision(sampleEnforcementCase(caseId));
@@ -242,7 +242,7 @@ describe('the HTTP API', () => {
     expect((await call('POST', '/decisions', 'otherOffice', proposal)).status).toBe(403);
     expect((await call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
     expect((await call('GET', `/decisions/${id}`, 'otherOffice')).status).toBe(403);
-    const wrongRole = await act(id, 'expert', 'openConsultation', sampleInput.openConsultation(consultationAlreadyOver()));
+    const wrongRole = await act(id, 'expert', 'openConsultation', sampleInput.openConsultation(retroactiveConsultation()));
     expect(wrongRole).toMatchObject({ status: 403, json: { message: 'openConsultation is for undertakingUnit, not expert (art. 15).' } });
     expect((await call('GET', '/decisions/no-such-decision', 'supervisor')).status).toBe(404);
     expect((await act(id, 'undertakingUnit', 'approveEverything', { requestId: uniqueId('req') })).status).toBe(404);
@@ -291,7 +291,7 @@ describe('the juece CLI over the API', () => {
 
     const started = await cli('undertakingUnit', 'start', '-f', file('proposal.yaml', proposal));
     expect(started).toMatchObject({ code: 0, stdout: `started ${id} (workflow decision-${id})\n` });
-    const { requestId: _requestId, ...openInput } = withoutActor(sampleInput.openConsultation(consultationAlreadyOver()));
+    const { requestId: _requestId, ...openInput } = withoutActor(sampleInput.openConsultation(retroactiveConsultation()));
     const opened = await cli('undertakingUnit', 'submit', id, 'openConsultation', '-f', file('open.json', openInput));
     expect(opened.code).toBe(0);
     expect(opened.stdout).toMatch(/^#\d+ consultation opened on/);
@@ -350,7 +350,7 @@ describe('hostile and malformed input, at every way in', () => {
     const proposal = sampleProposal(uniqueId('hostile'));
     const id = proposal.decisionId;
     expect((await call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
-    expect((await act(id, 'undertakingUnit', 'openConsultation', sampleInput.openConsultation(consultationAlreadyOver()))).status).toBe(200);
+    expect((await act(id, 'undertakingUnit', 'openConsultation', sampleInput.openConsultation(retroactiveConsultation()))).status).toBe(200);
     // Once the consultation's notice is out and its (past) period closed, nothing happens until someone acts.
     const settled = async () => (await client.decision(id).status()).history.map((e) => e.type);
     for (let i = 0; i < 100; i++) {
@@ -400,7 +400,7 @@ describe('hostile and malformed input, at every way in', () => {
       ['impossible date', 'scheduleHearing', { ...withoutActor(sampleInput.openConsultation('2026-02-30')) }],
       ['wrong type', 'completeExpertReview', { requestId: uniqueId('req'), summary: ['not', 'text'] }],
       ['unknown field', 'withdraw', { requestId: uniqueId('req'), reason: '—', sql: "' OR 1=1 --" }],
-      ['negative period', 'openConsultation', { ...withoutActor(sampleInput.openConsultation(consultationAlreadyOver())), periodDays: -5 }],
+      ['negative period', 'openConsultation', { ...withoutActor(sampleInput.openConsultation(retroactiveConsultation())), periodDays: -5 }],
       ['request id too short', 'withdraw', { requestId: 'x', reason: '—' }],
       ['NUL', 'withdraw', { requestId: uniqueId('req'), reason: strings.nul }],
     ];

@@ -7,7 +7,7 @@
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionHandle, JueceClient } from '../client';
-import { commentPeriodClosed, consultationAlreadyOver, sampleActors, sampleInput, sampleProposal } from '../client/sample';
+import { commentPeriodClosed, retroactiveConsultation, sampleActors, sampleInput, sampleProposal } from '../client/sample';
 import { CommentIntake } from '../commands/commentIntake';
 import { startCommandResponder, type CommandReply, type CommandResponder } from '../commands/nats';
 import { shanghaiDate } from '../domain/procedure';
@@ -175,7 +175,7 @@ describe('public comments at scale', () => {
   it('refuses comments once the comment period has closed', async () => {
     const proposal = sampleProposal(uniqueId('late'));
     const d = await client.startDecision(proposal);
-    await d.openConsultation(sampleInput.openConsultation(consultationAlreadyOver()));
+    await d.openConsultation(sampleInput.openConsultation(retroactiveConsultation()));
     await commentPeriodClosed(d);
     const closedSeq = (await d.status()).history.find((e) => e.type === 'commentPeriodClosed')!.seq;
     await recorded(proposal.decisionId, closedSeq);

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -54,6 +54,9 @@ describe('npm start (the main job)', () => {
     const decisionId = workflowId!.replace(/^decision-/, '');
     expect(output).toContain(`record?format=html → 200 (a printable page)`);
     expect(readdirSync(path.join(dataDir, 'outbox', 'shifan-gov', decisionId)).sort()).toEqual(['consultation-publish.txt', 'decision-publish.txt']);
+    // Its consultation, held elsewhere before, is recorded as such (补录), never as one opened in the past.
+    expect(output).toMatch(/consultationOpened publicParticipation 公众参与: consultation opened on \d{4}-\d{2}-\d{2} for 30 days \(补录: retroactive record of the consultation published as 示交公告〔2026〕3号/);
+    expect(readFileSync(path.join(dataDir, 'outbox', 'shifan-gov', decisionId, 'consultation-publish.txt'), 'utf8')).toContain('公开征求意见情况的补录公告');
 
     // The dev server, started again on the same SQLite file, still has the decision and its history.
     const server = await startDevServer({

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JueceClient, type DecisionHandle } from '../client';
 import { readDecisionEvents } from '../client/events';
-import { consultationAlreadyOver, sampleActors, sampleEnforcementActor, sampleEnforcementCase, sampleNotice, sampleProposal, sampleSteps } from '../client/sample';
+import { retroactiveConsultation, sampleActors, sampleEnforcementActor, sampleEnforcementCase, sampleNotice, sampleProposal, sampleSteps } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
 import type { ProcedureEvent } from '../domain/events';
 import type { DecisionStatus } from '../domain/schemas';
@@ -71,7 +71,7 @@ describe('fault injection', () => {
     let worker = await workerProcess(env);
     try {
       const d = await client.startDecision(sampleProposal(uniqueId('killed')));
-      const steps = sampleSteps(d, consultationAlreadyOver());
+      const steps = sampleSteps(d, retroactiveConsultation());
       for (const step of steps.slice(0, 5)) await step();
       // The legality review request is under way when the worker dies; a new worker finishes it.
       const inFlight = steps[5]!();
@@ -104,7 +104,7 @@ describe('fault injection', () => {
     const client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
     try {
       const d = await client.startDecision(sampleProposal(uniqueId('survivor')));
-      const steps = sampleSteps(d, consultationAlreadyOver());
+      const steps = sampleSteps(d, retroactiveConsultation());
       for (const step of steps.slice(0, 4)) await step();
       const e = await client.recordEnforcementDecision(sampleEnforcementCase(uniqueId('timers'), { kind: 'penalty', decidedOn: shanghaiDate(Date.now()) }));
       for (let i = 0; i < 100 && !(await e.status()).deadline; i++) await new Promise((r) => setTimeout(r, 100));
@@ -151,7 +151,7 @@ describe('fault injection', () => {
     try {
       const proposal = sampleProposal(uniqueId('pgdown'));
       const d = await dev.client.startDecision(proposal);
-      const steps = sampleSteps(d, consultationAlreadyOver());
+      const steps = sampleSteps(d, retroactiveConsultation());
       for (const step of steps.slice(0, 3)) await step();
       await pg.stop();
       // The procedure does not need the record: it goes on, and the events wait in JetStream.

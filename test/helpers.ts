@@ -16,7 +16,7 @@ import { expect, inject } from 'vitest';
 import type { ProcedureEvent } from '../domain/events';
 import type { DecisionStatus } from '../domain/schemas';
 import { JueceClient, type DecisionHandle } from '../client';
-import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleProposal } from '../client/sample';
+import { retroactiveConsultation, driveSampleDecision, sampleActors, sampleProposal } from '../client/sample';
 import { registerSearchAttributes } from '../infra/searchAttributes';
 import { createWorker, type JueceWorker } from '../workers/worker';
 
@@ -187,7 +187,7 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
 export async function fullDecision(client: JueceClient, prefix: string): Promise<{ d: DecisionHandle; decisionId: string; authority: string; events: number }> {
   const proposal = sampleProposal(uniqueId(prefix));
   const d = await client.startDecision(proposal);
-  await driveSampleDecision(d, { openedOn: consultationAlreadyOver() });
+  await driveSampleDecision(d, { consultation: retroactiveConsultation() });
   await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
   const final = await d.result();
   return { d, decisionId: proposal.decisionId, authority: proposal.authority.code, events: eventCount(final) };

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
-import { consultationAlreadyOver, driveSampleDecision, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
+import { retroactiveConsultation, driveSampleDecision, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import { loadCalendars } from '../infra/calendarData';
 import { createWorker } from '../workers/worker';
 import { eventCount, expectWholeHistory, startDevHarness, uniqueId, type DevHarness } from './helpers';
@@ -46,7 +46,7 @@ describe('on the dev server with NATS JetStream', () => {
   it('publishes every event of a full decision to JetStream exactly once, in order', async () => {
     const proposal = sampleProposal(uniqueId('e2e'));
     const d = await client.startDecision(proposal);
-    await driveSampleDecision(d, { openedOn: consultationAlreadyOver() });
+    await driveSampleDecision(d, { consultation: retroactiveConsultation() });
     await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
     const final = await d.result();
     expect(final.status).toBe('stopped');
@@ -64,7 +64,7 @@ describe('on the dev server with NATS JetStream', () => {
   it('finds decisions by the step they wait on, through the search attributes', async () => {
     const proposal = sampleProposal(uniqueId('sa'));
     const d = await client.startDecision(proposal);
-    await d.openConsultation(sampleInput.openConsultation(consultationAlreadyOver()));
+    await d.openConsultation(sampleInput.openConsultation(retroactiveConsultation()));
     await eventually(async () => ((await d.status()).history.some((e) => e.type === 'commentPeriodClosed') ? true : undefined));
     await d.submitExpertOpinion(sampleInput.expertOpinion());
     await d.completeExpertReview(sampleInput.completeExpertReview());

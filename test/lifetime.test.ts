@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { DecisionHandle } from '../client';
 import type { JueceClient } from '../client';
-import { commentPeriodClosed, consultationAlreadyOver, sampleActors as a, sampleEnforcementActor, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
+import { commentPeriodClosed, retroactiveConsultation, sampleActors as a, sampleEnforcementActor, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import type { RecordKind } from '../domain/events';
 import { shanghaiDate } from '../domain/procedure';
 import { startProjector, type Projector } from '../projector/projector';
@@ -142,7 +142,7 @@ describe('a decision over its whole life', () => {
     const d = await dev.client.startDecision(sampleProposal(id));
     const firstRunId = (await d.handle.describe()).runId;
     // On a real server the comment period cannot be skipped: this consultation was held 45 days ago.
-    await d.openConsultation(sampleInput.openConsultation(consultationAlreadyOver()));
+    await d.openConsultation(sampleInput.openConsultation(retroactiveConsultation()));
     await d.submitExpertOpinion(sampleInput.expertOpinion());
     await d.completeExpertReview(sampleInput.completeExpertReview());
     await d.completeRiskAssessment(sampleInput.riskAssessment());

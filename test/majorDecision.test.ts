@@ -186,6 +186,53 @@ describe('majorDecision: the statutory procedure', () => {
     expect(ack.summary).toContain('shortened for urgency: 汛期临近，需尽快实施');
   });
 
+  it('refuses a backdated consultation with the reason, recording nothing, but takes the record of one held elsewhere (补录) and one opened today', async () => {
+    const d = await start('backdated');
+    const now = await today();
+    const past = daysFrom(now, -45);
+    const before = (await d.status()).events;
+    const reason = (day: string) =>
+      `The consultation cannot open on ${day}, before today (${now}): the comment period runs from its public notice (art. 15). ` +
+      'A consultation already held elsewhere is recorded as such (补录), with retroactive: { noticeReference, noticeDate }.';
+    // Straight to the workflow: its validator refuses it (type Refused), and the Update never enters the history.
+    const backdated = sampleInput.openConsultation(past);
+    const raw = await d.handle.executeUpdate(msg.actions.openConsultation, { args: [backdated], updateId: backdated.requestId }).then(
+      () => undefined,
+      (err: WorkflowUpdateFailedError) => err.cause as { type?: string; message?: string } | undefined,
+    );
+    expect(raw).toMatchObject({ type: 'Refused', message: reason(past) });
+    const yesterday = daysFrom(now, -1);
+    await expect(d.openConsultation(sampleInput.openConsultation(yesterday))).rejects.toThrow(new DecisionRefused(reason(yesterday)));
+    // A 补录 whose notice came after the opening day is not a record of anything.
+    const retroactive = { noticeReference: '示交公告〔2026〕3号', noticeDate: past, heldAt: '示范市人民政府门户网站' };
+    await expect(d.openConsultation(sampleInput.openConsultation({ openedOn: past, retroactive: { ...retroactive, noticeDate: daysFrom(past, 1) } }))).rejects.toThrow(
+      'retroactive.noticeDate: a consultation cannot open before its public notice',
+    );
+    expect((await d.status()).events).toBe(before);
+    expect(await types(d)).not.toContain('consultationOpened');
+    const history = (await d.handle.fetchHistory()).events!;
+    expect(history.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(0);
+
+    // The record of a consultation held elsewhere, with its notice: accepted, and marked as such in its event.
+    const ack = await d.openConsultation(sampleInput.openConsultation({ openedOn: past, retroactive }));
+    const marked = `consultation opened on ${past} for 30 days (补录: retroactive record of the consultation published as 示交公告〔2026〕3号 on ${past} at 示范市人民政府门户网站, recorded on ${now})`;
+    expect(ack.summary).toBe(marked);
+    const opened = (await d.status()).history.find((e) => e.type === 'consultationOpened');
+    expect(opened).toMatchObject({ summary: marked, basis: 'art. 15', details: { retroactive: { ...retroactive, recordedOn: now }, recordType: '补录' } });
+    // Its period ran from the original notice, so it is over already; the notice published says it is a 补录.
+    await commentPeriodClosed(d);
+    await eventually(async () => (await types(d)).includes('noticePublished'), 'the notice');
+    const notice = readFileSync(outboxPath(outbox, { authority: 'shifan-gov', subjectId: (await d.status()).decisionId, kind: 'consultation', action: 'publish' }), 'utf8');
+    expect(notice).toContain('公开征求意见情况的补录公告');
+    expect(notice).toContain(`已于 ${past} 以示交公告〔2026〕3号在示范市人民政府门户网站向社会公开征求意见，现予补录。`);
+
+    // Opened today, with its notice: accepted as ever, nothing retroactive about it.
+    const t = await start('today');
+    const todays = await t.openConsultation(sampleInput.openConsultation(now));
+    expect(todays.summary).toBe(`consultation opened on ${now} for 30 days`);
+    expect((await t.status()).history.find((e) => e.type === 'consultationOpened')?.details).toBeUndefined();
+  });
+
   it('refuses an expert with a direct interest, and an opinion not signed by its author', async () => {
     const d = await start('expert');
     await expect(d.submitExpertOpinion({ ...sampleInput.expertOpinion(), directInterest: true })).rejects.toThrow(

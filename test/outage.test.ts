@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
-import { commentPeriodClosed, consultationAlreadyOver, sampleActors, sampleInput, sampleProposal, stepOpen } from '../client/sample';
+import { commentPeriodClosed, retroactiveConsultation, sampleActors, sampleInput, sampleProposal, stepOpen } from '../client/sample';
 import { freePort, startNats, type RunningServer } from '../infra/servers';
 import { expectWholeHistory, startDevHarness, uniqueId, type DevHarness } from './helpers';
 
@@ -35,7 +35,7 @@ describe('with NATS stopped and restarted in the middle of a decision', () => {
   it('loses, duplicates and reorders no event', async () => {
     const proposal = sampleProposal(uniqueId('outage'));
     const d = await client.startDecision(proposal);
-    await d.openConsultation(sampleInput.openConsultation(consultationAlreadyOver()));
+    await d.openConsultation(sampleInput.openConsultation(retroactiveConsultation()));
     await d.submitExpertOpinion(sampleInput.expertOpinion());
 
     await nats.stop();

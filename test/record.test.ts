@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
-import { consultationAlreadyOver, sampleInput, sampleProposal } from '../client/sample';
+import { retroactiveConsultation, sampleInput, sampleProposal } from '../client/sample';
 import { startProjector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
 import { getDecision, listDecisions, recordOf, verifyRecord } from '../store/record';
@@ -53,7 +53,7 @@ describe('the procedure record', () => {
       const done = await fullDecision('rec');
       const waitingProposal = sampleProposal(uniqueId('rec-wait'));
       const waiting = await client.startDecision(waitingProposal);
-      await waiting.openConsultation(sampleInput.openConsultation(consultationAlreadyOver()));
+      await waiting.openConsultation(sampleInput.openConsultation(retroactiveConsultation()));
       await waiting.submitExpertOpinion(sampleInput.expertOpinion());
       await waiting.completeExpertReview(sampleInput.completeExpertReview());
       await waiting.completeRiskAssessment(sampleInput.riskAssessment());

@@ -29,6 +29,19 @@ describe('replay of saved workflow histories', () => {
     expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
 
+  it('replays a consultation opened in the past before backdated openings were refused (the retroactive-consultation patch)', async () => {
+    // Saved with the code before the patch: the old main job's consultation, opened 45 days back, then withdrawn.
+    const events = historyFromJSON(read('backdated-consultation.v6.json')).events!;
+    const started = events[0]!.eventTime!;
+    const opening = events
+      .flatMap((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads ?? [])
+      .map((p) => JSON.parse(Buffer.from(p.data!).toString()) as { openedOn?: string })
+      .find((input) => input.openedOn);
+    const day = new Date((Number(started.seconds) + 8 * 3600) * 1000).toISOString().slice(0, 10);
+    expect(opening?.openedOn! < day).toBe(true);
+    await expect(replay('backdated-consultation.v6.json')).resolves.toBeUndefined();
+  });
+
   it.each(saved)('%s replays through the current workflow code', async (file) => {
     await expect(replay(file)).resolves.toBeUndefined();
   });

@@ -16,7 +16,7 @@ import { startApi, type RunningApi } from '../api/server';
 import type { DecisionHandle, EnforcementHandle } from '../client';
 import {
   commentPeriodClosed,
-  consultationAlreadyOver,
+  retroactiveConsultation,
   sampleActors,
   sampleEnforcementActor,
   sampleEnforcementCase,
@@ -60,7 +60,7 @@ let report: ComplianceReport;
 /** Public participation (with a hearing), expert review and risk assessment as each applies, then legality review. */
 async function toTheMeeting(d: DecisionHandle, o: { unit: Actor; consultation: boolean; hearing?: boolean; expert: boolean; risk: boolean }): Promise<void> {
   if (o.consultation) {
-    await d.openConsultation(as(sampleInput.openConsultation(consultationAlreadyOver()), o.unit));
+    await d.openConsultation(as(sampleInput.openConsultation(retroactiveConsultation()), o.unit));
     if (o.hearing) {
       await d.scheduleHearing({
         requestId: req(),

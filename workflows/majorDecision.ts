@@ -31,6 +31,11 @@ import * as msg from './messages';
 
 /** Runs started before this patch (v5 and earlier) go on in the frozen code they started with. */
 export const LIFETIME_PATCH = 'lifetime';
+/**
+ * A consultation opens with its public notice (art. 15): an opening day before today is refused unless it records
+ * one held elsewhere (补录), with its notice. Runs that accepted a backdated opening before this replay as they ran.
+ */
+export const RETROACTIVE_CONSULTATION_PATCH = 'retroactive-consultation';
 /** A run continues as new after this many actions, far below Temporal's 2,000 Updates per run. */
 export const ACTIONS_PER_RUN = 500;
 
@@ -140,7 +145,15 @@ async function publicParticipation(d: DecisionRecord): Promise<void> {
           c.closesAt = spec.dueAt;
           // The notice gives the period as the official calendar ends it; the period runs whether or not it is out yet.
           if (recomputed || d.s.consultationAnnounced) return;
-          const facts = { openedOn: c.openedOn, closesOn: spec.date, periodDays: String(c.periodDays), ...(c.urgencyReason ? { urgencyReason: c.urgencyReason } : {}) };
+          const r = c.retroactive;
+          const facts = {
+            openedOn: c.openedOn,
+            closesOn: spec.date,
+            periodDays: String(c.periodDays),
+            ...(c.urgencyReason ? { urgencyReason: c.urgencyReason } : {}),
+            // 补录: the notice says that it records a consultation published elsewhere, and which.
+            ...(r ? { retroactiveReference: r.noticeReference, noticeDate: r.noticeDate, ...(r.heldAt ? { heldAt: r.heldAt } : {}) } : {}),
+          };
           announced = announce(d, 'consultation', 'publicParticipation', facts).then(() => void (d.s.consultationAnnounced = true));
           announced.catch(() => undefined); // awaited below; a withdrawal meanwhile must not leave it unhandled
         },
@@ -230,15 +243,27 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       throw refuse(`A comment period of ${c.periodDays} days is shorter than ${min.value} days and states no urgency (${min.basis}).`);
     }
     if (c.openedOn > today()) throw refuse(`The consultation cannot open in the future (${c.openedOn}).`);
+    // The period runs from the public notice: no backdating, except the explicit record of one held elsewhere.
+    if (c.openedOn < today() && !c.retroactive && d.newRule(RETROACTIVE_CONSULTATION_PATCH)) {
+      throw refuse(
+        `The consultation cannot open on ${c.openedOn}, before today (${today()}): the comment period runs from its public notice (${min.basis}). ` +
+          'A consultation already held elsewhere is recorded as such (补录), with retroactive: { noticeReference, noticeDate }.',
+      );
+    }
     return () => {
+      const retroactive = c.retroactive && patched(RETROACTIVE_CONSULTATION_PATCH) ? c.retroactive : undefined;
       // Its closing time comes from the calendar: the comment period's deadline, computed next.
-      s.consultation = { ...c, urgencyReason: c.periodDays < min.value ? urgency : c.urgencyReason };
+      s.consultation = { ...c, retroactive, urgencyReason: c.periodDays < min.value ? urgency : c.urgencyReason };
       const shortened = c.periodDays < min.value ? `, shortened for urgency: ${urgency}` : '';
+      const held = retroactive
+        ? ` (补录: retroactive record of the consultation published as ${retroactive.noticeReference} on ${retroactive.noticeDate}${retroactive.heldAt ? ` at ${retroactive.heldAt}` : ''}, recorded on ${today()})`
+        : '';
       return d.ack('consultationOpened', {
         step: 'publicParticipation',
         actor: c.actor,
-        summary: `consultation opened on ${c.openedOn} for ${c.periodDays} days${shortened}`,
+        summary: `consultation opened on ${c.openedOn} for ${c.periodDays} days${shortened}${held}`,
         basis: min.basis,
+        ...(retroactive ? { details: { retroactive: { ...retroactive, recordedOn: today() }, recordType: '补录' } } : {}),
       });
     };
   });

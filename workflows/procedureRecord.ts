@@ -5,7 +5,7 @@
  * answers; sequence numbers, recent events, answers and held deadlines are carried across continue-as-new; the
  * whole record lives in the procedure record (store/). Deterministic: time from the workflow clock, I/O from activities.
  */
-import { ApplicationFailure, CancellationScope, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { EVENT_SCHEMA_V1, type EventType, type ProcedureEvent, type RecordKind, type Standing } from '../domain/events';
@@ -54,6 +54,8 @@ export abstract class ProcedureRecord {
   actionsThisRun = 0;
   /** Work in flight (an activity whose result the state awaits): continue-as-new waits until none is left. */
   busy = 0;
+  /** True while an Update's validator runs. */
+  private validating = false;
 
   /** `id` and `authority` name the subject of the events: `juece.events.<authority>.<id>.<type>`. */
   constructor(
@@ -186,10 +188,24 @@ export abstract class ProcedureRecord {
       {
         validator: (raw: T) => {
           if (raw && typeof raw === 'object' && this.answered.has(raw.requestId)) return;
-          accept(raw);
+          this.validating = true;
+          try {
+            accept(raw);
+          } finally {
+            this.validating = false;
+          }
         },
       },
     );
+  }
+
+  /**
+   * Whether a refusal added after workflows were already running applies: always in the validator (validators run
+   * only for new Updates, never on replay, and a refused Update leaves no trace in the history); in the handler only
+   * behind its patch, so that an Update that an older version accepted replays as it ran.
+   */
+  newRule(patchId: string): boolean {
+    return this.validating || patched(patchId);
   }
 
   private remember(requestId: string, answer: unknown): void {

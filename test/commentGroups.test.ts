@@ -1,0 +1,166 @@
+/**
+ * Comment groups and campaigns over the API and the CLI, on the real dev server, NATS and PostgreSQL: a
+ * consultation opened today draws comments (a campaign, a smaller group, single texts); whoever may read the decision
+ * pages through its groups largest first with their total, campaigns apart; the undertaking unit answers each group
+ * in the adoption report (all answers or none), and `juece comments` shows and answers them.
+ */
+import type { NatsConnection } from 'nats';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { signToken } from '../api/auth';
+import { startApi, type RunningApi } from '../api/server';
+import type { JueceClient } from '../client';
+import { sampleActors, sampleInput, sampleProposal } from '../client/sample';
+import { shanghaiDate } from '../domain/procedure';
+import type { Actor } from '../domain/schemas';
+import { loadConfig } from '../infra/config';
+import { freePort } from '../infra/servers';
+import type { Db } from '../store/db';
+import { startRecordHarness, uniqueId, until, type RecordHarness } from './helpers';
+
+const SECRET = 'test-secret-of-at-least-thirty-two-characters';
+let client: JueceClient;
+let dev: RecordHarness;
+let nc: NatsConnection;
+let db: Db;
+let api: RunningApi;
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  dev = await startRecordHarness('groups');
+  ({ client, nc, db } = dev);
+  const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: SECRET, JUECE_API_PORT: String(await freePort()) });
+  api = await startApi(cfg, { client, db, nats: nc });
+  for (const [name, actor] of Object.entries(sampleActors)) tokens[name] = await signToken(SECRET, { actor, authority: 'shifan-gov' });
+  const otherOffice: Actor = { id: 'u-edu-01', name: '周老师', role: 'undertakingUnit', organisation: '示范市教育局' };
+  tokens.otherOffice = await signToken(SECRET, { actor: otherOffice, authority: 'shifan-gov' });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await dev?.stop();
+});
+
+async function call(method: string, path: string, who?: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${api.url}${path}`, {
+    method,
+    headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+const root = path.resolve(__dirname, '..');
+const files = mkdtempSync(path.join(tmpdir(), 'juece-groups-'));
+async function cli(who: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/juece.js', ...args], {
+      cwd: root,
+      env: { ...process.env, JUECE_API_URL: api.url, JUECE_TOKEN: tokens[who], NATS_URL: inject('natsUrl') },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('comment groups and the adoption report, over the API and the CLI', () => {
+  it('pages through groups largest first with their total, campaigns apart, and lets the office answer each', async () => {
+    const proposal = sampleProposal(uniqueId('groups'));
+    const id = proposal.decisionId;
+    expect((await call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
+    const { actor: _actor, ...opening } = sampleInput.openConsultation(shanghaiDate(Date.now()));
+    expect((await call('POST', `/decisions/${id}/actions/openConsultation`, 'undertakingUnit', opening)).status).toBe(200);
+
+    // A campaign of 25 submitters (half in full-width digits: one text once folded), a group of 3, five single texts.
+    const campaign = Array.from({ length: 25 }, (_, i) => ({ submitter: `c-${i}`, text: i % 2 ? '建议２２：００后停运' : '建议22:00后停运' }));
+    const three = Array.from({ length: 3 }, (_, i) => ({ submitter: `t-${i}`, text: '学生票应当保留' }));
+    const singles = Array.from({ length: 5 }, (_, i) => ({ submitter: `s-${i}`, text: `单独意见${i}` }));
+    // Comments are taken once the record knows the consultation's period (from its deadline event).
+    const stored = await until('the consultation open for comments', 20_000, async () => {
+      const r = await call('POST', `/decisions/${id}/comments`, 'undertakingUnit', { comments: [...campaign, ...three, ...singles] });
+      return r.status === 200 ? r.json : undefined;
+    });
+    expect(stored).toMatchObject({ accepted: 33, duplicates: 0, total: 33 });
+
+    // All groups, largest first, with the total; one page of them; campaigns only; the others only.
+    const all = await call('GET', `/decisions/${id}/comments/groups`, 'head');
+    expect(all.status).toBe(200);
+    expect(all.json).toMatchObject({ decisionId: id, total: 7, limit: 100, offset: 0 });
+    expect(all.json.groups.map((g: { comments: number }) => g.comments)).toEqual([25, 3, 1, 1, 1, 1, 1]);
+    expect(all.json.groups[0]).toMatchObject({ text: '建议22:00后停运', campaign: true, adopted: null, reason: null, answeredBy: null });
+    expect(all.json.groups.slice(1).every((g: { campaign: boolean }) => !g.campaign)).toBe(true);
+    const page = await call('GET', `/decisions/${id}/comments/groups?limit=2&offset=1`, 'expert');
+    expect(page.json).toMatchObject({ total: 7, limit: 2, offset: 1 });
+    expect(page.json.groups.map((g: { groupId: number }) => g.groupId)).toEqual(all.json.groups.slice(1, 3).map((g: { groupId: number }) => g.groupId));
+    const campaigns = await call('GET', `/decisions/${id}/comments/groups?campaign=true`, 'supervisor');
+    expect(campaigns.json).toMatchObject({ total: 1, groups: [{ comments: 25, campaign: true }] });
+    expect((await call('GET', `/decisions/${id}/comments/groups?campaign=false`, 'undertakingUnit')).json.total).toBe(6);
+
+    // Who may not read, and what is not a query.
+    expect((await call('GET', `/decisions/${id}/comments/groups`)).status).toBe(401);
+    expect((await call('GET', `/decisions/${id}/comments/groups`, 'otherOffice')).status).toBe(403);
+    expect((await call('GET', '/decisions/no-such-decision/comments/groups', 'supervisor')).status).toBe(404);
+    for (const q of ['limit=0', 'limit=1001', 'offset=-1', 'campaign=yes', 'sort=text']) {
+      const bad = await call('GET', `/decisions/${id}/comments/groups?${q}`, 'supervisor');
+      expect(bad.status, q).toBe(400);
+      expect(bad.json.issues.length, q).toBeGreaterThan(0);
+    }
+
+    // The adoption report: only the undertaking unit answers; an unknown group refuses the whole batch.
+    const [big, small] = all.json.groups as { groupId: number }[];
+    const answers = [
+      { groupId: big!.groupId, adopted: true, reason: '已调整末班车时间' },
+      { groupId: small!.groupId, adopted: false, reason: '学生票保留，不在本次调整范围' },
+    ];
+    expect((await call('POST', `/decisions/${id}/comments/adoption`, 'expert', { answers })).status).toBe(403);
+    expect((await call('POST', `/decisions/${id}/comments/adoption`, 'supervisor', { answers })).status).toBe(403);
+    expect((await call('POST', `/decisions/${id}/comments/adoption`, 'otherOffice', { answers })).status).toBe(403);
+    const unknown = await call('POST', `/decisions/${id}/comments/adoption`, 'undertakingUnit', { answers: [...answers, { groupId: 999_999_999, adopted: true, reason: '—' }] });
+    expect(unknown).toMatchObject({ status: 400, json: { error: 'invalid', issues: [{ path: 'answers.2.groupId', message: `Comment group 999999999 is not a group of ${id}.` }] } });
+    expect((await call('GET', `/decisions/${id}/comments/groups?answered=true`, 'head')).json.total).toBe(0);
+    for (const body of [{ answers: [] }, { answers: [{ groupId: big!.groupId, adopted: 'yes', reason: '—' }] }, { answers: [{ groupId: big!.groupId, adopted: true }] }, answers]) {
+      expect((await call('POST', `/decisions/${id}/comments/adoption`, 'undertakingUnit', body)).status).toBe(400);
+    }
+    const answered = await call('POST', `/decisions/${id}/comments/adoption`, 'undertakingUnit', { answers });
+    expect(answered).toMatchObject({ status: 200, json: { decisionId: id, answered: 2, unanswered: 5 } });
+    const done = (await call('GET', `/decisions/${id}/comments/groups?answered=true`, 'supervisor')).json;
+    expect(done.total).toBe(2);
+    expect(done.groups[0]).toMatchObject({ adopted: true, reason: '已调整末班车时间', answeredBy: { id: sampleActors.undertakingUnit.id, name: '王敏', organisation: '示范市交通运输局' } });
+    expect(Date.parse(done.groups[0].answeredAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect((await call('GET', `/decisions/${id}/comments/groups?answered=false&campaign=false`, 'head')).json.total).toBe(5);
+
+    // The OpenAPI document has both routes.
+    const doc = (await call('GET', '/openapi.json')).json;
+    expect(doc.paths['/decisions/{id}/comments/groups'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['campaign', 'answered', 'limit', 'offset']);
+    expect(doc.paths['/decisions/{id}/comments/adoption'].post.requestBody.content['application/json'].schema.properties.answers).toBeDefined();
+
+    // The CLI: a table largest first, campaigns only as JSON, answers from a file, and exit codes.
+    const table = await cli('supervisor', 'comments', id);
+    expect(table.code).toBe(0);
+    const rows = table.stdout.split('\n');
+    expect(rows[0]).toMatch(/^group +submitters +campaign +text +adopted +reason$/);
+    expect(rows[2]).toMatch(/^\d+ +25 +集中 +建议22:00后停运 +采纳 +已调整末班车时间$/);
+    expect(rows[3]).toMatch(/^\d+ +3 +学生票应当保留 +未采纳 /);
+    expect(table.stdout).toContain('1-7 of 7 group(s)');
+    const asJson = JSON.parse((await cli('head', 'comments', id, '--campaigns', '--json')).stdout);
+    expect(asJson).toMatchObject({ total: 1, groups: [{ comments: 25, campaign: true }] });
+    const singleIds = (all.json.groups as { groupId: number }[]).slice(2).map((g) => g.groupId);
+    const file = path.join(files, 'answers.json');
+    writeFileSync(file, JSON.stringify(singleIds.map((groupId) => ({ groupId, adopted: false, reason: '与决策事项无关' }))));
+    const cliAnswered = await cli('undertakingUnit', 'comments', id, '--answer', file, '--unanswered');
+    expect(cliAnswered.code).toBe(0);
+    expect(cliAnswered.stdout).toContain('answered 5 group(s); 0 still unanswered');
+    expect(cliAnswered.stdout).toContain('(no comment groups)');
+    expect((await cli('supervisor', 'comments', id, '--answer', file)).code).toBe(3);
+    expect((await cli('supervisor', 'comments', 'no-such-decision')).code).toBe(4);
+    expect((await cli('supervisor', 'comments', id, '--limit', '0')).code).toBe(2);
+    await client.decision(id).handle.terminate('test done');
+  });
+});
