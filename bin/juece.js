@@ -24,6 +24,7 @@ const decisionCommands = {
   record: "a decision's procedure record, its hash chain verified and its completeness checked; `juece record check [--repair]`: every record against its workflow (operator)",
   list: 'decisions and enforcement cases by --kind, --authority, --step, --status, --overdue',
   report: 'the annual compliance figures from the procedure record: juece report --year 2026 [--authority A] [--unit U] [--csv]',
+  catalog: "the annual catalog of decision matters: juece catalog open|show|act|record <authority> <year> ...",
   watch: "follow a decision's events live from NATS: juece watch <authority> <decisionId>",
 };
 for (const [name, help] of Object.entries(decisionCommands)) commands[name] = ['cli/decisions.ts', `${help} (over the API: JUECE_API_URL, JUECE_TOKEN; --json)`];
