@@ -15,8 +15,9 @@ import { NOTICES_STREAM } from '../domain/notices';
 import { STEP_NAMES } from '../domain/procedure';
 import { ACTIONS, roleRefusal, type ActionName } from '../domain/roles';
 import { EnforcementStateSchema } from '../domain/enforcement';
+import { catalogRecordId, catalogRoleRefusal, CatalogYearSchema, isCatalogActionName, CATALOG_ACTION_NAMES, type CatalogActionName } from '../domain/catalog';
 import { RecordKindSchema } from '../domain/events';
-import { code, DecisionStatusValue, ProposalSchema, text, type DecisionStatus } from '../domain/schemas';
+import { AuthoritySchema, code, DecisionStatusValue, ProposalSchema, text, type DecisionStatus } from '../domain/schemas';
 import { AdoptionBatchSchema, commentCounts, commentGroups, CommentIntakeClosed, recordAdoption, UnknownCommentGroup } from '../store/comments';
 import type { Db } from '../store/db';
 import { getDecision, idReuseRefusal, listDecisions, recordOf, type DecisionSummary } from '../store/record';
@@ -266,6 +267,56 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       return c.body(reportCsv(report), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` });
     }
     return c.json(report);
+  });
+
+  // The annual catalog of decision matters (Decree 713 art. 3; seed 004): drawn up and adjusted by the authority's
+  // office or head; read by the authority's staff and supervisors.
+  const catalogKey = (c: Context<Env>) => ({
+    authority: parse(code, c.req.param('authority'), 'authority'),
+    year: parse(z.coerce.number().pipe(CatalogYearSchema), c.req.param('year'), 'year'),
+  });
+  const catalogReader = (c: Context<Env>, authority: string) => {
+    const p = c.get('principal');
+    if (p.actor.role !== 'supervisor' && p.authority !== authority) throw new Forbidden(`${p.actor.organisation} reads only ${p.authority}'s catalog, not ${authority}'s.`);
+  };
+  const catalogActor = (c: Context<Env>, authority: string, action: CatalogActionName) => {
+    const p = c.get('principal');
+    if (p.actor.role === 'supervisor') throw new Forbidden('Supervisors read catalogs; they do not act on them.');
+    if (p.authority !== authority) throw new Forbidden(`${p.actor.organisation} works for ${p.authority}, not ${authority}.`);
+    const wrongRole = catalogRoleRefusal(action, p.actor.role);
+    if (wrongRole) throw new Forbidden(wrongRole);
+  };
+  app.post('/catalogs', async (c) => {
+    const b = parse(z.strictObject({ authority: AuthoritySchema, year: CatalogYearSchema }), await body(c), 'catalog');
+    catalogActor(c, b.authority.code, 'draftCatalog');
+    const h = await deps.client.startCatalog(b);
+    return c.json({ authority: b.authority.code, year: b.year, workflowId: h.workflowId }, 201);
+  });
+  app.get('/catalogs/:authority/:year', async (c) => {
+    const { authority, year } = catalogKey(c);
+    catalogReader(c, authority);
+    return c.json(await deps.client.catalog(authority, year).status());
+  });
+  app.post('/catalogs/:authority/:year/actions/:action', async (c) => {
+    const { authority, year } = catalogKey(c);
+    const action = c.req.param('action');
+    if (!isCatalogActionName(action)) throw new NotFound(`No catalog action "${action}"; one of: ${CATALOG_ACTION_NAMES.join(', ')}.`);
+    const input = await body(c);
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidInput('The body must be a JSON object.', [{ path: '', message: 'expected an object' }]);
+    if ('actor' in input) throw new InvalidInput('The actor is the holder of the token; leave it out of the body.', [{ path: 'actor', message: 'not allowed' }]);
+    const requestId = parse(RequestIdSchema, (input as { requestId?: unknown }).requestId ?? c.req.header('idempotency-key'), 'requestId (body or Idempotency-Key header)');
+    catalogActor(c, authority, action);
+    return c.json(await deps.client.catalog(authority, year).act(action, { ...input, requestId, actor: c.get('principal').actor }));
+  });
+  app.get('/catalogs/:authority/:year/record', async (c) => {
+    const { authority, year } = catalogKey(c);
+    catalogReader(c, authority);
+    const id = catalogRecordId(authority, year);
+    const summary = await getDecision(deps.db, 'catalog', id);
+    if (!summary) throw new NotFound(`No record of ${authority}'s ${year} catalog.`);
+    const [entries, verification] = await Promise.all([recordOf(deps.db, 'catalog', id), verifyAgainstSource(deps.db, temporalEventSource(deps.client.client), 'catalog', id)]);
+    if (c.req.query('format') === 'html') return c.html(recordPage({ decisionId: id, title: summary.title }, entries, verification));
+    return c.json({ catalog: summary, verification, entries });
   });
 
   app.get('/decisions/:id/record', async (c) => {

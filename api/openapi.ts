@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ACTIONS } from '../domain/actions';
+import { CATALOG_ACTIONS, CatalogStatusSchema } from '../domain/catalog';
 import { ComplianceReportSchema } from '../domain/compliance';
 import { ProposalSchema } from '../domain/schemas';
 import { AdoptionBatchSchema, CommentSchema } from '../store/comments';
@@ -108,6 +109,33 @@ export function openApiDocument(): Record<string, unknown> {
       },
     },
   };
+  paths['/catalogs'] = {
+    post: {
+      summary: "Open an authority's annual catalog of major decision matters (决策事项年度目录, Decree 713 art. 3; seed 004)",
+      description: 'For the authority\'s office (meetingSecretary) or head; one workflow per authority and year, closed at the end of 31 December (Beijing time).',
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object', properties: { authority: { type: 'object', properties: { code: { type: 'string' }, name: { type: 'string' } }, required: ['code', 'name'] }, year: { type: 'integer' } }, required: ['authority', 'year'] } } },
+      },
+      responses: { 201: { description: 'opened' }, ...errors },
+    },
+  };
+  paths['/catalogs/{authority}/{year}'] = {
+    get: { summary: 'The catalog: its items, approval, adjustments, decisions on each item, off-catalog decisions and (once closed) the year-end lists', responses: { 200: { description: 'the catalog', content: { 'application/json': { schema: json(CatalogStatusSchema) } } }, ...errors } },
+  };
+  paths['/catalogs/{authority}/{year}/record'] = {
+    get: { summary: "The catalog's procedure record with its hash chain (format=html: a printable page)", responses: { 200: { description: 'record' }, ...errors } },
+  };
+  for (const [action, { schema, roles, basis }] of Object.entries(CATALOG_ACTIONS)) {
+    paths[`/catalogs/{authority}/{year}/actions/${action}`] = {
+      post: {
+        summary: action,
+        description: `For ${roles.join(' or ')} (${basis}).`,
+        requestBody: { required: true, content: { 'application/json': { schema: actionBody(schema) } } },
+        responses: { 200: { description: 'the catalog action acknowledged' }, ...errors },
+      },
+    };
+  }
   for (const [action, { schema, roles, basis }] of Object.entries(ACTIONS)) {
     paths[`/decisions/{id}/actions/${action}`] = {
       post: {

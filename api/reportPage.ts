@@ -6,7 +6,7 @@
 import { definition, targetText, type ComplianceReport, type Figure, type ReportRow } from '../domain/compliance';
 
 const BOM = '\uFEFF';
-const KIND_NAMES = { majorDecision: '重大行政决策', enforcement: '行政执法决定公示' } as const;
+const KIND_NAMES = { majorDecision: '重大行政决策', enforcement: '行政执法决定公示', catalog: '决策事项年度目录' } as const;
 
 /** A rate as a percentage with one decimal (66.7%), or empty. */
 export const percent = (rate: number | null) => (rate === null ? '' : `${(Math.round(rate * 1000) / 10).toString()}%`);

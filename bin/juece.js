@@ -25,6 +25,7 @@ const decisionCommands = {
   list: 'decisions and enforcement cases by --kind, --authority, --step, --status, --overdue',
   report: 'the annual compliance figures from the procedure record: juece report --year 2026 [--authority A] [--unit U] [--csv]',
   comments: "a decision's comment groups, largest first: juece comments <decisionId> [--campaigns] [--unanswered] [--answer answers.json]",
+  catalog: "the annual catalog of decision matters: juece catalog open|show|act|record <authority> <year> ...",
   watch: "follow a decision's events live from NATS: juece watch <authority> <decisionId>",
 };
 for (const [name, help] of Object.entries(decisionCommands)) commands[name] = ['cli/decisions.ts', `${help} (over the API: JUECE_API_URL, JUECE_TOKEN; --json)`];

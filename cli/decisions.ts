@@ -1,5 +1,5 @@
 /**
- * `juece start | submit | status | record | list | report | comments | watch`: the decision commands, over the HTTP API with a bearer
+ * `juece start | submit | status | record | list | report | comments | catalog | watch`: the decision commands, over the HTTP API with a bearer
  * token (JUECE_API_URL, JUECE_TOKEN or --token), and `watch` over NATS. Tables for people, `--json` for scripts.
  * Exit codes: 0 done, 1 could not reach a server, 2 invalid input, 3 no valid token or not allowed, 4 not found,
  * 5 refused by the procedure (a step not open, a stale draft, a decision id already used, a decision already closed).
@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { followDecisionEvents } from '../client/events';
 import { STEPS, type StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
+import { registerCatalogCommand } from './catalog';
 import { registerReportCommand } from './report';
 
 const EXIT: Record<number, number> = { 400: 2, 401: 3, 403: 3, 404: 4, 409: 5 };
@@ -178,7 +179,7 @@ export function program(): Command {
   cmd
     .command('list')
     .description('decisions and enforcement cases you may see, by kind, authority, open step, status or overdue deadline')
-    .addOption(new Option('--kind <kind>', 'major decisions or enforcement cases').choices(['majorDecision', 'enforcement']))
+    .addOption(new Option('--kind <kind>', 'major decisions, enforcement cases or annual catalogs').choices(['majorDecision', 'enforcement', 'catalog']))
     .option('--authority <code>')
     .option('--step <step>')
     .option('--status <status>', 'e.g. inProgress, withdrawn, rejected, deferred, inExecution, suspended, stopped; published, takenDown')
@@ -201,6 +202,7 @@ export function program(): Command {
       );
     });
 
+  registerCatalogCommand(cmd, { request: (method, path, body) => request(g(), method, path, body), readInput, print, table });
   registerReportCommand(cmd, { get: (path, raw) => request(g(), 'GET', path, undefined, raw), json: () => g().json, table });
 
   cmd

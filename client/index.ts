@@ -22,11 +22,25 @@ import {
   type EnforcementDecision,
   type EnforcementStatus,
 } from '../domain/enforcement';
+import {
+  CATALOG_ACTION_NAMES,
+  CATALOG_ACTIONS,
+  catalogRefRefusal,
+  catalogWorkflowId,
+  isCatalogActionName,
+  StartCatalogSchema,
+  yearEndsAt,
+  type CatalogActionInput,
+  type CatalogActionName,
+  type CatalogStatus,
+} from '../domain/catalog';
+import { shanghaiDate } from '../domain/procedure';
 import { JueceAuthority, JueceDeadlineProvisional } from '../domain/searchAttributes';
+import type { annualCatalog } from '../workflows/annualCatalog';
 import type { enforcementPublication } from '../workflows/enforcementPublication';
 import type { majorDecision } from '../workflows/majorDecision';
 import * as msg from '../workflows/messages';
-import { calendarUpdated, enforcementStatusQuery, publishNotice, takeDownNotice } from '../workflows/messages';
+import { calendarUpdated, catalogDecisionStarted, catalogStatusQuery, enforcementStatusQuery, publishNotice, takeDownNotice } from '../workflows/messages';
 
 /** One field's problem, as the API returns it. */
 export interface FieldIssue {
@@ -187,6 +201,38 @@ export class EnforcementHandle {
   takeDownNotice = (input: z.input<typeof TakeDownSchema>) => sendUpdate(this.handle, takeDownNotice, TakeDownSchema, input);
 }
 
+type CatalogActionMethods = { [A in CatalogActionName]: (input: CatalogActionInput<A>) => Promise<StepAck> };
+export interface CatalogHandle extends CatalogActionMethods {}
+
+/** An authority's annual catalog of decision matters: one method per catalog action (domain/catalog.ts). */
+export class CatalogHandle {
+  constructor(readonly handle: WorkflowHandle<typeof annualCatalog>) {
+    for (const name of CATALOG_ACTION_NAMES) {
+      const schema = CATALOG_ACTIONS[name].schema as z.ZodType<{ requestId: string }>;
+      const update = msg.catalogActions[name] as unknown as UpdateDefinition<StepAck, [{ requestId: string }]>;
+      this[name] = ((input: unknown) => sendUpdate(handle, update, schema, input as never)) as never;
+    }
+  }
+
+  get workflowId(): string {
+    return this.handle.workflowId;
+  }
+
+  status(): Promise<CatalogStatus> {
+    return this.handle.query(catalogStatusQuery);
+  }
+
+  /** Waits until the catalog is closed (year end or explicit) and returns it with its year-end lists. */
+  result(): Promise<CatalogStatus> {
+    return this.handle.result();
+  }
+
+  act(action: string, input: unknown): Promise<StepAck> {
+    if (!isCatalogActionName(action)) throw new InvalidInput(`Unknown catalog action "${action}"; one of: ${CATALOG_ACTION_NAMES.join(', ')}.`);
+    return (this[action] as (input: unknown) => Promise<StepAck>)(input);
+  }
+}
+
 export class JueceClient {
   constructor(
     readonly client: Client,
@@ -211,6 +257,7 @@ export class JueceClient {
       throw new InvalidInput(`Invalid proposal: ruleSet: ${(err as Error).message}`);
     }
     await this.refuseUsedId(p.decisionId, caseWorkflowId(p.decisionId), 'an enforcement case');
+    const catalog = await this.checkCatalogRef(p);
     const handle = await this.startOnce(p.decisionId, 'a major decision', () =>
       this.client.workflow.start<typeof majorDecision>('majorDecision', {
         taskQueue: this.taskQueue,
@@ -221,7 +268,75 @@ export class JueceClient {
         typedSearchAttributes: [{ key: JueceAuthority, value: p.authority.code }],
       }),
     );
+    if (catalog) await this.tellCatalog(catalog, p);
     return new DecisionHandle(handle);
+  }
+
+  /**
+   * A decision names its catalog item, checked here against the published catalog (through its query) before it
+   * starts; a matter outside the catalog gives its reason (Decree 713 art. 3; DOMAIN.md §6). Returns the catalog to
+   * tell once the decision has started: the item's, or for an off-catalog matter this year's (if the authority keeps one).
+   */
+  private async checkCatalogRef(p: z.infer<typeof ProposalSchema>): Promise<CatalogHandle | undefined> {
+    const ref = p.inCatalog;
+    if (ref === true) return undefined; // a proposal made before catalogs were kept: not checked
+    if (ref === false) {
+      if (!p.offCatalogReason) {
+        const message = 'a decision outside the catalog of decision matters must give its reason (Decree 713 art. 3)';
+        throw new InvalidInput(`Invalid proposal: offCatalogReason: ${message}`, [{ path: 'offCatalogReason', message }]);
+      }
+      return this.catalog(p.authority.code, Number(shanghaiDate(Date.now()).slice(0, 4)));
+    }
+    if (p.offCatalogReason) {
+      const message = 'only a decision outside the catalog gives an off-catalog reason';
+      throw new InvalidInput(`Invalid proposal: offCatalogReason: ${message}`, [{ path: 'offCatalogReason', message }]);
+    }
+    const catalog = this.catalog(p.authority.code, ref.year);
+    let s: CatalogStatus;
+    try {
+      s = await catalog.status();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new DecisionRefused(`${p.authority.code} has no catalog of decision matters for ${ref.year}: item ${ref.itemId} cannot be named.`);
+      throw err;
+    }
+    const why = catalogRefRefusal(s, ref.itemId);
+    if (why) throw new DecisionRefused(`Item ${ref.itemId} cannot be named: ${why}`);
+    return catalog;
+  }
+
+  /** Tells the catalog the decision started (once: the decision id is the Update id). No catalog, or closed: nothing to tell. */
+  private async tellCatalog(catalog: CatalogHandle, p: z.infer<typeof ProposalSchema>): Promise<void> {
+    const ref = typeof p.inCatalog === 'object' ? { itemId: p.inCatalog.itemId } : { offCatalogReason: p.offCatalogReason! };
+    const requestId = `decision-${p.decisionId}`;
+    try {
+      await catalog.handle.executeUpdate(catalogDecisionStarted, { args: [{ requestId, decisionId: p.decisionId, title: p.title, ...ref }], updateId: requestId });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return;
+      if (err instanceof WorkflowUpdateFailedError) return; // closed or removed meanwhile: the decision stands, its record says which item it named
+      throw err;
+    }
+  }
+
+  /** Opens an authority's catalog of decision matters for a year: workflow `catalog-<authority>-<year>`, until 31 December. */
+  async startCatalog(input: unknown): Promise<CatalogHandle> {
+    const c = validated(StartCatalogSchema.omit({ carried: true }), input, 'catalog');
+    if (yearEndsAt(c.year).getTime() <= Date.now()) {
+      throw new InvalidInput(`Invalid catalog: year: ${c.year} has ended`, [{ path: 'year', message: 'the year has ended' }]);
+    }
+    const handle = await this.startOnce(`${c.authority.code}-${c.year}`, 'a catalog', () =>
+      this.client.workflow.start<typeof annualCatalog>('annualCatalog', {
+        taskQueue: this.taskQueue,
+        workflowId: catalogWorkflowId(c.authority.code, c.year),
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [c],
+        typedSearchAttributes: [{ key: JueceAuthority, value: c.authority.code }],
+      }),
+    );
+    return new CatalogHandle(handle);
+  }
+
+  catalog(authority: string, year: number): CatalogHandle {
+    return new CatalogHandle(this.client.workflow.getHandle<typeof annualCatalog>(catalogWorkflowId(authority, year)));
   }
 
   /** Records an enforcement decision; its workflow id is `enforcement-<caseId>`. */

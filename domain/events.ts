@@ -11,8 +11,8 @@ export const EVENTS_STREAM = 'JUECE_EVENTS';
 export const EVENTS_SUBJECT_PREFIX = 'juece.events';
 
 
-/** What a record is of: a major decision (majorDecision) or an enforcement case (enforcementPublication). */
-export const RECORD_KINDS = ['majorDecision', 'enforcement'] as const;
+/** What a record is of: a major decision (majorDecision), an enforcement case (enforcementPublication) or an authority's annual catalog (annualCatalog). */
+export const RECORD_KINDS = ['majorDecision', 'enforcement', 'catalog'] as const;
 export const RecordKindSchema = z.enum(RECORD_KINDS);
 export type RecordKind = z.infer<typeof RecordKindSchema>;
 
@@ -65,7 +65,7 @@ export function eventSubject(e: Pick<ProcedureEvent, 'authority' | 'decisionId' 
 
 /** The kind of record an event belongs to (older events name none: their workflow id tells it). */
 export function recordKindOf(e: Pick<ProcedureEvent, 'kind' | 'workflowId'>): RecordKind {
-  return e.kind ?? (e.workflowId.startsWith('enforcement-') ? 'enforcement' : 'majorDecision');
+  return e.kind ?? (e.workflowId.startsWith('enforcement-') ? 'enforcement' : e.workflowId.startsWith('catalog-') ? 'catalog' : 'majorDecision');
 }
 
 /**

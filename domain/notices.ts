@@ -8,7 +8,7 @@ export const NOTICES_STREAM = 'JUECE_NOTICES';
 export const NOTICES_SUBJECT_PREFIX = 'juece.notices';
 
 /** The kinds of notice, each with its template and legal basis. */
-export const NoticeKindSchema = z.enum(['enforcement', 'consultation', 'hearing', 'decision']);
+export const NoticeKindSchema = z.enum(['enforcement', 'consultation', 'hearing', 'decision', 'catalog', 'catalogChange']);
 export type NoticeKind = z.infer<typeof NoticeKindSchema>;
 
 export const NoticeSchema = z.object({
@@ -38,13 +38,19 @@ export const noticeSubject = (n: Pick<Notice, 'authority' | 'subjectId' | 'actio
 
 /** A retried delivery of the same notice counts once (enforcement notices keep their first id form). */
 export const noticeMessageId = (n: z.output<typeof NoticeSchema>) =>
-  n.kind === 'enforcement' ? `${n.workflowId}/${n.action}` : `${n.workflowId}/${n.kind}/${n.action}`;
+  n.kind === 'enforcement'
+    ? `${n.workflowId}/${n.action}`
+    : n.kind === 'catalogChange'
+      ? `${n.workflowId}/${n.subjectId}/${n.kind}/${n.action}` // one notice per adjustment, each its own subject id
+      : `${n.workflowId}/${n.kind}/${n.action}`;
 
 const BASIS: Record<NoticeKind, string> = {
   enforcement: '《国务院办公厅关于全面推行行政执法公示制度执法全过程记录制度重大执法决定法制审核制度的指导意见》（国办发〔2018〕118号）',
   consultation: '《重大行政决策程序暂行条例》第十五条',
   hearing: '《重大行政决策程序暂行条例》第十六条、第十七条',
   decision: '《重大行政决策程序暂行条例》第三十二条',
+  catalog: '《重大行政决策程序暂行条例》第三条；推行重大决策事项年度目录公开制度',
+  catalogChange: '《重大行政决策程序暂行条例》第三条（决策事项目录根据实际情况调整）',
 };
 
 /** The document as published: a title, and its text in Chinese with the notice's legal basis and signature. */
@@ -91,6 +97,19 @@ export function renderNotice(input: Notice): { title: string; text: string } {
     case 'decision':
       title = `关于公布《${n.title}》的公告`;
       lines = [`《${n.title}》已经集体讨论决定，现予公布（${n.documentNumber}）。`, n.body];
+      break;
+    case 'catalog':
+      title = `关于公布《${n.title}》的公告`;
+      lines = [
+        `《${n.title}》已经${f.agreedBy}同意（${f.approvalReference}，${f.agreedOn}），现予公布（${n.documentNumber}）。`,
+        `本目录共列入重大行政决策事项 ${f.items} 项：`,
+        n.body,
+        '目录外事项确需决策的，应当说明理由；目录在年度中根据实际情况调整的，调整情况另行公布。',
+      ];
+      break;
+    case 'catalogChange':
+      title = `关于调整《${n.title}》的公告`;
+      lines = [`现对《${n.title}》（${n.documentNumber}）作如下调整：`, n.body, `调整理由：${f.reason}`];
       break;
     default:
       title = `行政执法决定公示：${n.title}`;

@@ -82,8 +82,14 @@ export const ProposalSchema = z.strictObject({
   undertakingUnit: text(200),
   /** 牵头单位 where several units undertake it together (art. 10). */
   leadUnit: text(200).optional(),
-  /** Listed in the authority's catalog of decision matters (决策事项目录, art. 3). */
-  inCatalog: z.boolean(),
+  /**
+   * The authority's catalog item this decision is (决策事项目录, art. 3): `{ year, itemId }`, checked against the
+   * published catalog when the decision starts; `false` for a matter outside the catalog, which then gives
+   * `offCatalogReason`. A bare `true` (proposals made before catalogs were kept) is accepted unchecked.
+   */
+  inCatalog: z.union([z.boolean(), z.strictObject({ year: z.number().int().min(2000).max(2100), itemId: code })]),
+  /** Why a matter outside the catalog is decided (domain/catalog.ts). */
+  offCatalogReason: text(2000).optional(),
   /** What decides which steps apply (arts. 14, 16, 19, 22). */
   flags: z.strictObject({
     disclosable: z.boolean(),
@@ -293,6 +299,17 @@ export const EventTypeSchema = z.enum([
   'executionResumed',
   'executionStopped',
   'evaluationRecorded',
+  /** The annual catalog of decision matters (domain/catalog.ts). */
+  'catalogOpened',
+  'catalogDrafted',
+  'catalogSubmitted',
+  'catalogApproved',
+  'catalogPublished',
+  'catalogItemAdded',
+  'catalogItemRemoved',
+  'catalogItemStarted',
+  'offCatalogDecisionStarted',
+  'catalogClosed',
 ]);
 export type EventType = z.infer<typeof EventTypeSchema>;
 

@@ -14,7 +14,8 @@ type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory'
 /** Activities whose input is procedure events (publishEvent: runs before events were batched). */
 const PUBLISHING_ACTIVITIES = new Set(['publishEvents', 'publishEvent']);
 
-export const workflowIdOf = (kind: RecordKind, decisionId: string) => (kind === 'enforcement' ? caseWorkflowId(decisionId) : workflowIdFor(decisionId));
+export const workflowIdOf = (kind: RecordKind, decisionId: string) =>
+  kind === 'enforcement' ? caseWorkflowId(decisionId) : kind === 'catalog' ? `catalog-${decisionId}` : workflowIdFor(decisionId);
 
 /** Where a workflow stands as a source: the latest run, and the highest event it has handed for publication. */
 export interface SourceHorizon {
@@ -141,10 +142,10 @@ export function temporalEventSource(client: Client, o: { taskQueue?: string } = 
     async startedSince(since, limit = Infinity) {
       const found: { kind: RecordKind; decisionId: string }[] = [];
       const onQueue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "''")}'` : '';
-      const query = `(WorkflowType = 'majorDecision' OR WorkflowType = 'enforcementPublication') AND StartTime >= '${since.toISOString()}'${onQueue}`;
+      const query = `(WorkflowType = 'majorDecision' OR WorkflowType = 'enforcementPublication' OR WorkflowType = 'annualCatalog') AND StartTime >= '${since.toISOString()}'${onQueue}`;
       for await (const wf of client.workflow.list({ query })) {
-        const m = /^(decision|enforcement)-(.+)$/.exec(wf.workflowId);
-        if (m) found.push({ kind: m[1] === 'enforcement' ? 'enforcement' : 'majorDecision', decisionId: m[2]! });
+        const m = /^(decision|enforcement|catalog)-(.+)$/.exec(wf.workflowId);
+        if (m) found.push({ kind: m[1] === 'enforcement' ? 'enforcement' : m[1] === 'catalog' ? 'catalog' : 'majorDecision', decisionId: m[2]! });
         if (found.length >= limit) break;
       }
       return found;

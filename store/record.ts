@@ -350,11 +350,12 @@ export async function getDecision(db: Queryable, kind: RecordKind, decisionId: s
 
 /** The kinds under which this id has a record: a decision id, once used, is never used again (for either kind). */
 export async function recordExists(db: Queryable, decisionId: string): Promise<RecordKind[]> {
-  const rows = await db.query<{ kind: RecordKind }>('SELECT kind FROM decisions WHERE decision_id = $1 ORDER BY kind DESC', [decisionId]);
+  // Catalogs have ids of their own (<authority>-<year>): they never take a decision's or a case's id.
+  const rows = await db.query<{ kind: RecordKind }>("SELECT kind FROM decisions WHERE decision_id = $1 AND kind <> 'catalog' ORDER BY kind DESC", [decisionId]);
   return rows.map((r) => r.kind);
 }
 
-const KIND_NAMES: Record<RecordKind, string> = { majorDecision: 'a major decision', enforcement: 'an enforcement case' };
+const KIND_NAMES: Record<RecordKind, string> = { majorDecision: 'a major decision', enforcement: 'an enforcement case', catalog: 'an annual catalog' };
 
 /** Why a new decision may not take this id (it is in the record already), or undefined when it may. */
 export async function idReuseRefusal(db: Queryable, decisionId: string): Promise<string | undefined> {

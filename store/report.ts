@@ -66,7 +66,7 @@ export async function complianceReport(db: Queryable, q: ReportQuery): Promise<C
   // Every unit with a record begun by the year's end has its row, even with nothing to count (evaluations: ≥2).
   const p1: unknown[] = [to];
   const units = await db.query<{ kind: RecordKind; authority: string; unit: string | null }>(
-    `SELECT DISTINCT d.kind, d.authority, d.undertaking_unit AS unit FROM decisions d WHERE d.started_at < $1${scoped(q, p1)}`,
+    `SELECT DISTINCT d.kind, d.authority, d.undertaking_unit AS unit FROM decisions d WHERE d.kind <> 'catalog' AND d.started_at < $1${scoped(q, p1)}`,
     p1,
   );
   const p2: unknown[] = [to];
@@ -106,7 +106,7 @@ export async function complianceReport(db: Queryable, q: ReportQuery): Promise<C
     c.keys.add('overdueNow');
   }
 
-  const rows = (kind: RecordKind): ReportRow[] => {
+  const rows = (kind: Exclude<RecordKind, 'catalog'>): ReportRow[] => {
     const groups = new Map<string, { authority: string; unit: string | null; total: boolean }>();
     const addGroup = (authority: string, unit: string | null, total: boolean) => groups.set(JSON.stringify([authority, unit, total]), { authority, unit, total });
     for (const u of units.filter((u) => u.kind === kind)) {
@@ -248,7 +248,7 @@ function countCase(c: Counted, es: Entry[], inYear: (at: Date) => boolean): void
 }
 
 /** A row's figures over the decisions or cases in it: counts, bases, rates, targets, and the ids behind each. */
-function figuresFor(kind: RecordKind, members: Counted[]): Figure[] {
+function figuresFor(kind: Exclude<RecordKind, 'catalog'>, members: Counted[]): Figure[] {
   const keys = figuresOf(kind);
   const counts = new Map<FigureKey, number>();
   const partial = keys.map((key) => {

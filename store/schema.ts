@@ -7,7 +7,8 @@
  * - held_events: events that came before an earlier one of the same record (held there, never in the stream's
  *   unacknowledged window), recorded as soon as the gap is filled;
  * - projector_status: what each projector last reported (events recorded, gaps found and repaired, stream losses).
- * The compliance report reads record_entries by kind, type and time (index of migration 5).
+ * The compliance report reads record_entries by kind, type and time (index of migration 5). Kinds: majorDecision,
+ * enforcement, catalog (migration 6).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -143,5 +144,10 @@ CREATE INDEX record_entries_type_at ON record_entries (kind, type, at)
 ALTER TABLE comment_groups ADD COLUMN answered_by jsonb;
 ALTER TABLE comment_groups ADD COLUMN answered_at timestamptz;
 CREATE INDEX comment_groups_size ON comment_groups (decision_id, comments DESC, id)
+`,
+  // 7: an authority's annual catalog of decision matters is a record of its own (kind 'catalog', id <authority>-<year>).
+  `
+ALTER TABLE decisions DROP CONSTRAINT decisions_kind;
+ALTER TABLE decisions ADD CONSTRAINT decisions_kind CHECK (kind IN ('majorDecision', 'enforcement', 'catalog'))
 `,
 ];

@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ACTION_NAMES, type ActionArgs, type ActionName } from '../domain/actions';
+import { CATALOG_ACTION_NAMES, type CatalogActionArgs, type CatalogActionName, type CatalogStatus, type DecisionStarted } from '../domain/catalog';
 import type { EnforcementStatus, NoticeAck, PublishNotice, TakeDown } from '../domain/enforcement';
 import type { RuleSet } from '../domain/rules';
 import type * as S from '../domain/schemas';
@@ -36,3 +37,11 @@ export const enforcementStatusQuery = defineQuery<EnforcementStatus>('enforcemen
 export const publishNotice = defineUpdate<NoticeAck, [PublishNotice]>('publishNotice');
 /** The decision was revoked, confirmed unlawful or ordered to be remade: take the notice down. */
 export const takeDownNotice = defineUpdate<NoticeAck, [TakeDown]>('takeDownNotice');
+
+export const catalogStatusQuery = defineQuery<CatalogStatus>('catalogStatus');
+/** One Update per catalog action (domain/catalog.ts CATALOG_ACTIONS), named as in that table. */
+export const catalogActions = Object.fromEntries(CATALOG_ACTION_NAMES.map((name) => [name, defineUpdate(name)])) as {
+  [A in CatalogActionName]: UpdateDefinition<S.StepAck, [CatalogActionArgs<A>]>;
+};
+/** The client tells the catalog that a decision started on one of its items, or off-catalog with its reason. */
+export const catalogDecisionStarted = defineUpdate<S.StepAck, [DecisionStarted]>('catalogDecisionStarted');
