@@ -23,7 +23,7 @@ let nc: NatsConnection;
 beforeAll(async () => {
   env = await timeSkippingEnv();
   h = await startHarness(env);
-  nc = await connect({ servers: inject('natsUrl') });
+  nc = await connect({ servers: inject('timeSkippingNatsUrl') });
 });
 
 afterAll(async () => {
