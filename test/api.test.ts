@@ -13,60 +13,35 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import YAML from 'yaml';
 import { signToken } from '../api/auth';
-import { startApi, type RunningApi } from '../api/server';
+import type { RunningApi } from '../api/server';
 import type { JueceClient } from '../client';
 import { retroactiveConsultation, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
-import type { Actor } from '../domain/schemas';
-import { loadConfig } from '../infra/config';
-import { freePort } from '../infra/servers';
 import { CommentIntake } from '../commands/commentIntake';
 import { startCommandResponder, type CommandResponder } from '../commands/nats';
 import type { Db } from '../store/db';
 import { recordExists } from '../store/record';
-import { eventCount, expectWholeHistory, startRecordHarness, uniqueId, type RecordHarness } from './helpers';
+import { eventCount, expectWholeHistory, startApiHarness, TEST_JWT_SECRET, uniqueId, type ApiHarness } from './helpers';
 
-const SECRET = 'test-secret-of-at-least-thirty-two-characters';
 let client: JueceClient;
-let dev: RecordHarness;
+let dev: ApiHarness;
 let nc: NatsConnection;
 let db: Db;
 let api: RunningApi;
 let responder: CommandResponder;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
+let call: ApiHarness['call'];
 
 beforeAll(async () => {
-  dev = await startRecordHarness('api');
-  ({ client, nc, db } = dev);
-  const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: SECRET, JUECE_API_PORT: String(await freePort()) });
-  api = await startApi(cfg, { client, db, nats: nc });
+  dev = await startApiHarness('api');
+  ({ client, nc, db, api, tokens, call } = dev);
   responder = startCommandResponder({ nc, client, intake: new CommentIntake({ db }), db });
-  for (const [name, actor] of Object.entries(sampleActors)) tokens[name] = await signToken(SECRET, { actor, authority: 'shifan-gov' });
-  const otherOffice: Actor = { id: 'u-edu-01', name: '周老师', role: 'undertakingUnit', organisation: '示范市教育局' };
-  tokens.otherOffice = await signToken(SECRET, { actor: otherOffice, authority: 'shifan-gov' });
-  tokens.expired = await signToken(SECRET, { actor: sampleActors.undertakingUnit, authority: 'shifan-gov' }, '-1m');
+  tokens.expired = await signToken(TEST_JWT_SECRET, { actor: sampleActors.undertakingUnit, authority: 'shifan-gov' }, '-1m');
 });
 
 afterAll(async () => {
   await responder?.stop();
-  await api?.stop();
   await dev?.stop();
 });
-
-async function call(method: string, path: string, who?: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
-}
 
 /** Sends a body of `bytes` bytes with its length declared, and returns the status the server answers with. */
 function oversizedPost(path: string, token: string, bytes: number): Promise<number> {
@@ -431,7 +406,7 @@ describe('hostile and malformed input, at every way in', () => {
       expired: tokens.expired!,
     };
     const { SignJWT } = await import('jose');
-    const noClaims = await new SignJWT({ role: 'headOfGovernment' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('juece').setAudience('juece-api').sign(new TextEncoder().encode(SECRET));
+    const noClaims = await new SignJWT({ role: 'headOfGovernment' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('juece').setAudience('juece-api').sign(new TextEncoder().encode(TEST_JWT_SECRET));
     for (const [what, token] of Object.entries({ ...bad, noClaims })) {
       const r = await fetch(`${api.url}/decisions/${id}`, { headers: { authorization: `Bearer ${token}` } });
       expect(r.status, what).toBe(401);

@@ -13,53 +13,41 @@ import { promisify } from 'node:util';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signToken } from '../api/auth';
-import { startApi, type RunningApi } from '../api/server';
+import type { RunningApi } from '../api/server';
 import { DecisionClosed, type JueceClient } from '../client';
-import { sampleActors, sampleInput, sampleProposal } from '../client/sample';
+import { sampleInput, sampleProposal } from '../client/sample';
 import { CommentIntake } from '../commands/commentIntake';
 import { startCommandResponder, type CommandReply, type CommandResponder } from '../commands/nats';
 import { shanghaiDate } from '../domain/procedure';
-import { loadConfig } from '../infra/config';
-import { freePort } from '../infra/servers';
 import type { Db } from '../store/db';
 import { getDecision } from '../store/record';
-import { eventCount, startRecordHarness, uniqueId, until, type RecordHarness } from './helpers';
+import { eventCount, startApiHarness, TEST_JWT_SECRET, uniqueId, until, type ApiHarness } from './helpers';
 
-const SECRET = 'test-secret-of-at-least-thirty-two-characters';
 let client: JueceClient;
-let dev: RecordHarness;
+let dev: ApiHarness;
 let nc: NatsConnection;
 let db: Db;
 let api: RunningApi;
 let responder: CommandResponder;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
+let call: ApiHarness['call'];
 
 beforeAll(async () => {
-  dev = await startRecordHarness('closed');
-  ({ client, nc, db } = dev);
-  const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: SECRET, JUECE_API_PORT: String(await freePort()) });
-  api = await startApi(cfg, { client, db, nats: nc });
+  dev = await startApiHarness('closed');
+  ({ client, nc, db, api, tokens, call } = dev);
   responder = startCommandResponder({ nc, client, intake: new CommentIntake({ db }), db });
-  for (const [name, actor] of Object.entries(sampleActors)) tokens[name] = await signToken(SECRET, { actor, authority: 'shifan-gov' });
 });
 
 afterAll(async () => {
   await responder?.stop();
-  await api?.stop();
   await dev?.stop();
 });
 
-async function call(method: string, path: string, who: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${tokens[who]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-}
-
 const withoutActor = ({ actor: _actor, ...rest }: Record<string, unknown>) => rest;
-const act = (id: string, who: string, action: string, input: Record<string, unknown>) => call('POST', `/decisions/${id}/actions/${action}`, who, withoutActor(input));
+const act = async (id: string, who: string, action: string, input: Record<string, unknown>) => {
+  const { status, json } = await call('POST', `/decisions/${id}/actions/${action}`, who, withoutActor(input));
+  return { status, json };
+};
 const overNats = async (body: unknown) => (await nc.request('juece.commands.act', JSON.stringify(body), { timeout: 10_000 })).json<CommandReply>();
 
 const root = path.resolve(__dirname, '..');
@@ -152,7 +140,7 @@ describe('an action on a closed decision', () => {
     });
     expect(await overNats({ decisionId: id, action: 'openConsultation', input: opening })).toMatchObject({ ok: false, error: { code: 'closed', status: 'withdrawn' } });
     // Another office still may not learn about it by acting.
-    const other = await signToken(SECRET, { actor: { id: 'u-edu-01', name: '周老师', role: 'undertakingUnit', organisation: '示范市教育局' }, authority: 'shifan-gov' });
+    const other = await signToken(TEST_JWT_SECRET, { actor: { id: 'u-edu-01', name: '周老师', role: 'undertakingUnit', organisation: '示范市教育局' }, authority: 'shifan-gov' });
     const res = await fetch(`${api.url}/decisions/${id}/actions/openConsultation`, {
       method: 'POST',
       headers: { authorization: `Bearer ${other}`, 'content-type': 'application/json' },

@@ -4,56 +4,32 @@
  * pages through its groups largest first with their total, campaigns apart; the undertaking unit answers each group
  * in the adoption report (all answers or none), and `juece comments` shows and answers them.
  */
-import type { NatsConnection } from 'nats';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signToken } from '../api/auth';
-import { startApi, type RunningApi } from '../api/server';
+import type { RunningApi } from '../api/server';
 import type { JueceClient } from '../client';
 import { sampleActors, sampleInput, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
-import type { Actor } from '../domain/schemas';
-import { loadConfig } from '../infra/config';
-import { freePort } from '../infra/servers';
-import type { Db } from '../store/db';
-import { startRecordHarness, uniqueId, until, type RecordHarness } from './helpers';
+import { startApiHarness, uniqueId, until, type ApiHarness } from './helpers';
 
-const SECRET = 'test-secret-of-at-least-thirty-two-characters';
 let client: JueceClient;
-let dev: RecordHarness;
-let nc: NatsConnection;
-let db: Db;
+let dev: ApiHarness;
 let api: RunningApi;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
+let call: ApiHarness['call'];
 
 beforeAll(async () => {
-  dev = await startRecordHarness('groups');
-  ({ client, nc, db } = dev);
-  const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: SECRET, JUECE_API_PORT: String(await freePort()) });
-  api = await startApi(cfg, { client, db, nats: nc });
-  for (const [name, actor] of Object.entries(sampleActors)) tokens[name] = await signToken(SECRET, { actor, authority: 'shifan-gov' });
-  const otherOffice: Actor = { id: 'u-edu-01', name: '周老师', role: 'undertakingUnit', organisation: '示范市教育局' };
-  tokens.otherOffice = await signToken(SECRET, { actor: otherOffice, authority: 'shifan-gov' });
+  dev = await startApiHarness('groups');
+  ({ client, api, tokens, call } = dev);
 });
 
 afterAll(async () => {
-  await api?.stop();
   await dev?.stop();
 });
-
-async function call(method: string, path: string, who?: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
 
 const root = path.resolve(__dirname, '..');
 const files = mkdtempSync(path.join(tmpdir(), 'juece-groups-'));

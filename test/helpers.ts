@@ -13,9 +13,14 @@ import pg from 'pg';
 import { startProjector, type Projector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
 import { expect, inject } from 'vitest';
-import type { ProcedureEvent } from '../domain/events';
+import { EVENT_SCHEMA_V1, type ProcedureEvent } from '../domain/events';
 import type { DecisionStatus } from '../domain/schemas';
+import { signToken } from '../api/auth';
+import { startApi, type RunningApi } from '../api/server';
 import { JueceClient, type DecisionHandle } from '../client';
+import type { Actor } from '../domain/schemas';
+import { loadConfig } from '../infra/config';
+import { freePort } from '../infra/servers';
 import { retroactiveConsultation, driveSampleDecision, sampleActors, sampleProposal } from '../client/sample';
 import { registerSearchAttributes } from '../infra/searchAttributes';
 import { createWorker, type JueceWorker } from '../workers/worker';
@@ -191,4 +196,68 @@ export async function fullDecision(client: JueceClient, prefix: string): Promise
   await d.stopExecution({ requestId: uniqueId('req'), actor: sampleActors.head, reason: '测试结束', procedureReference: '测试' });
   const final = await d.result();
   return { d, decisionId: proposal.decisionId, authority: proposal.authority.code, events: eventCount(final) };
+}
+
+/** The HTTP API's secret in the tests (the API refuses one shorter than 32 characters). */
+export const TEST_JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
+
+export interface ApiHarness extends RecordHarness {
+  api: RunningApi;
+  /** A bearer token for each sample actor, and `otherOffice` (an office that undertakes none of the samples). */
+  tokens: Record<string, string>;
+  /** A request to the API as `who` (a key of `tokens`; none: unauthenticated); the body as JSON, or a string as is. */
+  call(method: string, path: string, who?: string, body?: unknown): Promise<{ status: number; json: any; text: string }>;
+}
+
+/** The record harness with the HTTP API on a free port, and a token for each sample actor. */
+export async function startApiHarness(prefix: string): Promise<ApiHarness> {
+  const dev = await startRecordHarness(prefix);
+  const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: TEST_JWT_SECRET, JUECE_API_PORT: String(await freePort()) });
+  const api = await startApi(cfg, { client: dev.client, db: dev.db, nats: dev.nc });
+  const tokens: Record<string, string> = {};
+  for (const [name, actor] of Object.entries(sampleActors)) tokens[name] = await signToken(TEST_JWT_SECRET, { actor, authority: 'shifan-gov' });
+  const otherOffice: Actor = { id: 'u-edu-01', name: '周老师', role: 'undertakingUnit', organisation: '示范市教育局' };
+  tokens.otherOffice = await signToken(TEST_JWT_SECRET, { actor: otherOffice, authority: 'shifan-gov' });
+  return {
+    ...dev,
+    api,
+    tokens,
+    async call(method, path, who, body) {
+      const res = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text };
+    },
+    async stop() {
+      await api.stop();
+      await dev.stop();
+    },
+  };
+}
+
+/** A procedure event as a workflow would publish it, for tests that feed the stream directly (no workflow behind it). */
+export function syntheticEvent(decisionId: string, seq: number, authority: string): ProcedureEvent {
+  return {
+    schema: EVENT_SCHEMA_V1,
+    kind: 'majorDecision',
+    decisionId,
+    authority,
+    seq,
+    type: seq === 1 ? 'decisionStarted' : 'stepOpened',
+    at: new Date().toISOString(),
+    step: seq === 1 ? undefined : 'publicParticipation',
+    summary: `${decisionId} #${seq}`,
+    details: seq === 1 ? { title: decisionId } : undefined,
+    workflowId: `decision-${decisionId}`,
+    runId: 'r1',
+  };
 }

@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { JueceClient } from '../client';
 import { ensureEventsStream } from '../activities/events';
 import { decisionSubjects } from '../client/events';
-import { EVENT_SCHEMA_V1, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, eventMessageId, eventSubject, type ProcedureEvent } from '../domain/events';
+import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, eventMessageId, eventSubject, type ProcedureEvent } from '../domain/events';
 import { startProjector, type Projector, type ProjectorOptions } from '../projector/projector';
 import { verifyAgainstSource } from '../projector/repair';
 import { temporalEventSource } from '../projector/source';
 import { openDb, type Db } from '../store/db';
 import { recordOf, verifyRecord } from '../store/record';
-import { createTestDatabase, fullDecision as runFullDecision, startDevHarness, uniqueId, until, type DevHarness } from './helpers';
+import { createTestDatabase, fullDecision as runFullDecision, startDevHarness, syntheticEvent, uniqueId, until, type DevHarness } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 let dev: DevHarness;
@@ -168,20 +168,7 @@ describe('a record that heals its own gaps', () => {
   it('does not let 2,000 events held behind the gaps of 200 decisions delay a fresh decision', async () => {
     const durable = await freshConsumer();
     const js = nc.jetstream();
-    const base = (id: string, seq: number): ProcedureEvent => ({
-      schema: EVENT_SCHEMA_V1,
-      kind: 'majorDecision',
-      decisionId: id,
-      authority: 'stall-gov',
-      seq,
-      type: seq === 1 ? 'decisionStarted' : 'stepOpened',
-      at: new Date().toISOString(),
-      step: seq === 1 ? undefined : 'publicParticipation',
-      summary: `${id} #${seq}`,
-      details: seq === 1 ? { title: id } : undefined,
-      workflowId: `decision-${id}`,
-      runId: 'r1',
-    });
+    const base = (id: string, seq: number) => syntheticEvent(id, seq, 'stall-gov');
     const stalled = uniqueId('stall');
     // 200 decisions whose first event the stream never had: 10 events each wait behind it.
     const pending: Promise<unknown>[] = [];

@@ -14,13 +14,13 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { EVENT_SCHEMA_V1, EVENTS_STREAM, eventMessageId, eventSubject, type ProcedureEvent } from '../domain/events';
+import { EVENTS_STREAM, eventMessageId, eventSubject } from '../domain/events';
 import { freePort, startNats, startNatsCluster, type NatsCluster, type RunningServer } from '../infra/servers';
 import { startProjector, type Projector } from '../projector/projector';
 import { verifyAgainstSource } from '../projector/repair';
 import { temporalEventSource, type EventSource } from '../projector/source';
 import { openDb, type Db } from '../store/db';
-import { createTestDatabase, fullDecision, startDevHarness, uniqueId, until } from './helpers';
+import { createTestDatabase, fullDecision, startDevHarness, syntheticEvent, uniqueId, until } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const temp = mkdtempSync(path.join(tmpdir(), 'juece-stream-faults-'));
@@ -230,7 +230,7 @@ describe('the projector process', () => {
         const js = nc.jetstream();
         const id = uniqueId(prefix);
         for (let seq = 1; seq <= n; seq++) {
-          const e = syntheticEvent(id, seq);
+          const e = syntheticEvent(id, seq, 'sigterm-gov');
           await js.publish(eventSubject(e), JSON.stringify(e), { msgID: eventMessageId(e) });
         }
       };
@@ -257,21 +257,6 @@ describe('the projector process', () => {
     }
   });
 });
-
-function syntheticEvent(id: string, seq: number): ProcedureEvent {
-  return {
-    schema: EVENT_SCHEMA_V1,
-    kind: 'majorDecision',
-    decisionId: id,
-    authority: 'sigterm-gov',
-    seq,
-    type: seq === 1 ? 'decisionStarted' : 'stepOpened',
-    at: new Date().toISOString(),
-    summary: `${id} #${seq}`,
-    workflowId: `decision-${id}`,
-    runId: 'r1',
-  };
-}
 
 /** The process id of the nats-server running on this store (its config file is in the store folder). */
 function serverPid(storeDir: string): number {
