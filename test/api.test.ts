@@ -4,12 +4,11 @@
  * another office, an unknown id and a closed step get 400/403/404/409; a supervisor reads the record back.
  */
 import type { NatsConnection } from 'nats';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import YAML from 'yaml';
 import { signToken } from '../api/auth';
@@ -239,18 +238,8 @@ describe('the HTTP API', () => {
 describe('the juece CLI over the API', () => {
   const root = path.resolve(__dirname, '..');
   const files = mkdtempSync(path.join(tmpdir(), 'juece-cli-'));
-  const cli = async (who: string, ...args: string[]) => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/juece.js', ...args], {
-        cwd: root,
-        env: { ...process.env, JUECE_API_URL: api.url, JUECE_TOKEN: tokens[who], NATS_URL: inject('natsUrl') },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const cli = (who: string, ...args: string[]) => dev.cli(who, ...args);
+
   const file = (name: string, value: unknown) => {
     const f = path.join(files, name);
     writeFileSync(f, name.endsWith('.yaml') ? YAML.stringify(value) : JSON.stringify(value));

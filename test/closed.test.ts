@@ -5,13 +5,11 @@
  * still says how it ended. A decision that never existed is still 404.
  */
 import type { NatsConnection } from 'nats';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../api/auth';
 import type { RunningApi } from '../api/server';
 import { DecisionClosed, type JueceClient } from '../client';
@@ -29,12 +27,12 @@ let nc: NatsConnection;
 let db: Db;
 let api: RunningApi;
 let responder: CommandResponder;
-let tokens: Record<string, string>;
 let call: ApiHarness['call'];
+let cli: ApiHarness['cli'];
 
 beforeAll(async () => {
   dev = await startApiHarness('closed');
-  ({ client, nc, db, api, tokens, call } = dev);
+  ({ client, nc, db, api, call, cli } = dev);
   responder = startCommandResponder({ nc, client, intake: new CommentIntake({ db }), db });
 });
 
@@ -50,20 +48,7 @@ const act = async (id: string, who: string, action: string, input: Record<string
 };
 const overNats = async (body: unknown) => (await nc.request('juece.commands.act', JSON.stringify(body), { timeout: 10_000 })).json<CommandReply>();
 
-const root = path.resolve(__dirname, '..');
 const files = mkdtempSync(path.join(tmpdir(), 'juece-closed-'));
-async function cli(who: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/juece.js', ...args], {
-      cwd: root,
-      env: { ...process.env, JUECE_API_URL: api.url, JUECE_TOKEN: tokens[who], NATS_URL: inject('natsUrl') },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Starts a decision over the API and withdraws it: its workflow completes with the status `withdrawn`. */
 async function withdrawnDecision(prefix: string): Promise<string> {

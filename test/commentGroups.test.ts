@@ -4,13 +4,10 @@
  * pages through its groups largest first with their total, campaigns apart; the undertaking unit answers each group
  * in the adoption report (all answers or none), and `juece comments` shows and answers them.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningApi } from '../api/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JueceClient } from '../client';
 import { sampleActors, sampleInput, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
@@ -18,33 +15,19 @@ import { startApiHarness, uniqueId, until, type ApiHarness } from './helpers';
 
 let client: JueceClient;
 let dev: ApiHarness;
-let api: RunningApi;
-let tokens: Record<string, string>;
 let call: ApiHarness['call'];
+let cli: ApiHarness['cli'];
 
 beforeAll(async () => {
   dev = await startApiHarness('groups');
-  ({ client, api, tokens, call } = dev);
+  ({ client, call, cli } = dev);
 });
 
 afterAll(async () => {
   await dev?.stop();
 });
 
-const root = path.resolve(__dirname, '..');
 const files = mkdtempSync(path.join(tmpdir(), 'juece-groups-'));
-async function cli(who: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/juece.js', ...args], {
-      cwd: root,
-      env: { ...process.env, JUECE_API_URL: api.url, JUECE_TOKEN: tokens[who], NATS_URL: inject('natsUrl') },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('comment groups and the adoption report, over the API and the CLI', () => {
   it('pages through groups largest first with their total, campaigns apart, and lets the office answer each', async () => {

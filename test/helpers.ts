@@ -5,7 +5,9 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
@@ -207,6 +209,8 @@ export interface ApiHarness extends RecordHarness {
   tokens: Record<string, string>;
   /** A request to the API as `who` (a key of `tokens`; none: unauthenticated); the body as JSON, or a string as is. */
   call(method: string, path: string, who?: string, body?: unknown): Promise<{ status: number; json: any; text: string }>;
+  /** `juece <args>` as `who`, over this API (and the tests' NATS); its exit code and output. */
+  cli(who: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
 /** The record harness with the HTTP API on a free port, and a token for each sample actor. */
@@ -236,6 +240,18 @@ export async function startApiHarness(prefix: string): Promise<ApiHarness> {
         json = undefined;
       }
       return { status: res.status, json, text };
+    },
+    async cli(who, ...args) {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/juece.js', ...args], {
+          cwd: path.resolve(__dirname, '..'),
+          env: { ...process.env, JUECE_API_URL: api.url, JUECE_TOKEN: tokens[who], NATS_URL: inject('natsUrl') },
+        });
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
     },
     async stop() {
       await api.stop();
