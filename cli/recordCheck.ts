@@ -6,7 +6,7 @@
  * all. Lists each record behind its workflow; with --repair fills it from the workflow's history, in order.
  * Exit codes: 0 every record complete, 1 a server could not be reached, 2 bad input, 5 records remain incomplete.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { JueceClient } from '../client';
 import { loadConfig, recordDbTarget } from '../infra/config';
 import { checkRecords, incompleteRecords, type CheckResult, type CheckTarget } from '../projector/repair';
@@ -63,7 +63,10 @@ const program = new Command('juece record check')
     }
   });
 
+// Bad options exit 2 (bad input), as the header says; --help exits 0.
+program.exitOverride();
 program.parseAsync(process.argv).catch((err) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   console.error(`juece record check: ${err instanceof Error ? err.message : err}`);
   process.exit(1);
 });
