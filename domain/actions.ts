@@ -5,6 +5,7 @@
  * routes and the OpenAPI document are all generated from it. Supervisors (督察, 司法局) read and never act.
  */
 import type { z } from 'zod';
+import * as R from './enforcementReview';
 import * as S from './schemas';
 import type { Role } from './schemas';
 
@@ -68,4 +69,31 @@ export function roleRefusal(action: ActionName, role: Role): string | undefined 
   const allowed: readonly Role[] = ACTIONS[action].roles;
   if (allowed.includes(role)) return undefined;
   return `${action} is for ${allowed.join(' or ')}, not ${role} (${ACTIONS[action].basis}).`;
+}
+
+/**
+ * The actions of a major enforcement decision's legal review (workflows/enforcementLegalReview.ts), in the same shape:
+ * the enforcement office (undertakingUnit) submits and decides, the office's legal review body gives the opinion.
+ */
+export const REVIEW_ACTIONS = {
+  /** The office submits again, in answer to an opinion of not passed or supplement materials (seed 003 二(四)3). */
+  resubmitForLegalReview: { schema: R.ResubmitSchema, roles: ['undertakingUnit'], basis: '国办发〔2018〕118号; seed 003 二(四)3' },
+  /** 书面审核意见: passed, not passed, or supplement materials (seed 003 二(四)1, 3). */
+  completeLegalReview: { schema: R.ReviewOpinionSchema, roles: ['enforcementLegalReviewer'], basis: '国办发〔2018〕118号; seed 003 二(四)1、3' },
+  /** The decision made, only after the review passed (seed 003 二(四)). */
+  decideEnforcement: { schema: R.DecideEnforcementSchema, roles: ['undertakingUnit'], basis: '国办发〔2018〕118号; seed 003 二(四)' },
+  /** The office drops the proposed decision. */
+  withdrawLegalReview: { schema: R.WithdrawReviewSchema, roles: ['undertakingUnit'], basis: '国办发〔2018〕118号' },
+} as const satisfies Record<string, ActionRule>;
+
+export type ReviewActionName = keyof typeof REVIEW_ACTIONS;
+export const REVIEW_ACTION_NAMES = Object.keys(REVIEW_ACTIONS) as ReviewActionName[];
+export type ReviewActionInput<A extends ReviewActionName> = z.input<(typeof REVIEW_ACTIONS)[A]['schema']>;
+export type ReviewActionArgs<A extends ReviewActionName> = z.infer<(typeof REVIEW_ACTIONS)[A]['schema']>;
+export const isReviewActionName = (name: string): name is ReviewActionName => Object.hasOwn(REVIEW_ACTIONS, name);
+
+export function reviewRoleRefusal(action: ReviewActionName, role: Role): string | undefined {
+  const allowed: readonly Role[] = REVIEW_ACTIONS[action].roles;
+  if (allowed.includes(role)) return undefined;
+  return `${action} is for ${allowed.join(' or ')}, not ${role} (${REVIEW_ACTIONS[action].basis}).`;
 }

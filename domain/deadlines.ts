@@ -41,6 +41,18 @@ export const DEADLINE_RULES = {
     term: '其他行政执法决定公示',
     basis: '国办发〔2018〕118号 行政执法公示制度：作出之日起20个工作日内公布',
   },
+  /**
+   * Legal review of a major enforcement decision: the legal body's opinion within 7 working days of receiving the
+   * materials, counted again from a resubmission. Neither 国办发〔2018〕118号 nor seed 003 sets the number (seed 003
+   * 二(四)4 has each office set its 时限); 7 follows 辽宁省重大行政执法决定法制审核办法 (法制机构收到送审材料（需补充
+   * 材料的，从材料全部补充完毕）起7个工作日内完成审核). A design choice, not national statute.
+   */
+  enforcementLegalReview: {
+    kind: 'workingDays',
+    length: 7,
+    term: '重大执法决定法制审核',
+    basis: '国办发〔2018〕118号、seed 003 二(四)4 审核时限由机关确定；7个工作日依辽宁省重大行政执法决定法制审核办法（设计选择）',
+  },
   /** Proactive disclosure within 20 working days of the information being formed or changed. */
   proactiveDisclosure: {
     kind: 'workingDays',

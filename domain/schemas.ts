@@ -38,6 +38,7 @@ export const RoleSchema = z.enum([
   'meetingSecretary', // 会议记录
   'headOfGovernment', // 行政首长
   'supervisor', // 督察 / 司法局
+  'enforcementLegalReviewer', // 法制审核机构（行政执法机关的法制审核岗位，国办发〔2018〕118号；seed 003 二(四)1）
 ]);
 
 /** Who acts: every step result names its actor. */
@@ -310,6 +311,11 @@ export const EventTypeSchema = z.enum([
   'catalogItemStarted',
   'offCatalogDecisionStarted',
   'catalogClosed',
+  /** Legal review of a major enforcement decision (重大执法决定法制审核, 国办发〔2018〕118号; seed 003 二(四)). */
+  'legalReviewSubmitted',
+  'legalReviewOpinion',
+  'enforcementDecisionRefused',
+  'legalReviewWithdrawn',
 ]);
 export type EventType = z.infer<typeof EventTypeSchema>;
 
