@@ -12,7 +12,19 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import { ACTION_NAMES, ACTIONS, isActionName, type ActionInput, type ActionName } from '../domain/actions';
+import {
+  ACTION_NAMES,
+  ACTIONS,
+  isActionName,
+  isReviewActionName,
+  REVIEW_ACTION_NAMES,
+  REVIEW_ACTIONS,
+  type ActionInput,
+  type ActionName,
+  type ReviewActionInput,
+  type ReviewActionName,
+} from '../domain/actions';
+import { LegalReviewCaseSchema, type LegalReviewCase, type LegalReviewStatus } from '../domain/enforcementReview';
 import { ruleSet } from '../domain/rules';
 import { describeZodError, ProposalSchema, type DecisionStatus, type StepAck } from '../domain/schemas';
 import {
@@ -21,6 +33,7 @@ import {
   TakeDownSchema,
   type EnforcementDecision,
   type EnforcementStatus,
+  type NoticeAck,
 } from '../domain/enforcement';
 import {
   CATALOG_ACTION_NAMES,
@@ -37,6 +50,7 @@ import {
 import { shanghaiDate } from '../domain/procedure';
 import { JueceAuthority, JueceDeadlineProvisional } from '../domain/searchAttributes';
 import type { annualCatalog } from '../workflows/annualCatalog';
+import type { enforcementLegalReview } from '../workflows/enforcementLegalReview';
 import type { enforcementPublication } from '../workflows/enforcementPublication';
 import type { majorDecision } from '../workflows/majorDecision';
 import * as msg from '../workflows/messages';
@@ -233,6 +247,49 @@ export class CatalogHandle {
   }
 }
 
+type ReviewActionMethods = { [A in ReviewActionName]: (input: ReviewActionInput<A>) => Promise<NoticeAck> };
+export interface LegalReviewHandle extends ReviewActionMethods {}
+
+/**
+ * A major enforcement decision in legal review (workflow `enforcement-<caseId>`, as its publication later: once
+ * decided, the same workflow id continues as enforcementPublication, so `publication()` reads it on from there).
+ */
+export class LegalReviewHandle {
+  constructor(readonly handle: WorkflowHandle<typeof enforcementLegalReview>) {
+    for (const name of REVIEW_ACTION_NAMES) {
+      const schema = REVIEW_ACTIONS[name].schema as unknown as z.ZodType<{ requestId: string }>;
+      const update = msg.reviewActions[name] as unknown as UpdateDefinition<NoticeAck, [{ requestId: string }]>;
+      this[name] = ((input: unknown) => sendUpdate(handle, update, schema, input as never)) as never;
+    }
+  }
+
+  get workflowId(): string {
+    return this.handle.workflowId;
+  }
+
+  /** The review's status (while the case is in review: after the decision, read `publication()`). */
+  status(): Promise<LegalReviewStatus> {
+    return this.handle.query(msg.legalReviewStatusQuery);
+  }
+
+  /** The case once decided: its publication, under the same workflow id. */
+  publication(): EnforcementHandle {
+    return new EnforcementHandle(this.handle.client.getHandle<typeof enforcementPublication>(this.handle.workflowId));
+  }
+
+  /** Where the case stands, in review or in publication, by which workflow its current run is. */
+  async caseStatus(): Promise<(LegalReviewStatus & { stage: 'legalReview' }) | (EnforcementStatus & { stage: 'publication' })> {
+    const d = await this.handle.client.getHandle(this.handle.workflowId).describe();
+    if (d.type === 'enforcementPublication') return { stage: 'publication', ...(await this.publication().status()) };
+    return this.status();
+  }
+
+  act(action: string, input: unknown): Promise<NoticeAck> {
+    if (!isReviewActionName(action)) throw new InvalidInput(`Unknown action "${action}"; one of: ${REVIEW_ACTION_NAMES.join(', ')}.`);
+    return (this[action] as (input: unknown) => Promise<NoticeAck>)(input);
+  }
+}
+
 export class JueceClient {
   constructor(
     readonly client: Client,
@@ -353,6 +410,29 @@ export class JueceClient {
       }),
     );
     return new EnforcementHandle(handle);
+  }
+
+  /**
+   * Submits a proposed major enforcement decision to the office's legal body (重大执法决定法制审核); its workflow
+   * id is `enforcement-<caseId>`, the case's id for its whole life, publication included.
+   */
+  async startLegalReview(input: LegalReviewCase): Promise<LegalReviewHandle> {
+    const c = validated(LegalReviewCaseSchema, input, 'legal review case');
+    await this.refuseUsedId(c.caseId, workflowIdFor(c.caseId), 'a major decision');
+    const handle = await this.startOnce(c.caseId, 'an enforcement case', () =>
+      this.client.workflow.start<typeof enforcementLegalReview>('enforcementLegalReview', {
+        taskQueue: this.taskQueue,
+        workflowId: caseWorkflowId(c.caseId),
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [c],
+        typedSearchAttributes: [{ key: JueceAuthority, value: c.authority.code }],
+      }),
+    );
+    return new LegalReviewHandle(handle);
+  }
+
+  legalReview(caseId: string): LegalReviewHandle {
+    return new LegalReviewHandle(this.client.workflow.getHandle<typeof enforcementLegalReview>(caseWorkflowId(caseId)));
   }
 
   /** An id already used, running or closed, is refused with a clear reason. */

@@ -4,6 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EnforcementDecision } from '../domain/enforcement';
+import type { LegalReviewCase } from '../domain/enforcementReview';
 import { shanghaiDate, type StepName } from '../domain/procedure';
 import type {
   Actor,
@@ -238,3 +239,35 @@ export const sampleNotice = () => ({
   actor: sampleEnforcementActor,
   body: '当事人：示范市某食品有限公司。违法事实：生产经营标签不符合规定的食品。处罚内容：警告，罚款人民币二万元。',
 });
+
+/** The market regulation office's legal review body (法制审核机构) and one of its reviewers. */
+export const sampleLegalBody = '示范市市场监督管理局法规科';
+export const sampleLegalReviewer: Actor = { id: 'amr-legal-02', name: '钱审核', role: 'enforcementLegalReviewer', organisation: sampleLegalBody };
+
+export const sampleReviewMaterials = () => ({
+  facts: '当事人示范市某食品有限公司于2026年3月生产标签不符合食品安全标准的预包装食品，货值金额人民币十二万元。',
+  evidence: [
+    { name: '现场检查笔录', reference: '示市监检〔2026〕31号' },
+    { name: '抽样检验报告', reference: 'JY-2026-0412' },
+  ],
+  legalBasis: ['《中华人民共和国食品安全法》第一百二十五条第一款第（二）项'],
+  discretion: '货值金额一万元以上，按货值金额五倍以上十倍以下罚款；当事人主动召回，依裁量基准从轻，拟处货值金额五倍罚款。',
+  procedure: '已告知陈述、申辩和听证权利，当事人申请听证，已于2026年4月举行听证。',
+  draftReference: '示市监罚〔2026〕12号（草案）',
+});
+
+/** A proposed major penalty decision, submitted by the office for legal review. */
+export function sampleLegalReviewCase(caseId: string, overrides: Partial<LegalReviewCase> = {}): LegalReviewCase {
+  return {
+    caseId,
+    authority: { code: 'shifan-amr', name: '示范市市场监督管理局' },
+    office: '示范市市场监督管理局',
+    legalBody: sampleLegalBody,
+    kind: 'penalty',
+    title: '示范市某食品有限公司生产经营标签不符合规定食品案（拟罚款六十万元）',
+    grounds: ['majorRights', 'hearing'],
+    materials: sampleReviewMaterials(),
+    submittedBy: sampleEnforcementActor,
+    ...overrides,
+  };
+}

@@ -142,7 +142,7 @@ export function temporalEventSource(client: Client, o: { taskQueue?: string } = 
     async startedSince(since, limit = Infinity) {
       const found: { kind: RecordKind; decisionId: string }[] = [];
       const onQueue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "''")}'` : '';
-      const query = `(WorkflowType = 'majorDecision' OR WorkflowType = 'enforcementPublication' OR WorkflowType = 'annualCatalog') AND StartTime >= '${since.toISOString()}'${onQueue}`;
+      const query = `(WorkflowType = 'majorDecision' OR WorkflowType = 'enforcementPublication' OR WorkflowType = 'enforcementLegalReview' OR WorkflowType = 'annualCatalog') AND StartTime >= '${since.toISOString()}'${onQueue}`;
       for await (const wf of client.workflow.list({ query })) {
         const m = /^(decision|enforcement|catalog)-(.+)$/.exec(wf.workflowId);
         if (m) found.push({ kind: m[1] === 'enforcement' ? 'enforcement' : m[1] === 'catalog' ? 'catalog' : 'majorDecision', decisionId: m[2]! });

@@ -242,7 +242,7 @@ function countCase(c: Counted, es: Entry[], inYear: (at: Date) => boolean): void
   if (settled('deadlineMissed')) c.keys.add('publishedAfterDeadline');
   if (!published) {
     c.keys.add('notYetPublished');
-    if (es.some((e) => e.type === 'deadlineOverdue')) c.keys.add('notYetPublishedOverdue');
+    if (es.some((e) => e.type === 'deadlineOverdue' && e.rule !== null && CASE_RULES.includes(e.rule))) c.keys.add('notYetPublishedOverdue');
   }
   if (published && takenDown) c.keys.add(takenDown.byActor ? 'takenDownRevoked' : 'takenDownExpired');
 }

@@ -22,7 +22,7 @@ import { io, parseInput } from './io';
 import { legacyEnforcementPublication } from './legacy/enforcementPublication';
 import { LIFETIME_PATCH } from './majorDecision';
 import { enforcementStatusQuery, publishNotice, takeDownNotice } from './messages';
-import { ProcedureRecord, refuse } from './procedureRecord';
+import { ProcedureRecord, refuse, type CarriedRecord } from './procedureRecord';
 
 const { deliverNotice } = io;
 
@@ -34,10 +34,14 @@ class CaseRecord extends ProcedureRecord {
   }
 }
 
-export async function enforcementPublication(input: EnforcementDecision): Promise<EnforcementStatus> {
+/**
+ * `carried`: the case's record when the case comes from its legal review (enforcementLegalReview continues as new
+ * into this workflow, same workflow id, so the case keeps one record and its sequence numbers run on).
+ */
+export async function enforcementPublication(input: EnforcementDecision, carried?: CarriedRecord): Promise<EnforcementStatus> {
   if (!patched(LIFETIME_PATCH)) return legacyEnforcementPublication(input);
   const c = parseInput(EnforcementDecisionSchema, input, 'enforcement decision', 'InvalidEnforcementDecision');
-  const rec = new CaseRecord('enforcement', c.caseId, c.authority.code);
+  const rec = new CaseRecord('enforcement', c.caseId, c.authority.code, carried);
   let busy = false; // a notice is being delivered or taken down
   let publishedOn: string | undefined;
   let deadline: DeadlineSpec | undefined;

@@ -2,3 +2,4 @@
 export { majorDecision } from './majorDecision';
 export { enforcementPublication } from './enforcementPublication';
 export { annualCatalog } from './annualCatalog';
+export { enforcementLegalReview } from './enforcementLegalReview';

@@ -5,9 +5,10 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ACTION_NAMES, type ActionArgs, type ActionName } from '../domain/actions';
 import { CATALOG_ACTION_NAMES, type CatalogActionArgs, type CatalogActionName, type CatalogStatus, type DecisionStarted } from '../domain/catalog';
+import { ACTION_NAMES, REVIEW_ACTION_NAMES, type ActionArgs, type ActionName, type ReviewActionArgs, type ReviewActionName } from '../domain/actions';
 import type { EnforcementStatus, NoticeAck, PublishNotice, TakeDown } from '../domain/enforcement';
+import type { LegalReviewStatus } from '../domain/enforcementReview';
 import type { RuleSet } from '../domain/rules';
 import type * as S from '../domain/schemas';
 import type { DecisionRecordView } from './decisionRecord';
@@ -45,3 +46,8 @@ export const catalogActions = Object.fromEntries(CATALOG_ACTION_NAMES.map((name)
 };
 /** The client tells the catalog that a decision started on one of its items, or off-catalog with its reason. */
 export const catalogDecisionStarted = defineUpdate<S.StepAck, [DecisionStarted]>('catalogDecisionStarted');
+/** A major enforcement decision's legal review: its status, and one Update per action of REVIEW_ACTIONS. */
+export const legalReviewStatusQuery = defineQuery<LegalReviewStatus>('legalReviewStatus');
+export const reviewActions = Object.fromEntries(REVIEW_ACTION_NAMES.map((name) => [name, defineUpdate(name)])) as {
+  [A in ReviewActionName]: UpdateDefinition<NoticeAck, [ReviewActionArgs<A>]>;
+};
