@@ -16,6 +16,8 @@ import { STEP_NAMES } from '../domain/procedure';
 import { ACTIONS, roleRefusal, type ActionName } from '../domain/roles';
 import { EnforcementStateSchema } from '../domain/enforcement';
 import { catalogRecordId, catalogRoleRefusal, CatalogYearSchema, isCatalogActionName, CATALOG_ACTION_NAMES, type CatalogActionName } from '../domain/catalog';
+import { LegalReviewCaseSchema, LegalReviewStateSchema } from '../domain/enforcementReview';
+import { REVIEW_ACTIONS, reviewRoleRefusal, type ReviewActionName } from '../domain/actions';
 import { RecordKindSchema } from '../domain/events';
 import { AuthoritySchema, code, DecisionStatusValue, ProposalSchema, text, type DecisionStatus } from '../domain/schemas';
 import { AdoptionBatchSchema, commentCounts, commentGroups, CommentIntakeClosed, recordAdoption, UnknownCommentGroup } from '../store/comments';
@@ -41,7 +43,7 @@ export interface ApiDeps {
 type Env = { Variables: { principal: Principal } };
 
 /** Where a decision (DecisionStatusValue) or an enforcement case (EnforcementState) may stand, as the workflows say. */
-const RECORD_STATUSES = [...new Set([...DecisionStatusValue.options, ...EnforcementStateSchema.options])] as [string, ...string[]];
+const RECORD_STATUSES = [...new Set([...DecisionStatusValue.options, ...EnforcementStateSchema.options, ...LegalReviewStateSchema.options])] as [string, ...string[]];
 
 const ListQuerySchema = z.strictObject({
   kind: RecordKindSchema.optional(),
@@ -243,6 +245,53 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     await recordAdoption(deps.db, status.decisionId, b.answers, { id: actor.id, name: actor.name, organisation: actor.organisation });
     const unanswered = (await commentGroups(deps.db, status.decisionId, { answered: false, limit: 1 })).total;
     return c.json({ decisionId: status.decisionId, answered: b.answers.length, unanswered });
+  });
+
+  // Legal review of major enforcement decisions (重大执法决定法制审核, 国办发〔2018〕118号; seed 003 二(四)).
+  /** Who the case is of: from the review while in review, from the record once in publication. */
+  const caseOf = async (id: string): Promise<{ status: unknown; authority: string; office: string }> => {
+    const status = await deps.client.legalReview(id).caseStatus();
+    if (status.stage === 'legalReview') return { status, authority: status.authority.code, office: status.office };
+    const summary = await getDecision(deps.db, 'enforcement', id);
+    if (!summary) throw new NotFound(`Case ${id} is not in the procedure record yet; try again shortly.`);
+    return { status, authority: summary.authority, office: summary.undertakingUnit ?? '' };
+  };
+
+  app.post('/enforcement-reviews', async (c) => {
+    const p = c.get('principal');
+    if (p.actor.role !== 'undertakingUnit') throw new Forbidden(`A proposed enforcement decision is submitted by the enforcement office, not by a ${p.actor.role}.`);
+    const input = await body(c);
+    if (typeof input !== 'object' || input === null || 'submittedBy' in input) throw new InvalidInput('The submitter is the holder of the token; leave submittedBy out of the body.', [{ path: 'submittedBy', message: 'not allowed' }]);
+    const kase = parse(LegalReviewCaseSchema, { ...input, submittedBy: p.actor }, 'legal review case');
+    if (kase.office !== p.actor.organisation) throw new Forbidden(`${p.actor.organisation} may submit only its own cases, not one of ${kase.office}.`);
+    if (kase.authority.code !== p.authority) throw new Forbidden(`${p.actor.organisation} works for ${p.authority}, not ${kase.authority.code}.`);
+    const reused = await idReuseRefusal(deps.db, kase.caseId);
+    if (reused) throw new DecisionRefused(reused);
+    const r = await deps.client.startLegalReview(kase);
+    return c.json({ caseId: kase.caseId, workflowId: r.workflowId }, 201);
+  });
+
+  app.get('/enforcement-reviews/:id', async (c) => {
+    const id = c.req.param('id');
+    const k = await caseOf(id);
+    if (!canRead(c.get('principal'), { authority: k.authority, undertakingUnit: k.office })) throw new Forbidden(`${c.get('principal').actor.organisation} may not read case ${id}.`);
+    return c.json(k.status);
+  });
+
+  app.post('/enforcement-reviews/:id/actions/:action', async (c) => {
+    const { id, action } = c.req.param();
+    if (!Object.hasOwn(REVIEW_ACTIONS, action)) throw new NotFound(`No action "${action}"; one of: ${Object.keys(REVIEW_ACTIONS).join(', ')}.`);
+    const input = await body(c);
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidInput('The body must be a JSON object.', [{ path: '', message: 'expected an object' }]);
+    if ('actor' in input) throw new InvalidInput('The actor is the holder of the token; leave it out of the body.', [{ path: 'actor', message: 'not allowed' }]);
+    const requestId = parse(RequestIdSchema, (input as { requestId?: unknown }).requestId ?? c.req.header('idempotency-key'), 'requestId (body or Idempotency-Key header)');
+    const p = c.get('principal');
+    const k = await caseOf(id);
+    requireActor(p, { decisionId: id, authority: k.authority, undertakingUnit: k.office });
+    const wrongRole = reviewRoleRefusal(action as ReviewActionName, p.actor.role);
+    if (wrongRole) throw new Forbidden(wrongRole);
+    if ((k.status as { stage: string }).stage !== 'legalReview') throw new DecisionRefused(`Case ${id} is decided and in publication: its legal review is closed.`);
+    return c.json(await deps.client.legalReview(id).act(action, { ...input, requestId, actor: p.actor }));
   });
 
   // For supervisors: how the procedure record keeps up, and which records are known to be incomplete.

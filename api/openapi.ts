@@ -3,8 +3,9 @@
  * JSON Schema output), served at /openapi.json.
  */
 import { z } from 'zod';
-import { ACTIONS } from '../domain/actions';
+import { ACTIONS, REVIEW_ACTIONS } from '../domain/actions';
 import { CATALOG_ACTIONS, CatalogStatusSchema } from '../domain/catalog';
+import { LegalReviewCaseSchema } from '../domain/enforcementReview';
 import { ComplianceReportSchema } from '../domain/compliance';
 import { ProposalSchema } from '../domain/schemas';
 import { AdoptionBatchSchema, CommentSchema } from '../store/comments';
@@ -40,6 +41,19 @@ let cached: Record<string, unknown> | undefined;
 
 export function openApiDocument(): Record<string, unknown> {
   if (cached) return cached;
+  /** One POST route per action of a table (each action's schema, roles and basis documented from the table). */
+  const actionPaths = (prefix: string, actions: Record<string, { schema: z.ZodType; roles: readonly string[]; basis: string }>, ack: string) => {
+    for (const [action, { schema, roles, basis }] of Object.entries(actions)) {
+      paths[`${prefix}/${action}`] = {
+        post: {
+          summary: action,
+          description: `For ${roles.join(' or ')} (${basis}).`,
+          requestBody: { required: true, content: { 'application/json': { schema: actionBody(schema) } } },
+          responses: { 200: { description: ack }, ...errors },
+        },
+      };
+    }
+  };
   const paths: Record<string, unknown> = {
     '/health': { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'ok' } } } },
     '/notices/{authority}': { get: { summary: 'Public notices of an authority (公告)', security: [], responses: { 200: { description: 'notices' } } } },
@@ -126,26 +140,19 @@ export function openApiDocument(): Record<string, unknown> {
   paths['/catalogs/{authority}/{year}/record'] = {
     get: { summary: "The catalog's procedure record with its hash chain (format=html: a printable page)", responses: { 200: { description: 'record' }, ...errors } },
   };
-  for (const [action, { schema, roles, basis }] of Object.entries(CATALOG_ACTIONS)) {
-    paths[`/catalogs/{authority}/{year}/actions/${action}`] = {
-      post: {
-        summary: action,
-        description: `For ${roles.join(' or ')} (${basis}).`,
-        requestBody: { required: true, content: { 'application/json': { schema: actionBody(schema) } } },
-        responses: { 200: { description: 'the catalog action acknowledged' }, ...errors },
-      },
-    };
-  }
-  for (const [action, { schema, roles, basis }] of Object.entries(ACTIONS)) {
-    paths[`/decisions/{id}/actions/${action}`] = {
-      post: {
-        summary: action,
-        description: `For ${roles.join(' or ')} (${basis}).`,
-        requestBody: { required: true, content: { 'application/json': { schema: actionBody(schema) } } },
-        responses: { 200: { description: 'the step acknowledged' }, ...errors },
-      },
-    };
-  }
+  actionPaths('/catalogs/{authority}/{year}/actions', CATALOG_ACTIONS, 'the catalog action acknowledged');
+  paths['/enforcement-reviews'] = {
+    post: {
+      summary: 'Submit a proposed major enforcement decision for legal review (重大执法决定法制审核; the enforcement office; the submitter is the token holder)',
+      requestBody: { required: true, content: { 'application/json': { schema: actionBody(LegalReviewCaseSchema.omit({ submittedBy: true })) } } },
+      responses: { 201: { description: 'submitted (round 1)' }, ...errors },
+    },
+  };
+  paths['/enforcement-reviews/{id}'] = {
+    get: { summary: "A case's legal review (its rounds, opinions and time limit), or once decided its publication", responses: { 200: { description: 'status' }, ...errors } },
+  };
+  actionPaths('/enforcement-reviews/{id}/actions', REVIEW_ACTIONS, 'acknowledged');
+  actionPaths('/decisions/{id}/actions', ACTIONS, 'the step acknowledged');
   cached = {
     openapi: '3.1.0',
     info: { title: 'juece 决策 API', version: '1' },

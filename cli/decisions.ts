@@ -203,6 +203,47 @@ export function program(): Command {
     });
 
   registerCatalogCommand(cmd, { request: (method, path, body) => request(g(), method, path, body), readInput, print, table });
+  // Legal review of major enforcement decisions (重大执法决定法制审核).
+  const review = cmd.command('review').description('legal review of a major enforcement decision: start | submit | status');
+  review
+    .command('start')
+    .description('submit a proposed major enforcement decision with its materials (JSON or YAML; - for stdin; the submitter is the token holder)')
+    .requiredOption('-f, --file <file>', 'the case: caseId, authority, office, legalBody, kind, title, grounds, materials')
+    .action(async (o: { file: string }) => {
+      const r = await request(g(), 'POST', '/enforcement-reviews', readInput(o.file));
+      print(r, () => `submitted ${r.caseId} for legal review (workflow ${r.workflowId})`);
+    });
+  review
+    .command('submit')
+    .description('juece review submit <caseId> <action> -f input.json: resubmitForLegalReview, completeLegalReview, decideEnforcement, withdrawLegalReview')
+    .argument('<caseId>')
+    .argument('<action>')
+    .requiredOption('-f, --file <file>', 'the input (JSON or YAML; - for stdin)')
+    .option('--request-id <id>', 'repeat a request safely with the same id (default: a new one)')
+    .action(async (caseId: string, action: string, o: { file: string; requestId?: string }) => {
+      const body = { requestId: o.requestId ?? `cli-${randomUUID()}`, ...(readInput(o.file) as Record<string, unknown>) };
+      const r = await request(g(), 'POST', `/enforcement-reviews/${encodeURIComponent(caseId)}/actions/${encodeURIComponent(action)}`, body);
+      print(r, () => `#${r.seq} ${r.summary}`);
+    });
+  review
+    .command('status')
+    .description("a case's review rounds, opinions and time limit (or, once decided, its publication)")
+    .argument('<caseId>')
+    .action(async (caseId: string) => {
+      const s = await request(g(), 'GET', `/enforcement-reviews/${encodeURIComponent(caseId)}`);
+      print(s, () =>
+        s.stage === 'legalReview'
+          ? [
+              `${s.title} (${s.caseId}): ${s.state}, ${s.office} → ${s.legalBody}`,
+              table(
+                s.rounds.map((r: Record<string, any>) => ({ ...r, due: r.deadline?.date, reasons: (r.reasons ?? []).join('; ') })),
+                [['round', 'round'], ['submittedOn', 'submitted'], ['due', 'due'], ['result', 'result'], ['reviewedOn', 'reviewed'], ['reasons', 'reasons']],
+              ),
+            ].join('\n')
+          : `${s.caseId}: decided, in publication: ${s.state}${s.deadline ? `, due ${s.deadline.date}` : ''}`,
+      );
+    });
+
   registerReportCommand(cmd, { get: (path, raw) => request(g(), 'GET', path, undefined, raw), json: () => g().json, table });
 
   cmd
