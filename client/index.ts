@@ -47,14 +47,13 @@ import {
   type CatalogActionName,
   type CatalogStatus,
 } from '../domain/catalog';
-import { shanghaiDate } from '../domain/procedure';
 import { JueceAuthority, JueceDeadlineProvisional } from '../domain/searchAttributes';
 import type { annualCatalog } from '../workflows/annualCatalog';
 import type { enforcementLegalReview } from '../workflows/enforcementLegalReview';
 import type { enforcementPublication } from '../workflows/enforcementPublication';
 import type { majorDecision } from '../workflows/majorDecision';
 import * as msg from '../workflows/messages';
-import { calendarUpdated, catalogDecisionStarted, catalogStatusQuery, enforcementStatusQuery, publishNotice, takeDownNotice } from '../workflows/messages';
+import { calendarUpdated, catalogStatusQuery, enforcementStatusQuery, publishNotice, takeDownNotice } from '../workflows/messages';
 
 /** One field's problem, as the API returns it. */
 export interface FieldIssue {
@@ -314,7 +313,7 @@ export class JueceClient {
       throw new InvalidInput(`Invalid proposal: ruleSet: ${(err as Error).message}`);
     }
     await this.refuseUsedId(p.decisionId, caseWorkflowId(p.decisionId), 'an enforcement case');
-    const catalog = await this.checkCatalogRef(p);
+    await this.checkCatalogRef(p);
     const handle = await this.startOnce(p.decisionId, 'a major decision', () =>
       this.client.workflow.start<typeof majorDecision>('majorDecision', {
         taskQueue: this.taskQueue,
@@ -325,24 +324,23 @@ export class JueceClient {
         typedSearchAttributes: [{ key: JueceAuthority, value: p.authority.code }],
       }),
     );
-    if (catalog) await this.tellCatalog(catalog, p);
     return new DecisionHandle(handle);
   }
 
   /**
    * A decision names its catalog item, checked here against the published catalog (through its query) before it
-   * starts; a matter outside the catalog gives its reason (Decree 713 art. 3; DOMAIN.md §6). Returns the catalog to
-   * tell once the decision has started: the item's, or for an off-catalog matter this year's (if the authority keeps one).
+   * starts; a matter outside the catalog gives its reason (Decree 713 art. 3; DOMAIN.md §6). Once started, the
+   * decision's workflow tells the catalog itself (workflows/majorDecision.ts `tellCatalog`).
    */
-  private async checkCatalogRef(p: z.infer<typeof ProposalSchema>): Promise<CatalogHandle | undefined> {
+  private async checkCatalogRef(p: z.infer<typeof ProposalSchema>): Promise<void> {
     const ref = p.inCatalog;
-    if (ref === true) return undefined; // a proposal made before catalogs were kept: not checked
+    if (ref === true) return; // a proposal made before catalogs were kept: not checked
     if (ref === false) {
       if (!p.offCatalogReason) {
         const message = 'a decision outside the catalog of decision matters must give its reason (Decree 713 art. 3)';
         throw new InvalidInput(`Invalid proposal: offCatalogReason: ${message}`, [{ path: 'offCatalogReason', message }]);
       }
-      return this.catalog(p.authority.code, Number(shanghaiDate(Date.now()).slice(0, 4)));
+      return;
     }
     if (p.offCatalogReason) {
       const message = 'only a decision outside the catalog gives an off-catalog reason';
@@ -358,20 +356,6 @@ export class JueceClient {
     }
     const why = catalogRefRefusal(s, ref.itemId);
     if (why) throw new DecisionRefused(`Item ${ref.itemId} cannot be named: ${why}`);
-    return catalog;
-  }
-
-  /** Tells the catalog the decision started (once: the decision id is the Update id). No catalog, or closed: nothing to tell. */
-  private async tellCatalog(catalog: CatalogHandle, p: z.infer<typeof ProposalSchema>): Promise<void> {
-    const ref = typeof p.inCatalog === 'object' ? { itemId: p.inCatalog.itemId } : { offCatalogReason: p.offCatalogReason! };
-    const requestId = `decision-${p.decisionId}`;
-    try {
-      await catalog.handle.executeUpdate(catalogDecisionStarted, { args: [{ requestId, decisionId: p.decisionId, title: p.title, ...ref }], updateId: requestId });
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return;
-      if (err instanceof WorkflowUpdateFailedError) return; // closed or removed meanwhile: the decision stands, its record says which item it named
-      throw err;
-    }
   }
 
   /** Opens an authority's catalog of decision matters for a year: workflow `catalog-<authority>-<year>`, until 31 December. */

@@ -11,10 +11,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DecisionRefused, InvalidInput, type CatalogHandle } from '../client';
 import { readDecisionEvents, readSubject } from '../client/events';
 import { sampleActors, sampleProposal } from '../client/sample';
-import { catalogRecordId, yearEndsAt, type CatalogItem } from '../domain/catalog';
+import { catalogRecordId, yearEndsAt, type CatalogItem, type CatalogStatus } from '../domain/catalog';
 import { NOTICES_STREAM } from '../domain/notices';
 import { shanghaiDate } from '../domain/procedure';
-import { startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
+import { ruleSet } from '../domain/rules';
+import { saveHistory, startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -54,6 +55,16 @@ async function publishedCatalog(authority: string, year: number): Promise<Catalo
 
 const proposalFor = (authority: string, decisionId: string, inCatalog: unknown, offCatalogReason?: string) =>
   sampleProposal(decisionId, { authority: { code: authority, name: '示范市人民政府' }, inCatalog: inCatalog as never, ...(offCatalogReason ? { offCatalogReason } : {}) });
+
+/** The catalog's status once `ready` holds (a decision tells its catalog by a signal, soon after it starts). */
+async function noted(c: CatalogHandle, ready: (s: CatalogStatus) => boolean): Promise<CatalogStatus> {
+  for (let i = 0; i < 100; i++) {
+    const s = await c.status();
+    if (ready(s)) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the catalog was not told');
+}
 
 describe('annualCatalog', () => {
   it('is drafted, agreed and published as a notice; adjusted with reasons, each a notice; refuses out-of-turn actions', async () => {
@@ -128,7 +139,8 @@ describe('annualCatalog', () => {
     // A bare `true` (proposals made before catalogs) still starts, unchecked.
     await h.client.startDecision(proposalFor(authority, uniqueId('dec'), true));
 
-    const s = await c.status();
+    // The decisions tell the catalog themselves, from their first workflow task.
+    const s = await noted(c, (x) => x.offCatalog.length === 1 && x.items.some((i) => i.decisions.length));
     expect(s.items.find((i) => i.itemId === 'fare')!.decisions).toEqual([onItem]);
     expect(s.offCatalog.map((o) => [o.decisionId, o.reason])).toEqual([[off, '突发供水设施改造需求，年初未能列入目录']]);
     expect((await h.client.decision(onItem).status()).history[0]!.details).toMatchObject({ inCatalog: { year, itemId: 'fare' } });
@@ -139,7 +151,27 @@ describe('annualCatalog', () => {
     expect(closed.state).toBe('closed');
     expect(closed.yearEnd).toMatchObject({ by: 'yearEnd', neverStarted: [{ itemId: 'parking', plannedQuarter: 3 }], offCatalog: [{ decisionId: off }] });
     expect(closed.history.at(-1)).toMatchObject({ type: 'catalogClosed', summary: expect.stringContaining('1 item(s) never started (parking), 1 decision(s) off-catalog') });
+    await saveHistory(c.handle, 'catalog-year-end');
+    await saveHistory(h.client.decision(onItem).handle, 'decision-on-catalog-item');
     // A closed catalog names no more items.
     await expect(h.client.startDecision(proposalFor(authority, uniqueId('dec'), { year, itemId: 'parking' }))).rejects.toThrow(/closed/);
+  });
+
+  it('is told of a decision by the decision itself: nothing lost when the client stops right after the start', async () => {
+    const authority = uniqueId('gov');
+    const year = Number(shanghaiDate(await env.currentTimeMs()).slice(0, 4));
+    const c = await publishedCatalog(authority, year);
+    // Started as JueceClient.startDecision starts it, but no client is left to tell the catalog anything after.
+    const id = uniqueId('dec');
+    const proposal = proposalFor(authority, id, { year, itemId: 'parking' });
+    await h.client.client.workflow.start('majorDecision', { taskQueue: h.taskQueue, workflowId: `decision-${id}`, args: [{ proposal, rules: ruleSet(proposal.ruleSet ?? 'national') }] });
+    const s = await noted(c, (x) => x.items.find((i) => i.itemId === 'parking')!.decisions.length > 0);
+    expect(s.items.find((i) => i.itemId === 'parking')!.decisions).toEqual([id]);
+    expect(s.history.at(-1)).toMatchObject({ type: 'catalogItemStarted', summary: `decision ${id} started on item parking` });
+    // A repeat changes nothing (a decision is noted once).
+    await h.client.client.workflow.getHandle(c.workflowId).signal('catalogDecisionStarted', { requestId: `decision-${id}`, decisionId: id, title: proposal.title, itemId: 'parking' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await c.status()).items.find((i) => i.itemId === 'parking')!.decisions).toEqual([id]);
+    await c.closeCatalog({ requestId: req(), actor: sec, reason: '测试结束' });
   });
 });

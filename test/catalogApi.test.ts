@@ -93,7 +93,11 @@ describe('the annual catalog over the API', () => {
     expect((await call('POST', '/decisions', 'undertakingUnit', off)).status).toBe(201);
 
     expect((await call('GET', at, 'otherAuthority')).status).toBe(403);
-    const s = (await call('GET', at, 'supervisor')).json;
+    // Each decision tells the catalog itself, soon after its start.
+    const s = await until('the catalog told of both decisions', 20_000, async () => {
+      const x = (await call('GET', at, 'supervisor')).json;
+      return x.offCatalog.length === 1 && x.items[0].decisions.length === 1 && x;
+    });
     expect(s.items.map((i: any) => [i.itemId, i.status, i.decisions])).toEqual([
       ['fare', 'listed', [onItem.decisionId]],
       ['parking', 'removed', []],

@@ -13,7 +13,7 @@ import { sampleEnforcementActor, sampleLegalReviewCase, sampleLegalReviewer, sam
 import { shanghaiDate } from '../domain/procedure';
 import type { EventType } from '../domain/schemas';
 import { loadCalendars } from '../infra/calendarData';
-import { startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
+import { saveHistory, startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -181,6 +181,7 @@ describe('enforcementLegalReview', () => {
     await e.takeDownNotice({ requestId: req(), actor: office, reason: 'revoked', reference: '测试结束' });
     const final = await e.result();
     expect(final.state).toBe('takenDown');
+    await saveHistory(r.handle, 'legal-review-passed');
 
     // One record: the review's events, then the decision's, numbered on without a gap, in NATS as in the workflow.
     const events = await readDecisionEvents(nc, 'shifan-amr', final.caseId);

@@ -5,7 +5,7 @@
  * told of every decision that starts on one of its items or off-catalog; closed at the end of 31 December (Beijing
  * time) or explicitly, listing the items never started and the decisions made off-catalog.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   CATALOG_BASIS,
   catalogRecordId,
@@ -17,13 +17,14 @@ import {
   type CatalogItem,
   type CatalogState,
   type CatalogStatus,
+  type DecisionStarted,
   type StartCatalog,
   type YearEnd,
 } from '../domain/catalog';
 import { shanghaiDate } from '../domain/procedure';
 import type { StepAck } from '../domain/schemas';
 import { io, parseInput } from './io';
-import { catalogActions as A, catalogDecisionStarted, catalogStatusQuery } from './messages';
+import { catalogActions as A, catalogDecisionStarted, catalogDecisionStartedSignal, catalogStatusQuery } from './messages';
 import { ProcedureRecord, refuse, type CarriedRecord } from './procedureRecord';
 
 const { deliverNotice } = io;
@@ -205,7 +206,8 @@ export async function annualCatalog(input: StartCatalog): Promise<CatalogStatus>
     if (rec.state === 'closed') throw refuse('The catalog is closed already.');
     return () => close('explicit', x.reason, x.actor);
   });
-  rec.onUpdate(catalogDecisionStarted, DecisionStartedSchema, (d) => {
+  /** A decision started on one of the items, or off-catalog with its reason: refused (throws) or the change to note it. */
+  const noteDecision = (d: DecisionStarted): (() => StepAck) => {
     if (rec.state === 'closed') throw refuse(`${authority.code}'s ${year} catalog is closed.`);
     if (d.itemId !== undefined && !items.has(d.itemId)) throw refuse(`${authority.code}'s ${year} catalog has no item ${d.itemId}.`);
     if (d.itemId !== undefined && items.get(d.itemId)!.decisions.includes(d.decisionId)) throw refuse(`decision ${d.decisionId} is noted on item ${d.itemId} already.`);
@@ -220,7 +222,23 @@ export async function annualCatalog(input: StartCatalog): Promise<CatalogStatus>
       offCatalog.push({ decisionId: d.decisionId, title: d.title, reason: d.offCatalogReason!, at: new Date().toISOString() });
       return ack('offCatalogDecisionStarted', { summary: `decision ${d.decisionId} started outside the catalog: ${d.offCatalogReason}`, basis: CATALOG_BASIS.offCatalog, details: { decisionId: d.decisionId, title: d.title, reason: d.offCatalogReason } });
     };
+  };
+  // The decision's workflow tells its catalog itself (a signal, sent by its first workflow task: nothing lost if the
+  // client stops after the start); a repeat or a closed catalog changes nothing.
+  setHandler(catalogDecisionStartedSignal, (raw) => {
+    const d = DecisionStartedSchema.safeParse(raw);
+    if (!d.success) return log.warn('catalog: a decisionStarted signal that is not valid, ignored', { error: d.error.message });
+    let note: () => StepAck;
+    try {
+      note = noteDecision(d.data);
+    } catch (err) {
+      return log.info('catalog: decisionStarted not noted', { decisionId: d.data.decisionId, reason: (err as Error).message });
+    }
+    note();
+    rec.actionsThisRun++;
   });
+  // Catalogs told by the client (decisions started before the `catalog-told-by-decision` patch) replay through this Update.
+  rec.onUpdate(catalogDecisionStarted, DecisionStartedSchema, noteDecision);
 
   if (!carried) {
     rec.record('catalogOpened', { summary: `${title}: drafting`, basis: CATALOG_BASIS.yearly, details: { title, year } });

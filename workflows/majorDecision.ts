@@ -14,11 +14,13 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   patched,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { catalogWorkflowId } from '../domain/catalog';
 import { REMINDER_WORKING_DAYS } from '../domain/deadlines';
 import type { NoticeKind } from '../domain/notices';
 import { LEGALITY_GATE, RISK_GATE, shanghaiDate, STEPS, type StepName } from '../domain/procedure';
@@ -36,6 +38,11 @@ export const LIFETIME_PATCH = 'lifetime';
  * one held elsewhere (补录), with its notice. Runs that accepted a backdated opening before this replay as they ran.
  */
 export const RETROACTIVE_CONSULTATION_PATCH = 'retroactive-consultation';
+/**
+ * A decision tells its catalog of decision matters that it started (Decree 713 art. 3), from its own first workflow
+ * task: durable, where the client's Update after the start was lost if the client stopped in between.
+ */
+export const CATALOG_TOLD_BY_DECISION_PATCH = 'catalog-told-by-decision';
 /** A run continues as new after this many actions, far below Temporal's 2,000 Updates per run. */
 export const ACTIONS_PER_RUN = 500;
 
@@ -50,7 +57,10 @@ export async function majorDecision(input: msg.StartDecision): Promise<S.Decisio
   // The first steps are open from the start, so that a result sent together with the start finds them open
   // (setHandler delivers Updates already waiting the moment it registers).
   if (carried) d.resumed();
-  else d.started();
+  else {
+    d.started();
+    if (patched(CATALOG_TOLD_BY_DECISION_PATCH)) tellCatalog(proposal);
+  }
   const beforeDecision = new CancellationScope();
   acceptResults(d, () => beforeDecision.cancel());
 
@@ -80,6 +90,22 @@ export async function majorDecision(input: msg.StartDecision): Promise<S.Decisio
   await condition(allHandlersFinished);
   await d.flushed();
   return d.status();
+}
+
+/**
+ * Signals the catalog the decision names (its item, or this year's catalog for a matter outside it, with the reason).
+ * The client checked the item before the start; an authority without a catalog, or one closed meanwhile, has
+ * nothing to be told (the signal fails, and the decision stands: its record says which item it named).
+ */
+function tellCatalog(p: S.Proposal): void {
+  const ref = p.inCatalog;
+  if (ref === true) return; // a proposal made before catalogs were kept
+  const year = typeof ref === 'object' ? ref.year : Number(shanghaiDate(Date.now()).slice(0, 4));
+  const named = typeof ref === 'object' ? { itemId: ref.itemId } : { offCatalogReason: p.offCatalogReason ?? '' };
+  const started = { requestId: `decision-${p.decisionId}`, decisionId: p.decisionId, title: p.title, ...named };
+  getExternalWorkflowHandle(catalogWorkflowId(p.authority.code, year))
+    .signal(msg.catalogDecisionStartedSignal, started)
+    .catch(() => undefined);
 }
 
 /** The procedure, over the decision's state: a new run picks it up wherever the last one stopped. */

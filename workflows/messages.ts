@@ -44,7 +44,9 @@ export const catalogStatusQuery = defineQuery<CatalogStatus>('catalogStatus');
 export const catalogActions = Object.fromEntries(CATALOG_ACTION_NAMES.map((name) => [name, defineUpdate(name)])) as {
   [A in CatalogActionName]: UpdateDefinition<S.StepAck, [CatalogActionArgs<A>]>;
 };
-/** The client tells the catalog that a decision started on one of its items, or off-catalog with its reason. */
+/** A decision's workflow tells its catalog that it started on one of its items, or off-catalog with its reason. */
+export const catalogDecisionStartedSignal = defineSignal<[DecisionStarted]>('catalogDecisionStarted');
+/** The same, as an Update from the client: how decisions started before the `catalog-told-by-decision` patch told it. */
 export const catalogDecisionStarted = defineUpdate<S.StepAck, [DecisionStarted]>('catalogDecisionStarted');
 /** A major enforcement decision's legal review: its status, and one Update per action of REVIEW_ACTIONS. */
 export const legalReviewStatusQuery = defineQuery<LegalReviewStatus>('legalReviewStatus');
