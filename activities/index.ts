@@ -6,12 +6,15 @@ import type { CalendarProvider } from '../infra/calendarData';
 import { createDeadlineActivities } from './deadlines';
 import { createEventActivities } from './events';
 import { createNoticeActivities } from './notices';
+import { createPoolActivities } from './pools';
 
 export interface ActivityDeps {
   nats: NatsConnection;
   calendars: CalendarProvider;
   /** Folder that receives a copy of every notice (embedded defaults); none when undefined. */
   noticeOutbox?: string;
+  /** Folder of the authorities' expert pools (JUECE_POOL_DIR); default: the ones shipped in pools/. */
+  poolDir?: string;
   /** JetStream replicas of the events and notices streams, when the activities create them; default 1. */
   streamReplicas?: number;
 }
@@ -21,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEventActivities(deps.nats, { replicas: deps.streamReplicas }),
     ...createNoticeActivities(deps.nats, deps.noticeOutbox, { replicas: deps.streamReplicas }),
     ...createDeadlineActivities(deps.calendars),
+    ...createPoolActivities(deps.poolDir),
   };
 }
 

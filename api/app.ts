@@ -199,6 +199,16 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return c.json({ decisions });
   });
 
+  // The holder's own assignments (指定): the decisions on which they are asked and have yet to answer, nearest deadline first.
+  app.get('/assignments', async (c) => {
+    const p = c.get('principal');
+    const q = parse(ListQuerySchema.pick({ limit: true, offset: true }), c.req.query(), 'query');
+    const decisions = await listDecisions(deps.db, { ...q, assignee: p.actor.id });
+    return c.json({
+      assignments: decisions.map((d) => ({ ...d, steps: d.assignees.filter((x) => x.id === p.actor.id).map((x) => x.step) })),
+    });
+  });
+
   // The workflow's status (its latest events only) and the comment counts, which the comment store alone keeps.
   app.get('/decisions/:id', async (c) => {
     const status = await readable(c, c.req.param('id'));

@@ -123,6 +123,13 @@ export function openApiDocument(): Record<string, unknown> {
       },
     },
   };
+  paths['/assignments'] = {
+    get: {
+      summary: "The token holder's assignments: decisions on which they are asked (an expert of the pool, the named legality reviewer) and have yet to answer, nearest deadline first",
+      parameters: page,
+      responses: { 200: { description: 'the assignments, each a decision summary with `steps` (the holder\'s)' }, ...errors },
+    },
+  };
   paths['/catalogs'] = {
     post: {
       summary: "Open an authority's annual catalog of major decision matters (决策事项年度目录, Decree 713 art. 3; seed 004)",

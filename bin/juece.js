@@ -23,6 +23,7 @@ const decisionCommands = {
   status: "a decision's status, open steps and deadline",
   record: "a decision's procedure record, its hash chain verified and its completeness checked; `juece record check [--repair]`: every record against its workflow (operator)",
   list: 'decisions and enforcement cases by --kind, --authority, --step, --status, --overdue',
+  assignments: 'what is asked of you: the decisions on which you are an expert asked or the reviewer named, nearest deadline first',
   report: 'the annual compliance figures from the procedure record: juece report --year 2026 [--authority A] [--unit U] [--csv]',
   comments: "a decision's comment groups, largest first: juece comments <decisionId> [--campaigns] [--unanswered] [--answer answers.json]",
   catalog: "the annual catalog of decision matters: juece catalog open|show|act|record <authority> <year> ...",

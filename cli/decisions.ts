@@ -202,6 +202,22 @@ export function program(): Command {
       );
     });
 
+  cmd
+    .command('assignments')
+    .description('what you are asked to do: the decisions on which you are an expert asked or the reviewer named, nearest deadline first')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(async (o: { limit: string }) => {
+      const r = await request(g(), 'GET', `/assignments?limit=${encodeURIComponent(o.limit)}`);
+      print(r.assignments, () =>
+        r.assignments.length
+          ? table(
+              r.assignments.map((d: any) => ({ ...d, steps: d.steps.join(','), nextDeadline: d.nextDeadline?.slice(0, 10) ?? '', overdue: d.overdue ? 'OVERDUE' : '' })),
+              [['decisionId', 'id'], ['title', 'title'], ['steps', 'asked for'], ['nextDeadline', 'deadline'], ['overdue', '']],
+            )
+          : '(nothing asked of you)',
+      );
+    });
+
   registerCatalogCommand(cmd, { request: (method, path, body) => request(g(), method, path, body), readInput, print, table });
   // Legal review of major enforcement decisions (重大执法决定法制审核).
   const review = cmd.command('review').description('legal review of a major enforcement decision: start | submit | status');

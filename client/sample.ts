@@ -97,6 +97,18 @@ export const sampleInput = {
     sha256: draftDigest(`票价调整方案 v${version}`),
     reason,
   }),
+  /** The transport bureau asks experts of the city's pool (pools/shifan-gov.json); by default 李教授. */
+  assignExperts: (...experts: Actor[]) => ({
+    requestId: request(),
+    actor: a.undertakingUnit,
+    experts: (experts.length ? experts : [a.expert]).map((e) => e.id),
+  }),
+  /** The justice bureau's legal-affairs office names its reviewer of the draft; by default 陈律, of its own staff. */
+  assignLegalityReviewer: (reviewer: Actor = a.legalityReviewer, capacity: 'legalAffairsOffice' | 'legalAdviser' | 'publicLawyer' = 'legalAffairsOffice') => ({
+    requestId: request(),
+    actor: a.legalityReviewer,
+    reviewer: { id: reviewer.id, name: reviewer.name, organisation: reviewer.organisation, capacity },
+  }),
   requestLegalityReview: (draftVersion = 1) => ({
     requestId: request(),
     actor: a.undertakingUnit,
@@ -161,7 +173,10 @@ export async function driveSampleDecision(
 export function sampleSteps(d: DecisionHandle, consultation: ConsultationOpening): (() => Promise<StepAck>)[] {
   return [
     () => d.openConsultation(sampleInput.openConsultation(consultation)),
-    () => d.submitExpertOpinion(sampleInput.expertOpinion()),
+    async () => {
+      await d.assignExperts(sampleInput.assignExperts());
+      return d.submitExpertOpinion(sampleInput.expertOpinion());
+    },
     () => d.completeExpertReview(sampleInput.completeExpertReview()),
     () => d.completeRiskAssessment(sampleInput.riskAssessment()),
     async () => {
@@ -173,7 +188,10 @@ export function sampleSteps(d: DecisionHandle, consultation: ConsultationOpening
       await stepOpen(d, 'legalityReview');
       return d.requestLegalityReview(sampleInput.requestLegalityReview());
     },
-    () => d.completeLegalityReview(sampleInput.legalityReview()),
+    async () => {
+      await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
+      return d.completeLegalityReview(sampleInput.legalityReview());
+    },
     async () => {
       await stepOpen(d, 'collectiveDecision');
       return d.recordCollectiveDecision(sampleInput.collectiveDecision());

@@ -5,6 +5,7 @@
  * routes and the OpenAPI document are all generated from it. Supervisors (督察, 司法局) read and never act.
  */
 import type { z } from 'zod';
+import * as As from './assignments';
 import * as R from './enforcementReview';
 import * as S from './schemas';
 import type { Role } from './schemas';
@@ -24,6 +25,10 @@ export const ACTIONS = {
   recordHearing: { schema: S.RecordHearingSchema, roles: ['undertakingUnit'], basis: 'art. 17' },
   /** The report on how comments were studied and adopted (arts. 18, 29). */
   completePublicParticipation: { schema: S.PublicParticipationReportSchema, roles: ['undertakingUnit'], basis: 'arts. 18, 29' },
+  /** 选择专家: experts of the authority's pool asked for their opinion, each checked for a direct interest (arts. 19-21). */
+  assignExperts: { schema: As.AssignExpertsSchema, roles: ['undertakingUnit'], basis: 'arts. 19-21' },
+  /** An expert asked replaced by another of the pool, with the reason (arts. 20-21). */
+  reassignExpert: { schema: As.ReassignExpertSchema, roles: ['undertakingUnit'], basis: 'arts. 20-21' },
   /** A written expert opinion, signed by its author (arts. 20-21). */
   submitExpertOpinion: { schema: S.ExpertOpinionSchema, roles: ['expert'], basis: 'arts. 20-21' },
   /** Expert review closed with the opinions received (art. 21). */
@@ -34,6 +39,10 @@ export const ACTIONS = {
   submitDraftVersion: { schema: S.DraftVersionSchema, roles: ['undertakingUnit'], basis: 'arts. 24, 28, 30' },
   /** 送请合法性审查, with the materials (art. 26). */
   requestLegalityReview: { schema: S.RequestLegalityReviewSchema, roles: ['undertakingUnit'], basis: 'art. 26' },
+  /** The legal-affairs office names the reviewer of the draft: its staff, legal adviser or public lawyer (arts. 25, 27). */
+  assignLegalityReviewer: { schema: As.AssignLegalityReviewerSchema, roles: ['legalityReviewer'], basis: 'arts. 25, 27' },
+  /** The reviewer named replaced, with the reason (arts. 25, 27). */
+  reassignLegalityReviewer: { schema: As.ReassignLegalityReviewerSchema, roles: ['legalityReviewer'], basis: 'arts. 25, 27' },
   /** 合法性审查 opinion (arts. 27-28). */
   completeLegalityReview: { schema: S.LegalityReviewSchema, roles: ['legalityReviewer'], basis: 'arts. 27-28' },
   /** 集体讨论决定 (arts. 29-30). */

@@ -30,6 +30,8 @@ export const StandingSchema = z.object({
   nextDeadline: z.object({ rule: z.string(), dueAt: z.string(), provisional: z.boolean() }).nullable(),
   /** A deadline held has run out and is not yet met. */
   overdue: z.boolean(),
+  /** Who is asked and has yet to answer: each person's id with the step (domain/assignments.ts). */
+  assignees: z.array(z.object({ id: z.string(), step: StepNameSchema })).optional(),
 });
 export type Standing = z.infer<typeof StandingSchema>;
 

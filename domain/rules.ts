@@ -21,17 +21,23 @@ export const RuleSetSchema = z.object({
   legalityReviewMinWorkingDays: rule(z.number().int().min(1)),
   /** Risk assessment even when no statutory trigger applies (a local tightening). */
   riskAssessmentAlwaysRequired: rule(z.boolean()),
+  /**
+   * Only the experts asked and the reviewer named may give the expert opinion and the legality review opinion
+   * (domain/assignments.ts). Absent from rule sets pinned before version 2: anyone of the role may act.
+   */
+  assignmentRequired: rule(z.boolean()).default({ value: false, basis: 'rule sets before assignments were kept' }),
 });
 export type RuleSet = z.infer<typeof RuleSetSchema>;
 
 export const NATIONAL_RULES: RuleSet = {
   id: 'national',
-  version: 1,
+  version: 2,
   title: '重大行政决策程序暂行条例（国务院令第713号，2019年9月1日施行）',
   commentPeriodMinDays: { value: DEADLINE_RULES.commentPeriod.length, basis: DEADLINE_RULES.commentPeriod.cite },
   hearingMaterialsDaysBefore: { value: DEADLINE_RULES.hearingMaterials.length, basis: DEADLINE_RULES.hearingMaterials.cite },
   legalityReviewMinWorkingDays: { value: DEADLINE_RULES.legalityReviewTime.length, basis: DEADLINE_RULES.legalityReviewTime.cite },
   riskAssessmentAlwaysRequired: { value: false, basis: 'art. 22' },
+  assignmentRequired: { value: true, basis: 'arts. 20-21 (experts chosen from the pool, none with a direct interest), arts. 25, 27 (the legal-affairs office names its reviewer)' },
 };
 
 /**
@@ -41,7 +47,7 @@ export const NATIONAL_RULES: RuleSet = {
 export const LOCAL_RULES: RuleSet[] = [
   tighten(NATIONAL_RULES, {
     id: 'chongqing-yubei',
-    version: 1,
+    version: 2,
     title: '重庆市渝北区：风险评估作为重大行政决策的前置条件',
     riskAssessmentAlwaysRequired: { value: true, basis: '渝北区法治政府建设规划 7(1)：未经风险评估的，不得作出决策（seed 004）' },
   }),
@@ -55,6 +61,7 @@ export function tighten(base: RuleSet, local: Partial<RuleSet> & Pick<RuleSet, '
   if (merged.hearingMaterialsDaysBefore.value < base.hearingMaterialsDaysBefore.value) looser.push('hearingMaterialsDaysBefore');
   if (merged.legalityReviewMinWorkingDays.value < base.legalityReviewMinWorkingDays.value) looser.push('legalityReviewMinWorkingDays');
   if (base.riskAssessmentAlwaysRequired.value && !merged.riskAssessmentAlwaysRequired.value) looser.push('riskAssessmentAlwaysRequired');
+  if (base.assignmentRequired.value && !merged.assignmentRequired.value) looser.push('assignmentRequired');
   if (looser.length) throw new Error(`Rule set ${local.id} would loosen the national rules: ${looser.join(', ')}`);
   return merged;
 }

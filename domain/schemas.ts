@@ -91,6 +91,8 @@ export const ProposalSchema = z.strictObject({
   inCatalog: z.union([z.boolean(), z.strictObject({ year: z.number().int().min(2000).max(2100), itemId: code })]),
   /** Why a matter outside the catalog is decided (domain/catalog.ts). */
   offCatalogReason: text(2000).optional(),
+  /** Parties directly interested in the matter, besides the undertaking units: no expert with an interest in one is asked (art. 20). */
+  interestedParties: z.array(text(200)).max(100).optional(),
   /** What decides which steps apply (arts. 14, 16, 19, 22). */
   flags: z.strictObject({
     disclosable: z.boolean(),
@@ -115,7 +117,7 @@ export type Proposal = z.infer<typeof ProposalSchema>;
 export type ProposalInput = z.input<typeof ProposalSchema>;
 
 /** Every Update carries a request id (the Update id, so a repeated request is answered once) and its actor. */
-const action = <T extends z.ZodRawShape>(shape: T) =>
+export const action = <T extends z.ZodRawShape>(shape: T) =>
   z.strictObject({ requestId: z.string().min(8).max(128), actor: ActorSchema, ...shape });
 /** The draft version an action is about: an action on a superseded draft is refused. */
 const draftVersion = z.number().int().positive();
@@ -311,6 +313,11 @@ export const EventTypeSchema = z.enum([
   'catalogItemStarted',
   'offCatalogDecisionStarted',
   'catalogClosed',
+  /** Who exactly is asked (domain/assignments.ts): experts from the pool, the named legality reviewer, and their replacements. */
+  'expertsAssigned',
+  'expertReassigned',
+  'legalityReviewerAssigned',
+  'legalityReviewerReassigned',
   /** Legal review of a major enforcement decision (重大执法决定法制审核, 国办发〔2018〕118号; seed 003 二(四)). */
   'legalReviewSubmitted',
   'legalReviewOpinion',

@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   JUECE_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** The working-day calendar folder: new years' schedules and regional overlays (see calendars/README.md). */
   JUECE_CALENDAR_DIR: z.string().min(1).optional(),
+  JUECE_POOL_DIR: z.string().min(1).optional(),
   /** Use this Temporal CLI instead of building one. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   /** Use this time-skipping test server executable instead of the Maven-provisioned one. */
@@ -70,6 +71,8 @@ export type JueceConfig = {
   /** JetStream replicas of juece's streams (JUECE_STREAM_REPLICAS). */
   streamReplicas: number;
   calendarDir?: string;
+  /** The authorities' expert pools, one `<authority>.json` each (JUECE_POOL_DIR; default the shipped pools/). */
+  poolDir?: string;
   temporalCliPath?: string;
   testServerPath?: string;
   natsServerPath?: string;
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     natsServers: splitServers(e.NATS_URL),
     streamReplicas: e.JUECE_STREAM_REPLICAS,
     calendarDir: e.JUECE_CALENDAR_DIR ? path.resolve(e.JUECE_CALENDAR_DIR) : undefined,
+    poolDir: e.JUECE_POOL_DIR ? path.resolve(e.JUECE_POOL_DIR) : undefined,
     temporalCliPath: e.TEMPORAL_CLI_PATH,
     testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     natsServerPath: e.NATS_SERVER_PATH,

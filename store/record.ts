@@ -33,11 +33,18 @@ interface DecisionRow {
   deadline_rule: string | null;
   deadline_provisional: boolean;
   overdue: boolean;
+  assignees: Assignee[];
   last_seq: number;
   last_hash: string;
 }
 
-type StandingColumns = Pick<DecisionRow, 'status' | 'current_step' | 'open_steps' | 'next_deadline' | 'deadline_rule' | 'deadline_provisional' | 'overdue'>;
+/** A person asked who has yet to answer, with the step (the event's `standing.assignees`). */
+export interface Assignee {
+  id: string;
+  step: string;
+}
+
+type StandingColumns = Pick<DecisionRow, 'status' | 'current_step' | 'open_steps' | 'next_deadline' | 'deadline_rule' | 'deadline_provisional' | 'overdue' | 'assignees'>;
 
 /** A new record whose first event says nothing of where it stands (older runs only). */
 const UNKNOWN_STANDING: StandingColumns = {
@@ -48,6 +55,7 @@ const UNKNOWN_STANDING: StandingColumns = {
   deadline_rule: null,
   deadline_provisional: false,
   overdue: false,
+  assignees: [],
 };
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'held';
@@ -121,18 +129,18 @@ async function append(q: Queryable, kind: RecordKind, row: DecisionRow | undefin
   const prevHash = row?.last_hash ?? GENESIS_HASH;
   const hash = entryHash(prevHash, e);
   const next = e.standing ? standingColumns(e.standing) : (row ?? UNKNOWN_STANDING);
-  const columns = [next.status, next.current_step, next.open_steps, next.next_deadline, next.deadline_rule, next.deadline_provisional, next.overdue];
+  const columns = [next.status, next.current_step, next.open_steps, next.next_deadline, next.deadline_rule, next.deadline_provisional, next.overdue, JSON.stringify(next.assignees ?? [])];
   if (!row) {
     await q.query(
       `INSERT INTO decisions (kind, decision_id, authority, title, undertaking_unit, status, current_step, open_steps, next_deadline,
-         deadline_rule, deadline_provisional, overdue, last_seq, last_hash, started_at, updated_at, known_seq)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$13)`,
+         deadline_rule, deadline_provisional, overdue, assignees, last_seq, last_hash, started_at, updated_at, known_seq)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$16,$14)`,
       [kind, e.decisionId, e.authority, titleOf(e), undertakingUnitOf(e), ...columns, e.seq, hash, e.at],
     );
   } else {
     await q.query(
       `UPDATE decisions SET status=$3, current_step=$4, open_steps=$5, next_deadline=$6, deadline_rule=$7, deadline_provisional=$8,
-         overdue=$9, last_seq=$10, last_hash=$11, updated_at=$12, known_seq=GREATEST(known_seq, $10), settled=false WHERE kind=$1 AND decision_id=$2`,
+         overdue=$9, assignees=$10, last_seq=$11, last_hash=$12, updated_at=$13, known_seq=GREATEST(known_seq, $11), settled=false WHERE kind=$1 AND decision_id=$2`,
       [kind, e.decisionId, ...columns, e.seq, hash, e.at],
     );
   }
@@ -154,6 +162,7 @@ function standingColumns(s: Standing): StandingColumns {
     deadline_rule: s.nextDeadline?.rule ?? null,
     deadline_provisional: s.nextDeadline?.provisional ?? false,
     overdue: s.overdue,
+    assignees: s.assignees ?? [],
   };
 }
 
@@ -279,6 +288,8 @@ export interface DecisionSummary {
   deadlineRule: string | null;
   deadlineProvisional: boolean;
   overdue: boolean;
+  /** Who is asked and has yet to answer, each with the step. */
+  assignees: Assignee[];
   events: number;
   startedAt: string;
   updatedAt: string;
@@ -292,6 +303,8 @@ export interface DecisionFilter {
   undertakingUnit?: string;
   /** Decisions with this step open. */
   step?: string;
+  /** Decisions on which this person (actor id) is asked and has yet to answer. */
+  assignee?: string;
   status?: string;
   overdue?: boolean;
   limit?: number;
@@ -314,6 +327,7 @@ function summaryOf(r: Record<string, unknown>): DecisionSummary {
     deadlineRule: (r.deadline_rule as string | null) ?? null,
     deadlineProvisional: Boolean(r.deadline_provisional),
     overdue: Boolean(r.overdue),
+    assignees: (r.assignees as Assignee[] | null) ?? [],
     events: Number(r.last_seq),
     startedAt: iso(r.started_at)!,
     updatedAt: iso(r.updated_at)!,
@@ -332,6 +346,7 @@ export async function listDecisions(db: Queryable, f: DecisionFilter = {}): Prom
   if (f.authority) add('authority = ?', f.authority);
   if (f.undertakingUnit) add('undertaking_unit = ?', f.undertakingUnit);
   if (f.step) add('open_steps @> ARRAY[?]::text[]', f.step);
+  if (f.assignee) add('assignees @> ?::jsonb', JSON.stringify([{ id: f.assignee }]));
   if (f.status) add('status = ?', f.status);
   if (f.overdue !== undefined) add('overdue = ?', f.overdue);
   params.push(Math.min(f.limit ?? 100, 1000), f.offset ?? 0);

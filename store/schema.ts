@@ -150,4 +150,9 @@ CREATE INDEX comment_groups_size ON comment_groups (decision_id, comments DESC, 
 ALTER TABLE decisions DROP CONSTRAINT decisions_kind;
 ALTER TABLE decisions ADD CONSTRAINT decisions_kind CHECK (kind IN ('majorDecision', 'enforcement', 'catalog'))
 `,
+  // 8: who is asked on each decision and has yet to answer (the events' standing.assignees), found by person.
+  `
+ALTER TABLE decisions ADD COLUMN assignees jsonb NOT NULL DEFAULT '[]';
+CREATE INDEX decisions_assignees ON decisions USING gin (assignees jsonb_path_ops)
+`,
 ];

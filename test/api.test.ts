@@ -100,6 +100,7 @@ describe('the HTTP API', () => {
     const id = proposal.decisionId;
     expect(await call('POST', '/decisions', 'undertakingUnit', proposal)).toMatchObject({ status: 201, json: { decisionId: id, workflowId: `decision-${id}` } });
     expect((await act(id, 'undertakingUnit', 'openConsultation', sampleInput.openConsultation(retroactiveConsultation()))).status).toBe(200);
+    expect((await act(id, 'undertakingUnit', 'assignExperts', sampleInput.assignExperts())).status).toBe(200);
     expect((await act(id, 'expert', 'submitExpertOpinion', sampleInput.expertOpinion())).status).toBe(200);
     expect((await act(id, 'undertakingUnit', 'completeExpertReview', sampleInput.completeExpertReview())).status).toBe(200);
     expect((await act(id, 'riskAssessor', 'completeRiskAssessment', sampleInput.riskAssessment())).status).toBe(200);
@@ -109,6 +110,7 @@ describe('the HTTP API', () => {
     expect((await act(id, 'undertakingUnit', 'completePublicParticipation', sampleInput.publicParticipationReport())).status).toBe(200);
     await untilOpen(id, 'legalityReview');
     expect((await act(id, 'undertakingUnit', 'requestLegalityReview', sampleInput.requestLegalityReview())).status).toBe(200);
+    expect((await act(id, 'legalityReviewer', 'assignLegalityReviewer', sampleInput.assignLegalityReviewer())).status).toBe(200);
     const review = sampleInput.legalityReview();
     const reviewed = await act(id, 'legalityReviewer', 'completeLegalityReview', review);
     expect(reviewed).toMatchObject({ status: 200, json: { step: 'legalityReview' } });

@@ -66,6 +66,7 @@ describe('on the dev server with NATS JetStream', () => {
     const d = await client.startDecision(proposal);
     await d.openConsultation(sampleInput.openConsultation(retroactiveConsultation()));
     await eventually(async () => ((await d.status()).history.some((e) => e.type === 'commentPeriodClosed') ? true : undefined));
+    await d.assignExperts(sampleInput.assignExperts());
     await d.submitExpertOpinion(sampleInput.expertOpinion());
     await d.completeExpertReview(sampleInput.completeExpertReview());
     await d.completeRiskAssessment(sampleInput.riskAssessment());

@@ -81,6 +81,7 @@ async function expectWholeRecord(recordDb: Db, id: string, events: number, runs:
 async function toExecution(d: DecisionHandle, today: string) {
   await until(async () => (await d.status()).openSteps.includes('legalityReview'), 'the legality review');
   await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+  await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
   await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
   await d.recordCollectiveDecision({ ...sampleInput.collectiveDecision('adopt', 1), heldOn: today });
   await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport());
@@ -118,6 +119,7 @@ describe('a decision over its whole life', () => {
     expect(await historyLength()).toBe(historyBefore);
     expect(await commentCounts(db, id)).toMatchObject({ received: 5000, groups: 40 });
 
+    await d.assignExperts(sampleInput.assignExperts());
     await d.submitExpertOpinion(sampleInput.expertOpinion());
     await d.completeExpertReview(sampleInput.completeExpertReview());
     await d.completeRiskAssessment(sampleInput.riskAssessment());
@@ -143,6 +145,7 @@ describe('a decision over its whole life', () => {
     const firstRunId = (await d.handle.describe()).runId;
     // On a real server the comment period cannot be skipped: this consultation was held 45 days ago.
     await d.openConsultation(sampleInput.openConsultation(retroactiveConsultation()));
+    await d.assignExperts(sampleInput.assignExperts());
     await d.submitExpertOpinion(sampleInput.expertOpinion());
     await d.completeExpertReview(sampleInput.completeExpertReview());
     await d.completeRiskAssessment(sampleInput.riskAssessment());
@@ -189,6 +192,7 @@ describe('a decision over its whole life', () => {
       const d = await dev.client.startDecision(sampleProposal(uniqueId(prefix), { flags: { disclosable: false, technical: false, riskTriggers: [] } }));
       await until(async () => (await d.status()).openSteps.includes('legalityReview'), 'the legality review');
       await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+      await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
       await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
       return d;
     };

@@ -55,6 +55,7 @@ async function eventually(check: () => Promise<boolean>, what = 'the condition')
 /** Public participation, expert review and risk assessment done, the comment period waited out in test time. */
 async function throughPreliminarySteps(d: DecisionHandle): Promise<void> {
   await d.openConsultation(sampleInput.openConsultation(await today()));
+  await d.assignExperts(sampleInput.assignExperts());
   await d.submitExpertOpinion(sampleInput.expertOpinion());
   await d.completeExpertReview(sampleInput.completeExpertReview());
   await d.completeRiskAssessment(sampleInput.riskAssessment());
@@ -81,7 +82,9 @@ describe('majorDecision: the statutory procedure', () => {
       participants: ['市民代表甲', '公交企业代表', '人大代表'],
       materialsDeliveredOn: daysFrom(opened, 10),
     });
+    await d.assignExperts(sampleInput.assignExperts(a.expert));
     await d.submitExpertOpinion(sampleInput.expertOpinion(1, a.expert));
+    await d.assignExperts(sampleInput.assignExperts(a.secondExpert));
     await d.submitExpertOpinion(sampleInput.expertOpinion(1, a.secondExpert));
     await d.completeExpertReview(sampleInput.completeExpertReview());
     await d.completeRiskAssessment(sampleInput.riskAssessment());
@@ -96,6 +99,7 @@ describe('majorDecision: the statutory procedure', () => {
     // Legality review: lawful only if amended; the same draft may not go back; the amended one is found lawful.
     await eventually(async () => (await d.status()).openSteps.includes('legalityReview'));
     await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
     await d.completeLegalityReview(sampleInput.legalityReview('lawfulIfAmended', 1));
     await expect(d.requestLegalityReview(sampleInput.requestLegalityReview(1))).rejects.toThrow('Draft version 1 must be amended before it goes back to review (art. 25).');
     await d.submitDraftVersion(sampleInput.draftVersion(2, '按合法性审查意见修改第五条'));
@@ -126,7 +130,7 @@ describe('majorDecision: the statutory procedure', () => {
 
     // The supervisor's read: every entry with time, step, draft version and the rule applied; dissent verbatim.
     const record = await d.record();
-    expect(record.ruleSet).toMatchObject({ id: 'national', version: 1 });
+    expect(record.ruleSet).toMatchObject({ id: 'national', version: 2 });
     expect(record.draftVersions.map((v) => v.version)).toEqual([1, 2]);
     expect(record.entries.map((e) => e.seq)).toEqual(record.entries.map((_, i) => i + 1));
     const meeting = record.entries.find((e) => e.step === 'collectiveDecision' && e.type === 'stepCompleted')!;
@@ -235,6 +239,7 @@ describe('majorDecision: the statutory procedure', () => {
 
   it('refuses an expert with a direct interest, and an opinion not signed by its author', async () => {
     const d = await start('expert');
+    await d.assignExperts(sampleInput.assignExperts());
     await expect(d.submitExpertOpinion({ ...sampleInput.expertOpinion(), directInterest: true })).rejects.toThrow(
       '李教授 has a direct interest in the matter and may not take part in the expert review (art. 20).',
     );
@@ -251,6 +256,7 @@ describe('majorDecision: the statutory procedure', () => {
       'The risk of draft version 1 was judged uncontrollable: adjust the draft before reassessing (art. 24).',
     );
     await d.openConsultation(sampleInput.openConsultation(await today()));
+    await d.assignExperts(sampleInput.assignExperts());
     await d.submitExpertOpinion(sampleInput.expertOpinion());
     await d.completeExpertReview(sampleInput.completeExpertReview());
     await env.sleep('40 days');
@@ -277,6 +283,7 @@ describe('majorDecision: the statutory procedure', () => {
     await eventually(async () => (await d.status()).history.some((e) => e.type === 'deadlineSet' && e.step === 'legalityReview'));
     const given = (await d.status()).history.find((e) => e.type === 'deadlineSet' && e.step === 'legalityReview')!.deadline!;
     expect(given).toMatchObject({ rule: 'legalityReviewTime', date: cn.addWorkingDays(given.from, 7).date });
+    await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
     await d.completeLegalityReview(sampleInput.legalityReview('unlawful', 1));
     await expect(d.recordCollectiveDecision(sampleInput.collectiveDecision('adopt', 1))).rejects.toBeInstanceOf(DecisionRefused);
     const status = await d.status();
@@ -320,7 +327,7 @@ describe('majorDecision: the statutory procedure', () => {
 
     const yubei = await start('yubei', { flags, ruleSet: 'chongqing-yubei' });
     const s = await yubei.status();
-    expect(s.ruleSet).toEqual({ id: 'chongqing-yubei', version: 1 });
+    expect(s.ruleSet).toEqual({ id: 'chongqing-yubei', version: 2 });
     expect(s.steps.riskAssessment?.state).toBe('open');
     expect(s.openSteps).toEqual(['riskAssessment']);
   });
@@ -364,6 +371,7 @@ describe('majorDecision: the statutory procedure', () => {
     await throughPreliminarySteps(d);
     await eventually(async () => (await d.status()).openSteps.includes('legalityReview'));
     await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
     await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
     await d.recordCollectiveDecision(sampleInput.collectiveDecision('defer', 1));
     expect((await d.status()).status).toBe('deferred');
@@ -408,6 +416,7 @@ describe('majorDecision: the statutory procedure', () => {
 
     // The opinion still counts, late: recorded as missed by so many working days.
     const answeredOn = await today();
+    await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
     await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
     await eventually(async () => (await types(d)).includes('deadlineMissed'), 'the deadline to settle');
     const missed = (await d.status()).history.find((e) => e.type === 'deadlineMissed')!;
@@ -422,6 +431,7 @@ describe('majorDecision: the statutory procedure', () => {
     const d = await start('returned', { flags: { disclosable: false, technical: false, riskTriggers: [] } });
     await eventually(async () => (await d.status()).openSteps.includes('legalityReview'), 'the legality review to open');
     await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
     await d.completeLegalityReview(sampleInput.legalityReview('returnedForMaterials', 1));
     await env.sleep('2 days');
     await d.requestLegalityReview(sampleInput.requestLegalityReview(1)); // the same draft, with the materials completed
@@ -433,7 +443,7 @@ describe('majorDecision: the statutory procedure', () => {
     expect((await d.status()).openSteps).toEqual(['legalityReview']);
     await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
     await eventually(async () => (await review()).filter((e) => e.type === 'deadlineMet').length === 2, 'the second review time met');
-    const types = (await review()).map((e) => e.type).filter((t) => t !== 'stepOpened');
+    const types = (await review()).map((e) => e.type).filter((t) => t !== 'stepOpened' && t !== 'legalityReviewerAssigned');
     const again = types.lastIndexOf('legalityReviewRequested');
     expect(types.slice(0, again).sort()).toEqual(['deadlineMet', 'deadlineSet', 'legalityReviewRequested', 'stepReturned']);
     expect(types.slice(again)).toEqual(['legalityReviewRequested', 'deadlineSet', 'stepCompleted', 'deadlineMet']);

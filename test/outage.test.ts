@@ -36,6 +36,7 @@ describe('with NATS stopped and restarted in the middle of a decision', () => {
     const proposal = sampleProposal(uniqueId('outage'));
     const d = await client.startDecision(proposal);
     await d.openConsultation(sampleInput.openConsultation(retroactiveConsultation()));
+    await d.assignExperts(sampleInput.assignExperts());
     await d.submitExpertOpinion(sampleInput.expertOpinion());
 
     await nats.stop();
@@ -49,6 +50,7 @@ describe('with NATS stopped and restarted in the middle of a decision', () => {
 
     await stepOpen(d, 'legalityReview');
     await d.requestLegalityReview(sampleInput.requestLegalityReview());
+    await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
     await d.completeLegalityReview(sampleInput.legalityReview());
     await stepOpen(d, 'collectiveDecision');
     await d.recordCollectiveDecision(sampleInput.collectiveDecision());

@@ -54,6 +54,7 @@ describe('the procedure record', () => {
       const waitingProposal = sampleProposal(uniqueId('rec-wait'));
       const waiting = await client.startDecision(waitingProposal);
       await waiting.openConsultation(sampleInput.openConsultation(retroactiveConsultation()));
+      await waiting.assignExperts(sampleInput.assignExperts());
       await waiting.submitExpertOpinion(sampleInput.expertOpinion());
       await waiting.completeExpertReview(sampleInput.completeExpertReview());
       await waiting.completeRiskAssessment(sampleInput.riskAssessment());

@@ -27,6 +27,8 @@ describe('replay of saved workflow histories', () => {
     expect(saved).toEqual(expect.arrayContaining(['full-decision.v6.json', 'full-decision-run2.v6.json', 'enforcement-provisional.v6.json']));
     // v7: the annual catalog closed at year end, a decision that told its catalog, a legal review continued into publication.
     expect(saved).toEqual(expect.arrayContaining(['catalog-year-end.v7.json', 'decision-on-catalog-item.v7.json', 'legal-review-passed.v7.json', 'legal-review-passed-run2.v7.json']));
+    // v8: a full decision with its experts asked from the pool and its reviewer named (assignments).
+    expect(saved).toEqual(expect.arrayContaining(['full-decision.v8.json', 'full-decision-run2.v8.json']));
     const first = historyFromJSON(read('full-decision.v6.json')).events!;
     expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });

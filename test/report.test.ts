@@ -76,6 +76,7 @@ async function toTheMeeting(d: DecisionHandle, o: { unit: Actor; consultation: b
     }
   }
   if (o.expert) {
+    await d.assignExperts(as(sampleInput.assignExperts(), o.unit));
     await d.submitExpertOpinion(sampleInput.expertOpinion());
     await d.completeExpertReview(as(sampleInput.completeExpertReview(), o.unit));
   }
@@ -86,6 +87,7 @@ async function toTheMeeting(d: DecisionHandle, o: { unit: Actor; consultation: b
   }
   await stepOpen(d, 'legalityReview');
   await d.requestLegalityReview(as(sampleInput.requestLegalityReview(), o.unit));
+  await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
   await d.completeLegalityReview(sampleInput.legalityReview());
   await stepOpen(d, 'collectiveDecision');
 }

@@ -13,6 +13,7 @@ async function main() {
     natsUrl: cfg.natsServers,
     streamReplicas: cfg.streamReplicas,
     calendarDir: cfg.calendarDir,
+    poolDir: cfg.poolDir,
     noticeOutbox: cfg.noticeOutbox,
     ...(cfg.workflowBundle ? { workflowBundle: { codePath: cfg.workflowBundle } } : {}),
   });

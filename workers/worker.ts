@@ -25,6 +25,8 @@ export interface JueceWorkerOptions {
   connection?: NativeConnection;
   /** The working-day calendar folder (JUECE_CALENDAR_DIR). */
   calendarDir?: string;
+  /** The authorities' expert pools (JUECE_POOL_DIR). */
+  poolDir?: string;
   /** Folder that receives a copy of every public notice (JUECE_NOTICE_OUTBOX). */
   noticeOutbox?: string;
   /** Workflows kept in the worker's cache (0: no sticky execution). */
@@ -51,6 +53,7 @@ export async function createWorker(o: JueceWorkerOptions): Promise<JueceWorker> 
       nats,
       calendars: calendarProvider(o.calendarDir ?? DEFAULT_CALENDAR_DIR),
       noticeOutbox: o.noticeOutbox,
+      poolDir: o.poolDir,
       streamReplicas: o.streamReplicas,
     }),
   });

@@ -12,6 +12,8 @@ import { ARCHIVE_RULE, STEP_NAMES, STEPS, type StepName } from '../domain/proced
 import { applicableSteps, type RuleSet } from '../domain/rules';
 import { DecisionStatusValue, type Actor, type DecisionStatus, type OpenConsultation, type Proposal, type ScheduleHearing, type StepAck } from '../domain/schemas';
 import { JueceAuthority, JueceOpenSteps, JueceStatus, JueceStep } from '../domain/searchAttributes';
+import type { AssignedReviewer } from '../domain/assignments';
+import type { Standing } from '../domain/events';
 import { ProcedureRecord, refuse, type CarriedRecord, type RecordInput } from './procedureRecord';
 
 export { refuse };
@@ -55,11 +57,29 @@ export interface DecisionState {
   needsAmendmentOf?: number;
   /** The meeting asked for a revised draft: a new version must go back to legality review first. */
   revisionAskedOf?: number;
+  /** Who exactly is asked (domain/assignments.ts): the experts of the pool and the named legality reviewer. */
+  assignments?: Assignments;
   headDecision?: 'adopt' | 'reject' | 'reviseAndResubmit' | 'defer';
   /** The day of the meeting whose decision stands (the start of the disclosure period). */
   decidedOn?: string;
   publishedOn?: string;
   archived: boolean;
+}
+
+export interface AssignedExpertEntry {
+  id: string;
+  name: string;
+  organisation: string;
+  assignedOn: string;
+  /** The actor id of whoever asked them. */
+  by: string;
+  /** Replaced (absent, a conflict found later, …): by whom, why, when. */
+  replaced?: { by: string; reason: string; on: string };
+}
+
+export interface Assignments {
+  experts: AssignedExpertEntry[];
+  reviewer?: AssignedReviewer & { assignedOn: string; by: string };
 }
 
 /**
@@ -138,6 +158,31 @@ export class DecisionRecord extends ProcedureRecord {
 
   protected where() {
     return { status: this.s.status, openSteps: this.openSteps() };
+  }
+
+  /** The experts asked and not replaced. */
+  askedExperts(): AssignedExpertEntry[] {
+    return (this.s.assignments?.experts ?? []).filter((e) => !e.replaced);
+  }
+
+  get assignments(): Assignments {
+    return (this.s.assignments ??= { experts: [] });
+  }
+
+  /** Who is asked and has yet to answer: the experts without an opinion, the reviewer while a draft is under review. */
+  protected assignees(): { id: string; step: StepName }[] {
+    const out: { id: string; step: StepName }[] = [];
+    if (this.steps.expertReview.state === 'open') {
+      for (const e of this.askedExperts()) if (!this.s.expertOpinions.some(([id]) => id === e.id)) out.push({ id: e.id, step: 'expertReview' });
+    }
+    const reviewer = this.s.assignments?.reviewer;
+    if (reviewer && this.steps.legalityReview.state === 'open' && this.s.reviewRequestedFor !== undefined) out.push({ id: reviewer.id, step: 'legalityReview' });
+    return out;
+  }
+
+  override standing(): Standing {
+    const base = super.standing();
+    return this.s.assignments ? { ...base, assignees: this.assignees() } : base;
   }
 
   onQueries(status: QueryDefinition<DecisionStatus>, record: QueryDefinition<DecisionRecordView>): void {

@@ -21,6 +21,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { catalogWorkflowId } from '../domain/catalog';
+import * as As from '../domain/assignments';
+import { decisionParties, expertCheckRefusal, type ExpertCheck } from '../domain/assignments';
 import { REMINDER_WORKING_DAYS } from '../domain/deadlines';
 import type { NoticeKind } from '../domain/notices';
 import { LEGALITY_GATE, RISK_GATE, shanghaiDate, STEPS, type StepName } from '../domain/procedure';
@@ -343,10 +345,74 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
     return () => d.complete('publicParticipation', r.actor, `${r.commentsReceived} comments received; report on their adoption filed`, { details: { adoptionReport: r.adoptionReport } });
   });
 
-  // 专家论证 (arts. 19-21).
+  // 专家论证 (arts. 19-21): experts of the pool, checked for a direct interest, asked by name.
+  const parties = decisionParties(d.proposal);
+  /** The pool's entries for these experts, read now (an activity), or the refusal to ask them. */
+  const fromPool = async (ids: string[]) => {
+    let check: ExpertCheck;
+    try {
+      check = await io.checkExpertPool({ authority: d.proposal.authority.code, experts: ids, parties });
+    } catch (err) {
+      throw refuse(`The expert pool could not be read: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    }
+    const why = expertCheckRefusal(check, d.proposal.authority.code);
+    if (why) throw refuse(why);
+    return check;
+  };
+  const notAskedTwice = (ids: string[]) => {
+    const again = ids.filter((id) => d.askedExperts().some((e) => e.id === id));
+    if (again.length) throw refuse(`Already asked: ${again.join(', ')}.`);
+  };
+  const poolNote = (c: ExpertCheck) => `from ${c.pool!.title} (revised ${c.pool!.revisedOn}), declared interests checked against ${parties.join(', ')}`;
+  d.onAction(a.assignExperts, 'assignExperts', As.AssignExpertsSchema, (x) => {
+    d.requireOpen('expertReview');
+    notAskedTwice(x.experts);
+    return async () => {
+      const check = await fromPool(x.experts);
+      d.requireOpen('expertReview');
+      notAskedTwice(x.experts);
+      for (const e of check.experts) d.assignments.experts.push({ id: e.id, name: e.name, organisation: e.organisation, assignedOn: today(), by: x.actor.id });
+      return d.ack('expertsAssigned', {
+        step: 'expertReview',
+        actor: x.actor,
+        summary: `asked ${check.experts.map((e) => `${e.name} (${e.id}, ${e.organisation})`).join(', ')} ${poolNote(check)}`,
+        basis: As.ASSIGNMENT_BASIS.experts,
+        details: { experts: check.experts.map(({ conflicts: _c, ...e }) => e), pool: check.pool, parties },
+      });
+    };
+  });
+  d.onAction(a.reassignExpert, 'reassignExpert', As.ReassignExpertSchema, (x) => {
+    d.requireOpen('expertReview');
+    const from = d.askedExperts().find((e) => e.id === x.from);
+    if (!from) throw refuse(`${x.from} is not among the experts asked: ${d.askedExperts().map((e) => e.id).join(', ') || 'none yet'}.`);
+    if (s.expertOpinions.some(([id]) => id === x.from)) throw refuse(`${from.name} has given an opinion already: it stands, and is not reassigned.`);
+    notAskedTwice([x.to]);
+    return async () => {
+      const check = await fromPool([x.to]);
+      notAskedTwice([x.to]);
+      const to = check.experts[0]!;
+      from.replaced = { by: to.id, reason: x.reason, on: today() };
+      d.assignments.experts.push({ id: to.id, name: to.name, organisation: to.organisation, assignedOn: today(), by: x.actor.id });
+      return d.ack('expertReassigned', {
+        step: 'expertReview',
+        actor: x.actor,
+        summary: `${from.name} (${from.id}) replaced by ${to.name} (${to.id}, ${to.organisation}): ${x.reason}; ${poolNote(check)}`,
+        basis: As.ASSIGNMENT_BASIS.experts,
+        details: { from: from.id, to: (({ conflicts: _c, ...e }) => e)(to), reason: x.reason, pool: check.pool, parties },
+      });
+    };
+  });
   d.onAction(a.submitExpertOpinion, 'submitExpertOpinion', S.ExpertOpinionSchema, (o) => {
     d.requireOpen('expertReview');
     d.requireCurrentDraft(o.draftVersion);
+    if (d.rules.assignmentRequired.value && !d.askedExperts().some((e) => e.id === o.actor.id)) {
+      const asked = d.askedExperts().map((e) => e.name);
+      throw refuse(
+        asked.length
+          ? `${o.actor.name} is not asked for an opinion on this decision; the experts asked are ${asked.join(', ')} (${d.rules.assignmentRequired.basis}).`
+          : `No expert has been asked yet: the undertaking unit asks experts of the pool first (${d.rules.assignmentRequired.basis}).`,
+      );
+    }
     if (o.directInterest) throw refuse(`${o.actor.name} has a direct interest in the matter and may not take part in the expert review (art. 20).`);
     if (o.signature !== o.actor.name) throw refuse(`The opinion must be signed by its author ${o.actor.name}, not "${o.signature}" (art. 21).`);
     if (s.expertOpinions.some(([id]) => id === o.actor.id)) throw refuse(`${o.actor.name} has already given an opinion.`);
@@ -422,10 +488,63 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       return d.ack('legalityReviewRequested', { step: 'legalityReview', actor: r.actor, summary: `draft version ${r.draftVersion} sent for legality review with ${r.materials.length} material(s)`, basis: 'art. 26', draftVersion: r.draftVersion, details: { materials: r.materials } });
     };
   });
+  const reviewerRefusal = (x: { actor: S.Actor; reviewer: As.AssignedReviewer }) => {
+    if (x.reviewer.capacity === 'legalAffairsOffice' && x.reviewer.organisation !== x.actor.organisation) {
+      return `${x.reviewer.name} of ${x.reviewer.organisation} is not staff of ${x.actor.organisation}: name them as its legal adviser or a public lawyer (art. 27).`;
+    }
+    if ([d.proposal.undertakingUnit, d.proposal.leadUnit].includes(x.reviewer.organisation)) {
+      return `${x.reviewer.name} works for ${x.reviewer.organisation}, which undertakes the draft, and may not review it (arts. 25, 27).`;
+    }
+    return undefined;
+  };
+  const capacity = { legalAffairsOffice: '合法性审查机构', legalAdviser: '法律顾问', publicLawyer: '公职律师' } as const;
+  d.onAction(a.assignLegalityReviewer, 'assignLegalityReviewer', As.AssignLegalityReviewerSchema, (x) => {
+    d.requireOpen('legalityReview');
+    const named = s.assignments?.reviewer;
+    if (named) throw refuse(`${named.name} is named already; a change of reviewer is a reassignment with its reason.`);
+    const why = reviewerRefusal(x);
+    if (why) throw refuse(why);
+    return () => {
+      d.assignments.reviewer = { ...x.reviewer, assignedOn: today(), by: x.actor.id };
+      return d.ack('legalityReviewerAssigned', {
+        step: 'legalityReview',
+        actor: x.actor,
+        summary: `${x.reviewer.name} (${x.reviewer.id}, ${x.reviewer.organisation}, ${capacity[x.reviewer.capacity]}) named to review the draft`,
+        basis: As.ASSIGNMENT_BASIS.reviewer,
+        details: { reviewer: x.reviewer },
+      });
+    };
+  });
+  d.onAction(a.reassignLegalityReviewer, 'reassignLegalityReviewer', As.ReassignLegalityReviewerSchema, (x) => {
+    d.requireOpen('legalityReview');
+    const named = s.assignments?.reviewer;
+    if (!named) throw refuse('No reviewer is named yet: name one first (assignLegalityReviewer).');
+    if (named.id === x.reviewer.id) throw refuse(`${named.name} is the reviewer named already.`);
+    const why = reviewerRefusal(x);
+    if (why) throw refuse(why);
+    return () => {
+      d.assignments.reviewer = { ...x.reviewer, assignedOn: today(), by: x.actor.id };
+      return d.ack('legalityReviewerReassigned', {
+        step: 'legalityReview',
+        actor: x.actor,
+        summary: `${named.name} (${named.id}) replaced by ${x.reviewer.name} (${x.reviewer.id}, ${x.reviewer.organisation}, ${capacity[x.reviewer.capacity]}): ${x.reason}`,
+        basis: As.ASSIGNMENT_BASIS.reviewer,
+        details: { from: named.id, reviewer: x.reviewer, reason: x.reason },
+      });
+    };
+  });
   d.onAction(a.completeLegalityReview, 'completeLegalityReview', S.LegalityReviewSchema, (r) => {
     d.requireOpen('legalityReview');
     d.requireCurrentDraft(r.draftVersion);
     if (s.reviewRequestedFor !== r.draftVersion) throw refuse(`Draft version ${r.draftVersion} has not been sent for legality review (art. 26).`);
+    const reviewer = s.assignments?.reviewer;
+    if (d.rules.assignmentRequired.value && reviewer?.id !== r.actor.id) {
+      throw refuse(
+        reviewer
+          ? `${r.actor.name} is not the reviewer named for this draft: ${reviewer.name} (${capacity[reviewer.capacity]}) is (${d.rules.assignmentRequired.basis}).`
+          : `No reviewer is named for this draft yet: the legal-affairs office names one first (${d.rules.assignmentRequired.basis}).`,
+      );
+    }
     return () => {
       const details = { opinion: r.opinion };
       s.reviewRequestedFor = undefined;
