@@ -17,6 +17,7 @@ COPY api api
 COPY cli cli
 COPY infra infra
 COPY calendars calendars
+COPY pools pools
 COPY tsconfig.json ./
 USER node
 CMD ["node", "bin/juece.js", "worker"]

@@ -20,12 +20,13 @@ import { LegalReviewCaseSchema, LegalReviewStateSchema } from '../domain/enforce
 import { REVIEW_ACTIONS, reviewRoleRefusal, type ReviewActionName } from '../domain/actions';
 import { RecordKindSchema } from '../domain/events';
 import { AuthoritySchema, code, DecisionStatusValue, ProposalSchema, text, type DecisionStatus } from '../domain/schemas';
-import { AdoptionBatchSchema, commentCounts, commentGroups, CommentIntakeClosed, recordAdoption, UnknownCommentGroup } from '../store/comments';
+import { adoptionReportFiledAt, AdoptionBatchSchema, commentCounts, commentGroups, CommentIntakeClosed, recordAdoption, UnknownCommentGroup } from '../store/comments';
 import type { Db } from '../store/db';
 import { getDecision, idReuseRefusal, listDecisions, recordOf, type DecisionSummary } from '../store/record';
 import { canRead, Forbidden, reportScope, requireActor } from './access';
 import { Unauthenticated, type Principal, type Verifier } from './auth';
 import { openApiDocument } from './openapi';
+import { adoptionPage } from './adoptionPage';
 import { recordPage } from './page';
 import { reportCsv, reportPage } from './reportPage';
 import { complianceReport } from '../store/report';
@@ -122,6 +123,18 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const authority = parse(z.string().regex(/^[\w-]{1,64}$/, 'an authority code'), c.req.param('authority'), 'authority');
     const notices = (await readSubject(deps.nats, NOTICES_STREAM, `juece.notices.${authority}.>`)) as Record<string, unknown>[];
     return c.json(notices.map(({ workflowId: _w, ...n }) => n));
+  });
+
+  // The adoption report of a consultation (征求意见采纳情况, arts. 18, 29), public once the undertaking unit filed it.
+  app.get('/public/decisions/:id/adoption', async (c) => {
+    const id = parse(code, c.req.param('id'), 'decision id');
+    const q = parse(GroupQuerySchema.pick({ limit: true, offset: true }).extend({ format: z.enum(['json', 'html']).optional() }), c.req.query(), 'query');
+    const summary = await getDecision(deps.db, 'majorDecision', id);
+    const filedAt = summary && (await adoptionReportFiledAt(deps.db, id));
+    if (!summary || !filedAt) throw new NotFound(`No adoption report of decision ${id} has been published.`);
+    const report = { decisionId: id, title: summary.title, authority: summary.authority, filedAt, counts: await commentCounts(deps.db, id), page: await commentGroups(deps.db, id, q) };
+    if (q.format === 'html') return c.html(adoptionPage(report));
+    return c.json(report);
   });
 
   // Everything else: a valid bearer token.

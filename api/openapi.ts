@@ -56,6 +56,14 @@ export function openApiDocument(): Record<string, unknown> {
   };
   const paths: Record<string, unknown> = {
     '/health': { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'ok' } } } },
+    '/public/decisions/{id}/adoption': {
+      get: {
+        summary: "A consultation's adoption report (征求意见采纳情况, arts. 18, 29), public once the undertaking unit filed it: the comments' groups, largest first, with each answer (format=html: a printable page)",
+        security: [],
+        parameters: [...page, query('format', 'json (default) or html', { type: 'string', enum: ['json', 'html'] })],
+        responses: { 200: { description: 'the report' }, 400: errors[400], 404: { description: 'no such decision, or its report is not filed' } },
+      },
+    },
     '/notices/{authority}': { get: { summary: 'Public notices of an authority (公告)', security: [], responses: { 200: { description: 'notices' } } } },
     '/decisions': {
       post: {

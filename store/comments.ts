@@ -18,6 +18,11 @@ export const CommentSchema = z.strictObject({
   submitter: text(200),
   text: text(20_000),
   channel: CommentChannelSchema.default('web'),
+  /**
+   * When it was received, for the comments of a consultation held elsewhere (补录) recorded after its period:
+   * within that period, on its original notice. Live comments leave it out (received now).
+   */
+  receivedAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type CommentInput = z.input<typeof CommentSchema>;
 export type Comment = z.output<typeof CommentSchema>;
@@ -69,10 +74,34 @@ async function intakeOpen(q: Queryable, decisionId: string, now: Date): Promise<
   }
 }
 
+/**
+ * A batch of comments received by a consultation held elsewhere (补录), each with its time: the consultation must be
+ * recorded as such, and every time within its period (from its notice to its close).
+ */
+async function recordedElsewhere(q: Queryable, decisionId: string, batch: Comment[]): Promise<void> {
+  const [c] = await q.query<{ closes_at: Date | string | null; retroactive: { noticeDate: string; noticeReference: string } | string | null }>(
+    'SELECT closes_at, retroactive FROM consultations WHERE decision_id = $1',
+    [decisionId],
+  );
+  const notice = typeof c?.retroactive === 'string' ? JSON.parse(c.retroactive) : c?.retroactive;
+  if (!notice) throw new CommentIntakeClosed(`Comments with their own receivedAt are for a consultation of ${decisionId} held elsewhere (补录), and it has none.`);
+  if (!c!.closes_at) throw new CommentIntakeClosed(`The period of ${decisionId}'s consultation is not known yet; try again shortly.`);
+  const from = Date.parse(`${notice.noticeDate}T00:00:00+08:00`);
+  const to = new Date(c!.closes_at as string).getTime();
+  const outside = batch.findIndex((m) => !m.receivedAt || Date.parse(m.receivedAt) < from || Date.parse(m.receivedAt) > to);
+  if (outside >= 0) {
+    throw new CommentIntakeClosed(
+      `Comment ${outside + 1}: a comment recorded for the consultation held elsewhere (${notice.noticeReference}) must give its receivedAt within its period, ` +
+        `${new Date(from).toISOString()} to ${new Date(to).toISOString()}.`,
+    );
+  }
+}
+
 /** Stores a batch of comments in one transaction: all of it, or none. */
 export function ingestComments(db: Db, decisionId: string, batch: Comment[], now = new Date()): Promise<IngestResult> {
   return db.tx(async (q) => {
-    await intakeOpen(q, decisionId, now);
+    if (batch.some((c) => c.receivedAt)) await recordedElsewhere(q, decisionId, batch);
+    else await intakeOpen(q, decisionId, now);
     // One group per distinct text in the batch, created if new.
     const byHash = new Map<string, string>();
     for (const c of batch) {
@@ -93,10 +122,10 @@ export function ingestComments(db: Db, decisionId: string, batch: Comment[], now
     const groupOf = new Map(groups.map((g) => [g.text_hash, String(g.id)]));
     const inserted = await q.query<{ group_id: string }>(
       `INSERT INTO comments (decision_id, group_id, submitter, channel, received_at)
-       SELECT $1, g, s, c, $5 FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x(g, s, c)
+       SELECT $1, g, s, c, r FROM unnest($2::bigint[], $3::text[], $4::text[], $5::timestamptz[]) AS x(g, s, c, r)
        ON CONFLICT (decision_id, submitter, group_id) DO NOTHING
        RETURNING group_id`,
-      [decisionId, batch.map((c) => groupOf.get(digest(c.text))), batch.map((c) => c.submitter), batch.map((c) => c.channel), now],
+      [decisionId, batch.map((c) => groupOf.get(digest(c.text))), batch.map((c) => c.submitter), batch.map((c) => c.channel), batch.map((c) => c.receivedAt ?? now.toISOString())],
     );
     const added = new Map<string, number>();
     for (const r of inserted) added.set(String(r.group_id), (added.get(String(r.group_id)) ?? 0) + 1);
@@ -271,4 +300,16 @@ export async function recordAdoption(db: Db, decisionId: string, answers: Adopti
 export async function adoptionReport(db: Queryable, decisionId: string): Promise<CommentGroup[]> {
   const rows = await db.query(`SELECT ${GROUP_COLUMNS} FROM comment_groups WHERE decision_id = $1 ORDER BY comments DESC, id`, [decisionId]);
   return rows.map(groupOf);
+}
+
+/**
+ * When the undertaking unit filed the consultation's report (征求意见采纳情况, arts. 18, 29): the record's
+ * publicParticipation stepCompleted, or none yet. Until then the groups' answers are the office's working papers.
+ */
+export async function adoptionReportFiledAt(db: Queryable, decisionId: string): Promise<string | undefined> {
+  const [row] = await db.query<{ at: string | Date }>(
+    "SELECT at FROM record_entries WHERE kind = 'majorDecision' AND decision_id = $1 AND type = 'stepCompleted' AND step = 'publicParticipation' ORDER BY seq LIMIT 1",
+    [decisionId],
+  );
+  return row ? new Date(row.at).toISOString() : undefined;
 }

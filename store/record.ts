@@ -181,6 +181,14 @@ function undertakingUnitOf(e: ProcedureEvent): string | null {
  * and when it closed (征求意见, arts. 15, 18).
  */
 async function consultationEffects(q: Queryable, e: ProcedureEvent): Promise<void> {
+  const retroactive = e.type === 'consultationOpened' && e.details?.recordType === '补录' ? e.details.retroactive : undefined;
+  if (retroactive) {
+    await q.query(
+      `INSERT INTO consultations (decision_id, authority, retroactive) VALUES ($1,$2,$3)
+       ON CONFLICT (decision_id) DO UPDATE SET retroactive = EXCLUDED.retroactive`,
+      [e.decisionId, e.authority, JSON.stringify(retroactive)],
+    );
+  }
   if ((e.type === 'deadlineSet' || e.type === 'deadlineRecomputed') && e.deadline?.rule === 'commentPeriod') {
     await q.query(
       `INSERT INTO consultations (decision_id, authority, closes_at) VALUES ($1,$2,$3)

@@ -155,4 +155,8 @@ ALTER TABLE decisions ADD CONSTRAINT decisions_kind CHECK (kind IN ('majorDecisi
 ALTER TABLE decisions ADD COLUMN assignees jsonb NOT NULL DEFAULT '[]';
 CREATE INDEX decisions_assignees ON decisions USING gin (assignees jsonb_path_ops)
 `,
+  // 9: a consultation held elsewhere (补录) keeps its original notice: the comments it received are recorded with their own times.
+  `
+ALTER TABLE consultations ADD COLUMN retroactive jsonb
+`,
 ];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JueceClient } from '../client';
-import { sampleActors, sampleInput, sampleProposal } from '../client/sample';
+import { retroactiveConsultation, sampleActors, sampleInput, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
 import { startApiHarness, uniqueId, until, type ApiHarness } from './helpers';
 
@@ -28,6 +28,7 @@ afterAll(async () => {
 });
 
 const files = mkdtempSync(path.join(tmpdir(), 'juece-groups-'));
+const withoutActor = ({ actor: _actor, ...rest }: Record<string, unknown>) => rest;
 
 describe('comment groups and the adoption report, over the API and the CLI', () => {
   it('pages through groups largest first with their total, campaigns apart, and lets the office answer each', async () => {
@@ -120,6 +121,53 @@ describe('comment groups and the adoption report, over the API and the CLI', () 
     expect((await cli('supervisor', 'comments', id, '--answer', file)).code).toBe(3);
     expect((await cli('supervisor', 'comments', 'no-such-decision')).code).toBe(4);
     expect((await cli('supervisor', 'comments', id, '--limit', '0')).code).toBe(2);
+    await client.decision(id).handle.terminate('test done');
+  });
+
+  it('records the comments of a consultation held elsewhere (补录) with their times, and publishes the adoption report once filed', async () => {
+    const proposal = sampleProposal(uniqueId('adopt'));
+    const id = proposal.decisionId;
+    expect((await call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
+    const held = retroactiveConsultation();
+    const { actor: _actor, ...opening } = sampleInput.openConsultation(held);
+    expect((await call('POST', `/decisions/${id}/actions/openConsultation`, 'undertakingUnit', opening)).status).toBe(200);
+    const withinPeriod = new Date(Date.parse(`${held.retroactive.noticeDate}T10:00:00+08:00`) + 5 * 86_400_000).toISOString();
+    // Live comments are too late; recorded ones need their time within the period of the original notice.
+    await until('the consultation closed in the record', 20_000, async () => (await dev.db.query('SELECT 1 FROM consultations WHERE decision_id = $1 AND closed_at IS NOT NULL', [id])).length > 0);
+    expect((await call('POST', `/decisions/${id}/comments`, 'undertakingUnit', { comments: [{ submitter: 'x', text: '迟到的意见' }] })).status).toBe(409);
+    const late = await call('POST', `/decisions/${id}/comments`, 'undertakingUnit', { comments: [{ submitter: 'x', text: '超期', receivedAt: new Date().toISOString() }] });
+    expect(late.status).toBe(409);
+    expect(late.json.message).toContain('must give its receivedAt within its period');
+    const recorded = [
+      ...Array.from({ length: 4 }, (_, i) => ({ submitter: `r-${i}`, text: '建议保留<学生>月票', receivedAt: withinPeriod })),
+      { submitter: 'r-9', text: '支持调价', receivedAt: withinPeriod },
+    ];
+    expect((await call('POST', `/decisions/${id}/comments`, 'undertakingUnit', { comments: recorded })).json).toMatchObject({ accepted: 5, total: 5 });
+
+    // Not public before the report is filed; then anyone reads it, without a token.
+    const publicAt = `/public/decisions/${id}/adoption`;
+    expect((await call('GET', publicAt)).status).toBe(404);
+    const groups = (await call('GET', `/decisions/${id}/comments/groups`, 'undertakingUnit')).json.groups as { groupId: number; text: string }[];
+    const answers = groups.map((g) => ({ groupId: g.groupId, adopted: g.text.includes('学生'), reason: g.text.includes('学生') ? '保留学生月票' : '已在方案中体现' }));
+    expect((await call('POST', `/decisions/${id}/comments/adoption`, 'undertakingUnit', { answers })).status).toBe(200);
+    expect((await call('POST', `/decisions/${id}/actions/completePublicParticipation`, 'undertakingUnit', withoutActor(sampleInput.publicParticipationReport()))).status).toBe(200);
+    const report = await until('the adoption report public', 20_000, async () => {
+      const r = await call('GET', publicAt);
+      return r.status === 200 ? r.json : undefined;
+    });
+    expect(report).toMatchObject({ decisionId: id, title: proposal.title, counts: { received: 5, groups: 2, campaigns: 0 }, page: { total: 2 } });
+    expect(report.page.groups.map((g: { text: string; comments: number; adopted: boolean; reason: string }) => [g.text, g.comments, g.adopted, g.reason])).toEqual([
+      ['建议保留<学生>月票', 4, true, '保留学生月票'],
+      ['支持调价', 1, false, '已在方案中体现'],
+    ]);
+    const page = await call('GET', `${publicAt}?format=html`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`关于《${proposal.title}》公开征求意见采纳情况`);
+    expect(page.text).toContain('建议保留&lt;学生&gt;月票');
+    expect(page.text).toContain('共收到意见 5 条，归并为 2 组');
+    expect(page.text).toMatch(/报告提交时间（北京时间）：\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    expect((await call('GET', '/public/decisions/no-such-decision/adoption')).status).toBe(404);
+    expect((await call('GET', `${publicAt}?format=pdf`)).status).toBe(400);
     await client.decision(id).handle.terminate('test done');
   });
 });

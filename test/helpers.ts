@@ -6,7 +6,8 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -105,6 +106,17 @@ export async function saveHistory(handle: WorkflowHandle, name: string): Promise
   }
 }
 
+/**
+ * A pool folder holding the sample city's expert pool (pools/shifan-gov.json) for each of these authorities: tests
+ * that give each run authorities of their own ask the same experts.
+ */
+export function samplePools(...authorities: string[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'juece-pools-'));
+  const pool = JSON.parse(readFileSync(path.join(__dirname, '..', 'pools', 'shifan-gov.json'), 'utf8'));
+  for (const authority of authorities) writeFileSync(path.join(dir, `${authority}.json`), JSON.stringify({ ...pool, authority }));
+  return dir;
+}
+
 /** A fresh, empty database on the tests' PostgreSQL server, named after `prefix`; returns its URL. */
 export async function createTestDatabase(prefix: string): Promise<string> {
   const server = inject('postgresUrl');
@@ -128,7 +140,7 @@ export interface DevHarness {
 }
 
 /** A juece worker on its own task queue, a client and a NATS connection, on the real servers from globalSetup. */
-export async function startDevHarness(o: { prefix: string; natsUrl?: string | string[]; calendarDir?: string }): Promise<DevHarness> {
+export async function startDevHarness(o: { prefix: string; natsUrl?: string | string[]; calendarDir?: string; poolDir?: string }): Promise<DevHarness> {
   const taskQueue = uniqueId(o.prefix);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
@@ -139,6 +151,7 @@ export async function startDevHarness(o: { prefix: string; natsUrl?: string | st
     natsUrl: o.natsUrl ?? inject('natsUrl'),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     calendarDir: o.calendarDir,
+    poolDir: o.poolDir,
   });
   const running = jw.worker.run();
   const nc = await connect({ servers: o.natsUrl ?? inject('natsUrl') });
@@ -163,8 +176,8 @@ export interface RecordHarness extends DevHarness {
 }
 
 /** The dev harness with a procedure record of its own: a new database and a projector with its own consumer. */
-export async function startRecordHarness(prefix: string): Promise<RecordHarness> {
-  const dev = await startDevHarness({ prefix });
+export async function startRecordHarness(prefix: string, o: { poolDir?: string } = {}): Promise<RecordHarness> {
+  const dev = await startDevHarness({ prefix, ...o });
   const db = await openDb({ url: await createTestDatabase(prefix) });
   const projector = await startProjector({ nc: dev.nc, db, durable: uniqueId(`proj-${prefix}`) });
   return {

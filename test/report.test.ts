@@ -34,7 +34,7 @@ import { freePort } from '../infra/servers';
 import { openDb } from '../store/db';
 import { applyEvent } from '../store/record';
 import { complianceReport } from '../store/report';
-import { startRecordHarness, uniqueId, until, type RecordHarness } from './helpers';
+import { samplePools, startRecordHarness, uniqueId, until, type RecordHarness } from './helpers';
 
 const SECRET = 'test-secret-of-at-least-thirty-two-characters';
 /** Authorities of their own: the projector records every decision in the shared stream, the report reads only these. */
@@ -118,7 +118,7 @@ async function recorded(kind: string, id: string, seq: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  h = await startRecordHarness('report');
+  h = await startRecordHarness('report', { poolDir: samplePools(GOV, AMR) });
   const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: SECRET, JUECE_API_PORT: String(await freePort()) });
   api = await startApi(cfg, { client: h.client, db: h.db, nats: h.nc });
   const sign = (actor: Actor, authority: string) => signToken(SECRET, { actor, authority });
