@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   /** The working-day calendar folder: new years' schedules and regional overlays (see calendars/README.md). */
   JUECE_CALENDAR_DIR: z.string().min(1).optional(),
   JUECE_POOL_DIR: z.string().min(1).optional(),
+  CHROMIUM_PATH: z.string().min(1).optional(),
+  JUECE_DEV_SIGNIN: z.enum(['true', 'false']).optional(),
   /** Use this Temporal CLI instead of building one. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   /** Use this time-skipping test server executable instead of the Maven-provisioned one. */
@@ -85,6 +87,10 @@ export type JueceConfig = {
   jwksUrl?: string;
   noticeOutbox?: string;
   postgresBinDir?: string;
+  /** The workspace offers the sample actors' sign-in even with a configured secret (JUECE_DEV_SIGNIN=true). */
+  devSignIn: boolean;
+  /** The browser of the browser tests (CHROMIUM_PATH; default Debian's, provisioned). */
+  chromiumPath?: string;
 };
 
 /** Reads and validates the configuration; throws a readable error naming each bad variable. */
@@ -108,6 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     streamReplicas: e.JUECE_STREAM_REPLICAS,
     calendarDir: e.JUECE_CALENDAR_DIR ? path.resolve(e.JUECE_CALENDAR_DIR) : undefined,
     poolDir: e.JUECE_POOL_DIR ? path.resolve(e.JUECE_POOL_DIR) : undefined,
+    chromiumPath: e.CHROMIUM_PATH,
+    devSignIn: e.JUECE_DEV_SIGNIN === 'true',
     temporalCliPath: e.TEMPORAL_CLI_PATH,
     testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     natsServerPath: e.NATS_SERVER_PATH,

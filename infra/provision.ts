@@ -246,6 +246,35 @@ export async function ensurePostgres(cfg: JueceConfig, log: Log = defaultLog): P
   return installed;
 }
 
+/** Debian's Chinese fonts: without them a browser draws Chinese text as boxes. */
+const CJK_FONT_DIR = '/usr/share/fonts/opentype/noto';
+
+/**
+ * A Chromium for the browser tests (the workspace's pages in a real browser, driven by playwright-core):
+ * CHROMIUM_PATH, or Debian's `chromium` with the CJK fonts, installed when missing and we are root (Playwright's own
+ * browser download cannot work where only package registries are reachable).
+ */
+export async function ensureChromium(cfg: JueceConfig, log: Log = defaultLog): Promise<string> {
+  if (cfg.chromiumPath) {
+    if (!isExecutable(cfg.chromiumPath)) throw new Error(`CHROMIUM_PATH=${cfg.chromiumPath} is not an executable`);
+    return cfg.chromiumPath;
+  }
+  const found = () => ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(isExecutable) ?? which('chromium');
+  const fonts = () => existsSync(CJK_FONT_DIR) && readdirSync(CJK_FONT_DIR).some((f) => f.includes('CJK'));
+  if (found() && fonts()) return found()!;
+  const aptGet = which('apt-get');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!aptGet || !isRoot) {
+    throw new Error('Chromium (and CJK fonts) are not installed. Install them (Debian/Ubuntu: `sudo apt-get install chromium fonts-noto-cjk`) or set CHROMIUM_PATH.');
+  }
+  log("Installing chromium and fonts-noto-cjk from Debian's packages…");
+  await run(aptGet, ['update', '-qq'], { log });
+  await run(aptGet, ['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-noto-cjk'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, log });
+  const installed = found();
+  if (!installed) throw new Error('apt-get installed chromium but its binary was not found');
+  return installed;
+}
+
 /** Everything the tests and the demo need; prints what it does. */
 export async function provisionAll(cfg: JueceConfig, log: Log = defaultLog) {
   const temporalCli = await ensureTemporalCli(cfg, log);
