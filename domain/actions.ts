@@ -9,60 +9,66 @@ import * as As from './assignments';
 import * as R from './enforcementReview';
 import * as S from './schemas';
 import type { Role } from './schemas';
+import type { StepName } from './procedure';
 
 interface ActionRule {
   schema: z.ZodType<{ requestId: string; actor: S.Actor }>;
   roles: readonly Role[];
   basis: string;
+  /**
+   * When it may be taken: while its step is open, or `beforeDecision` (until the decision is made), or `execution`
+   * (once it is in execution). The workflow checks it; the workspace offers an action only then.
+   */
+  when?: StepName | 'beforeDecision' | 'execution';
 }
 
 export const ACTIONS = {
   /** 公开征求意见 (art. 15). */
-  openConsultation: { schema: S.OpenConsultationSchema, roles: ['undertakingUnit'], basis: 'art. 15' },
+  openConsultation: { schema: S.OpenConsultationSchema, roles: ['undertakingUnit'], basis: 'art. 15', when: 'publicParticipation' },
   /** 听证 announced, its materials sent to participants (arts. 16-17). */
-  scheduleHearing: { schema: S.ScheduleHearingSchema, roles: ['undertakingUnit'], basis: 'arts. 16-17' },
+  scheduleHearing: { schema: S.ScheduleHearingSchema, roles: ['undertakingUnit'], basis: 'arts. 16-17', when: 'publicParticipation' },
   /** The hearing held, its record signed by the participants (art. 17). */
-  recordHearing: { schema: S.RecordHearingSchema, roles: ['undertakingUnit'], basis: 'art. 17' },
+  recordHearing: { schema: S.RecordHearingSchema, roles: ['undertakingUnit'], basis: 'art. 17', when: 'publicParticipation' },
   /** The report on how comments were studied and adopted (arts. 18, 29). */
-  completePublicParticipation: { schema: S.PublicParticipationReportSchema, roles: ['undertakingUnit'], basis: 'arts. 18, 29' },
+  completePublicParticipation: { schema: S.PublicParticipationReportSchema, roles: ['undertakingUnit'], basis: 'arts. 18, 29', when: 'publicParticipation' },
   /** 选择专家: experts of the authority's pool asked for their opinion, each checked for a direct interest (arts. 19-21). */
-  assignExperts: { schema: As.AssignExpertsSchema, roles: ['undertakingUnit'], basis: 'arts. 19-21' },
+  assignExperts: { schema: As.AssignExpertsSchema, roles: ['undertakingUnit'], basis: 'arts. 19-21', when: 'expertReview' },
   /** An expert asked replaced by another of the pool, with the reason (arts. 20-21). */
-  reassignExpert: { schema: As.ReassignExpertSchema, roles: ['undertakingUnit'], basis: 'arts. 20-21' },
+  reassignExpert: { schema: As.ReassignExpertSchema, roles: ['undertakingUnit'], basis: 'arts. 20-21', when: 'expertReview' },
   /** A written expert opinion, signed by its author (arts. 20-21). */
-  submitExpertOpinion: { schema: S.ExpertOpinionSchema, roles: ['expert'], basis: 'arts. 20-21' },
+  submitExpertOpinion: { schema: S.ExpertOpinionSchema, roles: ['expert'], basis: 'arts. 20-21', when: 'expertReview' },
   /** Expert review closed with the opinions received (art. 21). */
-  completeExpertReview: { schema: S.CompleteExpertReviewSchema, roles: ['undertakingUnit'], basis: 'art. 21' },
+  completeExpertReview: { schema: S.CompleteExpertReviewSchema, roles: ['undertakingUnit'], basis: 'art. 21', when: 'expertReview' },
   /** 风险评估 report (arts. 22-24): by the undertaking unit or the unit charged with it. */
-  completeRiskAssessment: { schema: S.RiskAssessmentSchema, roles: ['riskAssessor', 'undertakingUnit'], basis: 'arts. 22-24' },
+  completeRiskAssessment: { schema: S.RiskAssessmentSchema, roles: ['riskAssessor', 'undertakingUnit'], basis: 'arts. 22-24', when: 'riskAssessment' },
   /** An adjusted draft (after an uncontrollable risk, an amendment asked by the reviewer, or the meeting). */
-  submitDraftVersion: { schema: S.DraftVersionSchema, roles: ['undertakingUnit'], basis: 'arts. 24, 28, 30' },
+  submitDraftVersion: { schema: S.DraftVersionSchema, roles: ['undertakingUnit'], basis: 'arts. 24, 28, 30', when: 'beforeDecision' },
   /** 送请合法性审查, with the materials (art. 26). */
-  requestLegalityReview: { schema: S.RequestLegalityReviewSchema, roles: ['undertakingUnit'], basis: 'art. 26' },
+  requestLegalityReview: { schema: S.RequestLegalityReviewSchema, roles: ['undertakingUnit'], basis: 'art. 26', when: 'legalityReview' },
   /** The legal-affairs office names the reviewer of the draft: its staff, legal adviser or public lawyer (arts. 25, 27). */
-  assignLegalityReviewer: { schema: As.AssignLegalityReviewerSchema, roles: ['legalityReviewer'], basis: 'arts. 25, 27' },
+  assignLegalityReviewer: { schema: As.AssignLegalityReviewerSchema, roles: ['legalityReviewer'], basis: 'arts. 25, 27', when: 'legalityReview' },
   /** The reviewer named replaced, with the reason (arts. 25, 27). */
-  reassignLegalityReviewer: { schema: As.ReassignLegalityReviewerSchema, roles: ['legalityReviewer'], basis: 'arts. 25, 27' },
+  reassignLegalityReviewer: { schema: As.ReassignLegalityReviewerSchema, roles: ['legalityReviewer'], basis: 'arts. 25, 27', when: 'legalityReview' },
   /** 合法性审查 opinion (arts. 27-28). */
-  completeLegalityReview: { schema: S.LegalityReviewSchema, roles: ['legalityReviewer'], basis: 'arts. 27-28' },
+  completeLegalityReview: { schema: S.LegalityReviewSchema, roles: ['legalityReviewer'], basis: 'arts. 27-28', when: 'legalityReview' },
   /** 集体讨论决定 (arts. 29-30). */
-  recordCollectiveDecision: { schema: S.CollectiveDecisionSchema, roles: ['meetingSecretary', 'headOfGovernment'], basis: 'arts. 29-30' },
+  recordCollectiveDecision: { schema: S.CollectiveDecisionSchema, roles: ['meetingSecretary', 'headOfGovernment'], basis: 'arts. 29-30', when: 'collectiveDecision' },
   /** Reported to the party committee at the same level before issue (art. 31). */
-  recordPartyCommitteeReport: { schema: S.PartyCommitteeReportSchema, roles: ['undertakingUnit', 'meetingSecretary'], basis: 'art. 31' },
+  recordPartyCommitteeReport: { schema: S.PartyCommitteeReportSchema, roles: ['undertakingUnit', 'meetingSecretary'], basis: 'art. 31', when: 'partyCommitteeReport' },
   /** 公布 (art. 32). */
-  recordPublication: { schema: S.PublicationSchema, roles: ['undertakingUnit'], basis: 'art. 32' },
+  recordPublication: { schema: S.PublicationSchema, roles: ['undertakingUnit'], basis: 'art. 32', when: 'publication' },
   /** Execution report (art. 34). */
-  reportExecution: { schema: S.ExecutionReportSchema, roles: ['undertakingUnit'], basis: 'art. 34' },
+  reportExecution: { schema: S.ExecutionReportSchema, roles: ['undertakingUnit'], basis: 'art. 34', when: 'execution' },
   /** 决策后评估 by a third party, not the unit that did the pre-decision assessment (arts. 35-36). */
-  recordEvaluation: { schema: S.EvaluationSchema, roles: ['riskAssessor', 'expert', 'undertakingUnit'], basis: 'arts. 35-36' },
+  recordEvaluation: { schema: S.EvaluationSchema, roles: ['riskAssessor', 'expert', 'undertakingUnit'], basis: 'arts. 35-36', when: 'execution' },
   /** 中止执行 ordered by the head in an emergency (art. 37). */
-  suspendExecution: { schema: S.ReasonedSchema, roles: ['headOfGovernment'], basis: 'art. 37' },
+  suspendExecution: { schema: S.ReasonedSchema, roles: ['headOfGovernment'], basis: 'art. 37', when: 'execution' },
   /** Execution resumed (art. 37). */
-  resumeExecution: { schema: S.ReasonedSchema, roles: ['headOfGovernment'], basis: 'art. 37' },
+  resumeExecution: { schema: S.ReasonedSchema, roles: ['headOfGovernment'], basis: 'art. 37', when: 'execution' },
   /** 停止执行 through the statutory procedure (art. 37). */
-  stopExecution: { schema: S.StopExecutionSchema, roles: ['headOfGovernment'], basis: 'art. 37' },
+  stopExecution: { schema: S.StopExecutionSchema, roles: ['headOfGovernment'], basis: 'art. 37', when: 'execution' },
   /** Withdrawal before the decision is made (the deciding authority, arts. 10, 29). */
-  withdraw: { schema: S.ReasonedSchema, roles: ['headOfGovernment', 'undertakingUnit'], basis: 'arts. 10, 29' },
+  withdraw: { schema: S.ReasonedSchema, roles: ['headOfGovernment', 'undertakingUnit'], basis: 'arts. 10, 29', when: 'beforeDecision' },
 } as const satisfies Record<string, ActionRule>;
 
 export type ActionName = keyof typeof ACTIONS;

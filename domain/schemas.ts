@@ -387,6 +387,22 @@ export const DecisionStatusSchema = z.object({
   draft: z.object({ version: z.number().int(), reference: z.string(), sha256: z.string() }),
   ruleSet: z.object({ id: z.string(), version: z.number().int() }),
   commentPeriodClosesAt: z.string().optional(),
+  /** A hearing may be held: vital interests directly affected, opinions widely divided, or a law requires one (art. 16). */
+  hearingPossible: z.boolean().optional(),
+  /** Every draft version, with its hash (absent from runs before it was shown). */
+  drafts: z.array(z.object({ version: z.number().int(), reference: z.string(), sha256: z.string(), at: z.string().optional() })).optional(),
+  /** Who is asked (domain/assignments.ts): the experts (replaced ones with who replaced them), the reviewer named. */
+  assignments: z
+    .object({
+      required: z.boolean(),
+      experts: z.array(z.object({ id: z.string(), name: z.string(), organisation: z.string(), replacedBy: z.string().optional() })),
+      reviewer: z.object({ id: z.string(), name: z.string(), organisation: z.string(), capacity: z.string() }).passthrough().optional(),
+      /** The experts whose opinion is in. */
+      opinionsFrom: z.array(z.string()),
+      /** The draft version under legality review now. */
+      reviewRequestedFor: z.number().int().optional(),
+    })
+    .optional(),
   /** Procedure events recorded in all, across every run; the whole record is in the procedure record. */
   events: z.number().int().min(0).optional(),
   /** The most recent events (at most RECENT_ENTRIES), oldest first. */

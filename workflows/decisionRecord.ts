@@ -344,6 +344,15 @@ export class DecisionRecord extends ProcedureRecord {
       draft: { version: this.draftVersion, reference: latest.reference, sha256: latest.sha256 },
       ruleSet: { id: this.rules.id, version: this.rules.version },
       commentPeriodClosesAt: this.s.consultation?.closesAt,
+      hearingPossible: this.proposal.flags.hearingWarranted || this.proposal.flags.hearingRequiredByLaw,
+      drafts: this.s.drafts.map(({ version, reference, sha256, at }) => ({ version, reference, sha256, ...(at ? { at } : {}) })),
+      assignments: {
+        required: this.rules.assignmentRequired.value,
+        experts: (this.s.assignments?.experts ?? []).map(({ id, name, organisation, replaced }) => ({ id, name, organisation, ...(replaced ? { replacedBy: replaced.by } : {}) })),
+        ...(this.s.assignments?.reviewer ? { reviewer: this.s.assignments.reviewer } : {}),
+        opinionsFrom: this.s.expertOpinions.map(([id]) => id),
+        ...(this.s.reviewRequestedFor !== undefined ? { reviewRequestedFor: this.s.reviewRequestedFor } : {}),
+      },
       events: this.events,
       history: this.entries(),
     };
