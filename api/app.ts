@@ -27,6 +27,8 @@ import { canRead, Forbidden, reportScope, requireActor } from './access';
 import { Unauthenticated, type Principal, type Verifier } from './auth';
 import { openApiDocument } from './openapi';
 import { adoptionPage } from './adoptionPage';
+import { createWorkspace, type WorkspaceDeps } from '../web/workspace';
+import { loadCalendars } from '../infra/calendarData';
 import { recordPage } from './page';
 import { reportCsv, reportPage } from './reportPage';
 import { complianceReport } from '../store/report';
@@ -39,6 +41,8 @@ export interface ApiDeps {
   verifier: Verifier;
   intake: CommentIntake;
   nats: NatsConnection;
+  /** The workspace's development sign-in (embedded defaults, or JUECE_DEV_SIGNIN): a token for a sample actor. */
+  devSignIn?: WorkspaceDeps['devSignIn'];
 }
 
 type Env = { Variables: { principal: Principal } };
@@ -136,6 +140,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (q.format === 'html') return c.html(adoptionPage(report));
     return c.json(report);
   });
+
+  // The workspace's pages (web/): a session cookie instead of a bearer token; they read and act through this API.
+  app.route('/app', createWorkspace({ api: app, verifier: deps.verifier, calendar: loadCalendars().national, devSignIn: deps.devSignIn }));
 
   // Everything else: a valid bearer token.
   app.use('*', async (c, next) => {

@@ -9,7 +9,8 @@ import { CommentIntake } from '../commands/commentIntake';
 import type { JueceConfig } from '../infra/config';
 import type { Db } from '../store/db';
 import { createApi } from './app';
-import { createVerifier, devSecret } from './auth';
+import { createVerifier, devSecret, signToken, type Principal } from './auth';
+import { sampleSignIns } from '../client/sample';
 
 export interface RunningApi {
   url: string;
@@ -20,9 +21,12 @@ export interface RunningApi {
 
 export async function startApi(cfg: JueceConfig, deps: { client: JueceClient; db: Db; nats: NatsConnection }, port = cfg.apiPort): Promise<RunningApi> {
   const devTokens = !cfg.jwtSecret && !cfg.jwksUrl;
-  const verifier = createVerifier({ secret: cfg.jwtSecret ?? (devTokens ? devSecret(cfg.dataDir) : undefined), jwksUrl: cfg.jwksUrl });
+  const secret = cfg.jwtSecret ?? (devTokens ? devSecret(cfg.dataDir) : undefined);
+  const verifier = createVerifier({ secret, jwksUrl: cfg.jwksUrl });
   const intake = new CommentIntake({ db: deps.db });
-  const app = createApi({ ...deps, verifier, intake });
+  // The workspace's development sign-in: on embedded defaults, or when asked for (never with a JWKS alone).
+  const devSignIn = secret && (devTokens || cfg.devSignIn) ? { actors: sampleSignIns(), sign: (p: Principal) => signToken(secret, p) } : undefined;
+  const app = createApi({ ...deps, verifier, intake, devSignIn });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: cfg.apiHost, port }, () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) =>

@@ -289,3 +289,12 @@ export function sampleLegalReviewCase(caseId: string, overrides: Partial<LegalRe
     ...overrides,
   };
 }
+
+/** The sample actors as the workspace's development sign-in offers them, each with the authority they work for. */
+export function sampleSignIns(): Record<string, { actor: Actor; authority: string }> {
+  return {
+    ...Object.fromEntries(Object.entries(sampleActors).map(([key, actor]) => [key, { actor: actor as Actor, authority: 'shifan-gov' }])),
+    enforcementOffice: { actor: sampleEnforcementActor, authority: 'shifan-amr' },
+    enforcementReviewer: { actor: sampleLegalReviewer, authority: 'shifan-amr' },
+  };
+}

@@ -229,7 +229,7 @@ export interface ApiHarness extends RecordHarness {
 /** The record harness with the HTTP API on a free port, and a token for each sample actor. */
 export async function startApiHarness(prefix: string): Promise<ApiHarness> {
   const dev = await startRecordHarness(prefix);
-  const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: TEST_JWT_SECRET, JUECE_API_PORT: String(await freePort()) });
+  const cfg = loadConfig({ ...process.env, JUECE_JWT_SECRET: TEST_JWT_SECRET, JUECE_API_PORT: String(await freePort()), JUECE_DEV_SIGNIN: 'true' });
   const api = await startApi(cfg, { client: dev.client, db: dev.db, nats: dev.nc });
   const tokens: Record<string, string> = {};
   for (const [name, actor] of Object.entries(sampleActors)) tokens[name] = await signToken(TEST_JWT_SECRET, { actor, authority: 'shifan-gov' });

@@ -1,0 +1,180 @@
+/**
+ * The workspace in a real browser (Debian's chromium, driven by playwright-core; ../shared/BROWSER-TESTS.md), on the
+ * real dev server, NATS and PostgreSQL: the office signs in and opens the consultation from its inbox (a refusal
+ * shown as the workflow gives it), asks an expert of the pool; the expert finds the decision in their inbox and
+ * gives the opinion (a field error shown at the field); an expert not asked is offered nothing. Each page is
+ * checked with axe, and screenshots are written for a person to look at (JUECE_SCREENSHOTS, default a temp folder).
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sampleProposal } from '../client/sample';
+import { startApiHarness, uniqueId, until, type ApiHarness } from './helpers';
+
+let h: ApiHarness;
+let browser: Browser;
+const shots = process.env.JUECE_SCREENSHOTS ?? mkdtempSync(path.join(tmpdir(), 'juece-screens-'));
+mkdirSync(shots, { recursive: true });
+
+beforeAll(async () => {
+  h = await startApiHarness('web');
+  browser = await chromium.launch({
+    executablePath: inject('chromiumPath'),
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.stop();
+});
+
+/** A person's own browser window, signed in through the development sign-in as the sample actor `name`. */
+async function signIn(name: string): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await ctx.newPage();
+  await page.goto(`${h.api.url}/app`);
+  expect(page.url()).toMatch(/\/app\/signin$/);
+  await page.getByRole('button', { name }).click();
+  await page.waitForURL(/\/app$/);
+  return { ctx, page };
+}
+
+/** Reloads until `text` is on the page: the record (timeline, inbox) follows the workflow within moments. */
+async function reloadUntil(page: Page, text: string): Promise<void> {
+  // Opened afresh (never reloaded: the page after a refused form is that form's POST, and a reload would send it again).
+  const url = page.url().replace(/\/actions\/\w+$/, '').replace(/\?.*$/, '');
+  await until(`"${text}" on ${url}`, 20_000, async () => {
+    await page.goto(url);
+    return (await page.getByText(text).count()) > 0;
+  });
+}
+const text = async (l: ReturnType<Page['locator']>) => (await l.textContent()) ?? '';
+
+/** An action's form, unfolded (each is folded under its name until opened). */
+async function openForm(page: Page, action: string) {
+  const details = page.locator(`details:has(#${action}-title)`);
+  if (!(await details.evaluate((d) => (d as unknown as { open: boolean }).open))) await details.locator('summary').click();
+  return page.locator(`form[aria-labelledby="${action}-title"]`);
+}
+
+/** axe finds no serious or critical violation on the page. */
+async function accessible(page: Page): Promise<void> {
+  const r = await new AxeBuilder({ page }).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+describe('the workspace in a browser', () => {
+  it('carries the consultation and an expert opinion from the inbox, as each person may, with refusals and field errors shown', async () => {
+    const proposal = sampleProposal(uniqueId('web'));
+    const id = proposal.decisionId;
+    expect((await h.call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
+    await until('the decision in the record', 20_000, async () => (await h.call('GET', `/decisions?limit=1000`, 'undertakingUnit')).json.decisions.some((d: { decisionId: string }) => d.decisionId === id));
+
+    // The office: its inbox lists the decision; the page offers what it may do now, and nothing of the experts'.
+    const office = await signIn('王敏（决策承办单位）');
+    await accessible(office.page);
+    await office.page.getByRole('link', { name: proposal.title }).click();
+    expect(await text(office.page.getByRole('heading', { level: 1 }))).toBe(proposal.title);
+    expect(await office.page.getByRole('heading', { name: '公开征求意见', level: 3 }).count()).toBe(1);
+    expect(await office.page.getByRole('heading', { name: '提交专家论证意见' }).count()).toBe(0);
+    // A period shorter than 30 days without urgency: the error at its field, nothing recorded.
+    const consultation = await openForm(office.page, 'openConsultation');
+    await consultation.getByLabel('征求意见期限（日）').fill('10');
+    await consultation.getByRole('button', { name: '提交' }).click();
+    expect(await text(office.page.getByRole('alert'))).toBe('未予受理：请更正以下内容：征求意见期限（日）');
+    expect(await text(office.page.locator('#openConsultation-periodDays-error'))).toContain('needs an urgency reason (art. 15)');
+    expect(await office.page.locator('#openConsultation-periodDays').inputValue()).toBe('10'); // what was typed is kept
+    await accessible(office.page);
+    await shot(office.page, 'decision-field-error-office');
+    await (await openForm(office.page, 'openConsultation')).getByLabel('征求意见期限（日）').fill('30');
+    await (await openForm(office.page, 'openConsultation')).getByRole('button', { name: '提交' }).click();
+    expect(await text(office.page.getByRole('status'))).toBe('已提交：公开征求意见');
+    expect(await office.page.getByRole('heading', { name: '公开征求意见', level: 3 }).count()).toBe(0); // done, no longer offered
+
+    // The office asks 李教授 of the city's pool.
+    const ask = (await openForm(office.page, 'assignExperts'));
+    await ask.getByLabel(/专家（专家库编号）/).fill('e-0427');
+    await ask.getByRole('button', { name: '提交' }).click();
+    expect(await text(office.page.getByRole('status'))).toBe('已提交：邀请专家');
+    await reloadUntil(office.page, 'asked 李教授 (e-0427, 示范大学交通学院)');
+    // Closing expert review before any opinion: refused with the workflow's own reason.
+    const close = (await openForm(office.page, 'completeExpertReview'));
+    await close.getByLabel('概述').fill('专家论证结束');
+    await close.getByRole('button', { name: '提交' }).click();
+    expect(await text(office.page.getByRole('alert'))).toBe('未予受理：No expert opinion has been given yet (art. 21).');
+    await accessible(office.page);
+    await shot(office.page, 'decision-office');
+
+    // The expert asked: the decision waits in their inbox, marked as assigned to them.
+    const expert = await signIn('李教授（专家）');
+    await reloadUntil(expert.page, proposal.title);
+    expect(await text(expert.page.getByRole('row', { name: new RegExp(proposal.title) }))).toContain('指定由您办理：专家论证');
+    await accessible(expert.page);
+    await shot(expert.page, 'inbox-expert');
+    await expert.page.getByRole('link', { name: proposal.title }).click();
+    const opinion = (await openForm(expert.page, 'submitExpertOpinion'));
+    // No opinion text: the error is shown at its field.
+    await opinion.getByLabel('签名').fill('李教授');
+    await opinion.locator('textarea[name="opinion"]').evaluate((el) => el.removeAttribute('required'));
+    await opinion.getByRole('button', { name: '提交' }).click();
+    const field = expert.page.locator('form[aria-labelledby="submitExpertOpinion-title"] .field.invalid');
+    expect(await field.count()).toBe(1);
+    expect(await text(field.locator('label'))).toContain('意见');
+    expect(await expert.page.locator('#submitExpertOpinion-opinion').getAttribute('aria-invalid')).toBe('true');
+    expect(await text(expert.page.locator('#submitExpertOpinion-opinion-error'))).toBe('must not be empty');
+    await accessible(expert.page);
+    await shot(expert.page, 'decision-field-error');
+    await expert.page.locator('#submitExpertOpinion-opinion').fill('票价调整幅度总体合理，建议同步完善换乘优惠。');
+    await (await openForm(expert.page, 'submitExpertOpinion')).getByRole('button', { name: '提交' }).click();
+    expect(await text(expert.page.getByRole('status'))).toBe('已提交：提交专家论证意见');
+    expect(await expert.page.getByRole('heading', { name: '提交专家论证意见' }).count()).toBe(0);
+
+    // An expert of the pool not asked on this decision is offered nothing.
+    const other = await signIn('孙研究员（专家）');
+    await other.page.goto(`${h.api.url}/app/decisions/${id}`);
+    expect(await other.page.getByText('您目前在本事项中没有可办理的操作。').count()).toBe(1);
+
+    // The record of it all, in the timeline; times in Beijing time.
+    await reloadUntil(office.page, 'expertOpinionSubmitted');
+    // Expert review still open: the refused close was not taken, and nothing was sent twice.
+    expect(await text(office.page.getByRole('row', { name: /^专家论证/ }))).toContain('进行中');
+    const times = await office.page.locator('table.timeline tbody td:nth-child(2)').allTextContents();
+    expect(times.every((t) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(t))).toBe(true);
+    await shot(office.page, 'decision-timeline');
+    for (const x of [office, expert, other]) await x.ctx.close();
+    await h.client.decision(id).handle.terminate('test done');
+  });
+
+  it('keeps pages to themselves: a strict content security policy, no page without a session, no post without its CSRF token', async () => {
+    const res = await fetch(`${h.api.url}/app/signin`);
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    expect((await fetch(`${h.api.url}/app`, { redirect: 'manual' })).headers.get('location')).toBe('/app/signin');
+    // A sign-in posted without the token of the page it came from is refused.
+    const forged = await fetch(`${h.api.url}/app/signin`, { method: 'POST', body: new URLSearchParams({ actor: 'head' }), redirect: 'manual' });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('set-cookie') ?? '').not.toContain('juece_session=ey');
+    // A signed-in person's action posted without the form's CSRF token changes nothing.
+    const { ctx, page } = await signIn('王敏（决策承办单位）');
+    const proposal = sampleProposal(uniqueId('csrf'));
+    expect((await h.call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
+    const cookies = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const post = await fetch(`${h.api.url}/app/decisions/${proposal.decisionId}/actions/withdraw`, {
+      method: 'POST',
+      headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ requestId: uniqueId('req'), reason: '伪造的请求' }),
+      redirect: 'manual',
+    });
+    expect(post.status).toBe(403);
+    expect((await h.client.decision(proposal.decisionId).status()).status).toBe('inProgress');
+    await page.close();
+    await ctx.close();
+    await h.client.decision(proposal.decisionId).handle.terminate('test done');
+  });
+});
