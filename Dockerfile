@@ -14,6 +14,7 @@ COPY store store
 COPY projector projector
 COPY commands commands
 COPY api api
+COPY web web
 COPY cli cli
 COPY infra infra
 COPY calendars calendars
