@@ -28,6 +28,7 @@ import { Unauthenticated, type Principal, type Verifier } from './auth';
 import { openApiDocument } from './openapi';
 import { adoptionPage } from './adoptionPage';
 import { createWorkspace, type WorkspaceDeps } from '../web/workspace';
+import { createPublicPages } from '../web/public';
 import { loadCalendars } from '../infra/calendarData';
 import { recordPage } from './page';
 import { reportCsv, reportPage } from './reportPage';
@@ -140,6 +141,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (q.format === 'html') return c.html(adoptionPage(report));
     return c.json(report);
   });
+
+  // The public's pages (web/public.tsx): open consultations and their comment form, without signing in.
+  app.route('/public', createPublicPages({ db: deps.db, nats: deps.nats, intake: deps.intake }));
 
   // The workspace's pages (web/): a session cookie instead of a bearer token; they read and act through this API.
   app.route('/app', createWorkspace({ api: app, verifier: deps.verifier, calendar: loadCalendars().national, devSignIn: deps.devSignIn }));

@@ -49,6 +49,8 @@ export const ACTIONS = {
   assignLegalityReviewer: { schema: As.AssignLegalityReviewerSchema, roles: ['legalityReviewer'], basis: 'arts. 25, 27', when: 'legalityReview' },
   /** The reviewer named replaced, with the reason (arts. 25, 27). */
   reassignLegalityReviewer: { schema: As.ReassignLegalityReviewerSchema, roles: ['legalityReviewer'], basis: 'arts. 25, 27', when: 'legalityReview' },
+  /** 签收: the reviewer takes the draft sent for review into their hands (recorded; it never holds up an opinion). */
+  signForLegalityReview: { schema: S.SignForReviewSchema, roles: ['legalityReviewer'], basis: 'art. 27', when: 'legalityReview' },
   /** 合法性审查 opinion (arts. 27-28). */
   completeLegalityReview: { schema: S.LegalityReviewSchema, roles: ['legalityReviewer'], basis: 'arts. 27-28', when: 'legalityReview' },
   /** 集体讨论决定 (arts. 29-30). */

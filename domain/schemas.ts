@@ -219,6 +219,9 @@ export type DraftVersion = z.infer<typeof DraftVersionSchema>;
 /** 送请合法性审查 with the materials (art. 26). */
 export const RequestLegalityReviewSchema = action({ materials: z.array(text(300)).min(1, 'list the materials sent'), draftVersion });
 
+/** 签收: the reviewer takes the draft under review into their hands (art. 27). */
+export const SignForReviewSchema = action({ draftVersion });
+
 /** Legality review opinion (arts. 27-28); incomplete materials may be returned for supplement. */
 export const LegalityReviewSchema = action({
   verdict: z.enum(['lawful', 'unlawful', 'lawfulIfAmended', 'returnedForMaterials']),
@@ -318,6 +321,8 @@ export const EventTypeSchema = z.enum([
   'expertReassigned',
   'legalityReviewerAssigned',
   'legalityReviewerReassigned',
+  /** 签收: a reviewer took the draft under review into their hands. */
+  'legalityReviewSignedFor',
   /** Legal review of a major enforcement decision (重大执法决定法制审核, 国办发〔2018〕118号; seed 003 二(四)). */
   'legalReviewSubmitted',
   'legalReviewOpinion',
@@ -401,6 +406,8 @@ export const DecisionStatusSchema = z.object({
       opinionsFrom: z.array(z.string()),
       /** The draft version under legality review now. */
       reviewRequestedFor: z.number().int().optional(),
+      /** Who signed for (签收) the draft now under review. */
+      signedFor: z.string().optional(),
     })
     .optional(),
   /** Procedure events recorded in all, across every run; the whole record is in the procedure record. */

@@ -313,3 +313,35 @@ export async function adoptionReportFiledAt(db: Queryable, decisionId: string): 
   );
   return row ? new Date(row.at).toISOString() : undefined;
 }
+
+export interface OpenConsultation {
+  decisionId: string;
+  title: string;
+  undertakingUnit: string | null;
+  /** The end of the comment period on the official calendar, once the record has it. */
+  closesAt: string | null;
+}
+
+/** An authority's consultations open for comments now, the soonest to close first (征求意见, art. 15). */
+export async function openConsultations(db: Queryable, authority: string, now = new Date()): Promise<OpenConsultation[]> {
+  const rows = await db.query<{ decision_id: string; title: string; undertaking_unit: string | null; closes_at: string | Date | null }>(
+    `SELECT d.decision_id, d.title, d.undertaking_unit, c.closes_at FROM consultations c
+     JOIN decisions d ON d.kind = 'majorDecision' AND d.decision_id = c.decision_id
+     WHERE d.authority = $1 AND c.closed_at IS NULL AND c.retroactive IS NULL AND (c.closes_at IS NULL OR c.closes_at > $2)
+     ORDER BY c.closes_at ASC NULLS LAST, d.decision_id LIMIT 500`,
+    [authority, now],
+  );
+  return rows.map((r) => ({ decisionId: r.decision_id, title: r.title, undertakingUnit: r.undertaking_unit, closesAt: r.closes_at ? new Date(r.closes_at).toISOString() : null }));
+}
+
+/** One consultation as the public sees it: its decision, its period, whether it takes comments now. */
+export async function consultationOf(db: Queryable, decisionId: string): Promise<(OpenConsultation & { authority: string; closed: boolean }) | undefined> {
+  const [r] = await db.query<{ decision_id: string; title: string; undertaking_unit: string | null; authority: string; closes_at: string | Date | null; closed_at: unknown }>(
+    `SELECT d.decision_id, d.title, d.undertaking_unit, d.authority, c.closes_at, c.closed_at FROM consultations c
+     JOIN decisions d ON d.kind = 'majorDecision' AND d.decision_id = c.decision_id WHERE c.decision_id = $1`,
+    [decisionId],
+  );
+  if (!r) return undefined;
+  const closesAt = r.closes_at ? new Date(r.closes_at).toISOString() : null;
+  return { decisionId: r.decision_id, title: r.title, undertakingUnit: r.undertaking_unit, authority: r.authority, closesAt, closed: Boolean(r.closed_at) || (closesAt !== null && Date.parse(closesAt) <= Date.now()) };
+}

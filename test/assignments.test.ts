@@ -142,4 +142,27 @@ describe('assignments', () => {
     await d.withdraw({ requestId: uniqueId('req'), actor: a.head, reason: '测试结束' });
     expect((await handle.result()).status).toBe('withdrawn');
   });
+
+  it('records 签收 of the draft under review, by the reviewer named, once; an opinion never waits for it', async () => {
+    const d = await start('signfor', { flags: { disclosable: false, technical: false, riskTriggers: [] } });
+    await until('the legality review to open', async () => (await d.status()).openSteps.includes('legalityReview'));
+    const sign = (actor: Actor) => d.signForLegalityReview({ requestId: uniqueId('req'), actor, draftVersion: 1 });
+    await expect(sign(a.legalityReviewer)).rejects.toThrow('Draft version 1 has not been sent for legality review (art. 26).');
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
+    await expect(sign(adviser)).rejects.toThrow('陈律 is the reviewer named for this draft, not 冯律师.');
+    expect((await sign(a.legalityReviewer)).summary).toBe('draft version 1 signed for (签收) by 陈律');
+    await expect(sign(a.legalityReviewer)).rejects.toThrow('陈律 signed for this draft already (签收).');
+    expect((await d.status()).assignments).toMatchObject({ signedFor: '陈律', reviewRequestedFor: 1 });
+    await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
+    expect((await types(d)).filter((t) => t === 'legalityReviewSignedFor')).toHaveLength(1);
+
+    // Another draft's review, no 签收 at all: the opinion is taken all the same.
+    const e = await start('nosign', { flags: { disclosable: false, technical: false, riskTriggers: [] } });
+    await until('the legality review to open', async () => (await e.status()).openSteps.includes('legalityReview'));
+    await e.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await e.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
+    expect((await e.completeLegalityReview(sampleInput.legalityReview('lawful', 1))).step).toBe('legalityReview');
+    for (const x of [d, e]) await x.withdraw({ requestId: uniqueId('req'), actor: a.head, reason: '测试结束' });
+  });
 });

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sampleProposal } from '../client/sample';
+import { retroactiveConsultation, sampleInput, sampleProposal } from '../client/sample';
+import { shanghaiDate } from '../domain/procedure';
 import { startApiHarness, uniqueId, until, type ApiHarness } from './helpers';
 
 let h: ApiHarness;
@@ -176,5 +177,57 @@ describe('the workspace in a browser', () => {
     await page.close();
     await ctx.close();
     await h.client.decision(proposal.decisionId).handle.terminate('test done');
+  });
+
+  it('lets a citizen comment on the public page, once per text, and says clearly when the period is over', async () => {
+    const proposal = sampleProposal(uniqueId('pub'));
+    const id = proposal.decisionId;
+    expect((await h.call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
+    const { actor: _a, ...opening } = sampleInput.openConsultation(shanghaiDate(Date.now()));
+    expect((await h.call('POST', `/decisions/${id}/actions/openConsultation`, 'undertakingUnit', opening)).status).toBe(200);
+    const ctx = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const page = await ctx.newPage();
+    // The authority's open consultations, without signing in; this one among them once the record has its period.
+    await until('the consultation listed', 20_000, async () => {
+      await page.goto(`${h.api.url}/public/consultations/shifan-gov`);
+      return (await page.locator(`a[href$="/${id}"]`).count()) > 0;
+    });
+    await accessible(page);
+    await page.locator(`a[href$="/${id}"]`).click();
+    expect(await text(page.getByRole('heading', { level: 1 }))).toBe(proposal.title);
+    expect(await text(page.locator('#notice'))).toContain('公开征求意见的公告');
+    // The period ends at 24:00 of its last day, as the notice says it (30 days on the calendar, art. 15).
+    const closes = (await h.db.query<{ closes_at: Date }>('SELECT closes_at FROM consultations WHERE decision_id = $1', [id]))[0]!.closes_at;
+    const lastDay = new Date(new Date(closes).getTime() + 8 * 3600_000 - 1).toISOString().slice(0, 10);
+    expect(await text(page.locator('main'))).toContain(`征求意见截止（北京时间）：${lastDay} 24:00`);
+    expect(await text(page.locator('#notice + p + p'))).not.toBe(await text(page.locator('#notice')));
+    await page.getByLabel('姓名或单位名称').fill('市民张三');
+    await page.getByLabel('联系方式（电话或电子邮箱）').fill('13800000000');
+    await page.getByLabel('意见内容').fill('建议保留学生月票。');
+    await page.getByRole('button', { name: '提交意见' }).click();
+    expect(await text(page.getByRole('status'))).toBe('您的意见已收到，谢谢。');
+    expect(await text(page.locator('main'))).toContain('已收到意见 1 条。');
+    await accessible(page);
+    await shot(page, 'public-consultation');
+    // The same person and text again (spacing aside): counted once.
+    await page.getByLabel('姓名或单位名称').fill(' 市民张三 ');
+    await page.getByLabel('联系方式（电话或电子邮箱）').fill('138 0000 0000');
+    await page.getByLabel('意见内容').fill('建议保留学生月票。');
+    await page.getByRole('button', { name: '提交意见' }).click();
+    expect(await text(page.getByRole('status'))).toBe('您已提交过相同的意见，本次不重复计入。');
+    expect((await h.call('GET', `/decisions/${id}`, 'undertakingUnit')).json.comments).toMatchObject({ received: 1, groups: 1 });
+
+    // A consultation whose period is over (held elsewhere, recorded as such): no form, and a post is refused.
+    const past = sampleProposal(uniqueId('pub-past'));
+    expect((await h.call('POST', '/decisions', 'undertakingUnit', past)).status).toBe(201);
+    const { actor: _b, ...held } = sampleInput.openConsultation(retroactiveConsultation());
+    expect((await h.call('POST', `/decisions/${past.decisionId}/actions/openConsultation`, 'undertakingUnit', held)).status).toBe(200);
+    await until('the past consultation closed in the record', 20_000, async () => (await h.db.query('SELECT 1 FROM consultations WHERE decision_id = $1 AND closed_at IS NOT NULL', [past.decisionId])).length > 0);
+    await page.goto(`${h.api.url}/public/consultations/shifan-gov/${past.decisionId}`);
+    expect(await text(page.locator('main'))).toContain('本事项的征求意见期已经结束，不再接收意见。');
+    expect(await page.getByRole('button', { name: '提交意见' }).count()).toBe(0);
+    expect((await fetch(`${h.api.url}/public/consultations/shifan-gov/no-such-decision`)).status).toBe(404);
+    await ctx.close();
+    for (const x of [id, past.decisionId]) await h.client.decision(x).handle.terminate('test done');
   });
 });

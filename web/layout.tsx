@@ -9,6 +9,13 @@ import { T } from './text';
 /** An instant as Beijing time, e.g. 2026-12-01 09:30. */
 export const beijingTime = (iso: string | null | undefined) => (iso ? new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') : '');
 
+/** The end of a period in Beijing time: a period that ends at midnight ends at 24:00 of its last day, as notices say. */
+export function closingTime(iso: string): string {
+  const t = beijingTime(iso);
+  if (!t.endsWith(' 00:00')) return t;
+  return `${new Date(Date.parse(iso) + 8 * 3600_000 - 86_400_000).toISOString().slice(0, 10)} 24:00`;
+}
+
 export function Page(p: { title: string; who?: Principal; csrf?: string; children: Child }) {
   return (
     <html lang="zh-CN">

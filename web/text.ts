@@ -87,6 +87,7 @@ export const T = {
     requestLegalityReview: '送请合法性审查',
     assignLegalityReviewer: '指定审查人员',
     reassignLegalityReviewer: '更换审查人员',
+    signForLegalityReview: '签收送审草案',
     completeLegalityReview: '提交合法性审查意见',
     recordCollectiveDecision: '记录集体讨论决定',
     recordPartyCommitteeReport: '记录向党委请示报告',

@@ -201,6 +201,8 @@ export function createWorkspace(deps: WorkspaceDeps): Hono<Env> {
           return Boolean(a?.reviewer);
         case 'requestLegalityReview':
           return a?.reviewRequestedFor === undefined;
+        case 'signForLegalityReview':
+          return a?.reviewRequestedFor !== undefined && !a.signedFor && (!a.required || !a.reviewer || a.reviewer.id === p.actor.id);
         case 'completeLegalityReview':
           return a?.reviewRequestedFor !== undefined && (!a.required || a.reviewer?.id === p.actor.id);
         case 'openConsultation':

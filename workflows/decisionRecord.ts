@@ -50,6 +50,8 @@ export interface DecisionState {
   reviewRequestedFor?: number;
   reviewRequestedOn?: string;
   reviewRequests?: number;
+  /** 签收: who took the draft of which review request into their hands. */
+  reviewSignedFor?: { request: number; by: string };
   /** The last review opinion given: to which request, on which day. */
   reviewAnswered?: { request: number; version: number; on: string };
   lawfulVersion?: number;
@@ -352,6 +354,7 @@ export class DecisionRecord extends ProcedureRecord {
         ...(this.s.assignments?.reviewer ? { reviewer: this.s.assignments.reviewer } : {}),
         opinionsFrom: this.s.expertOpinions.map(([id]) => id),
         ...(this.s.reviewRequestedFor !== undefined ? { reviewRequestedFor: this.s.reviewRequestedFor } : {}),
+        ...(this.s.reviewRequestedFor !== undefined && this.s.reviewSignedFor && this.s.reviewSignedFor.request === this.s.reviewRequests ? { signedFor: this.s.reviewSignedFor.by } : {}),
       },
       events: this.events,
       history: this.entries(),

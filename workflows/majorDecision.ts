@@ -533,6 +533,20 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       });
     };
   });
+  // 签收: recorded with who and when; never a condition of the opinion.
+  d.onAction(a.signForLegalityReview, 'signForLegalityReview', S.SignForReviewSchema, (x) => {
+    d.requireOpen('legalityReview');
+    d.requireCurrentDraft(x.draftVersion);
+    if (s.reviewRequestedFor !== x.draftVersion) throw refuse(`Draft version ${x.draftVersion} has not been sent for legality review (art. 26).`);
+    const reviewer = s.assignments?.reviewer;
+    if (d.rules.assignmentRequired.value && reviewer && reviewer.id !== x.actor.id) throw refuse(`${reviewer.name} is the reviewer named for this draft, not ${x.actor.name}.`);
+    const signed = s.reviewSignedFor;
+    if (signed && signed.request === s.reviewRequests) throw refuse(`${signed.by} signed for this draft already (签收).`);
+    return () => {
+      s.reviewSignedFor = { request: s.reviewRequests!, by: x.actor.name };
+      return d.ack('legalityReviewSignedFor', { step: 'legalityReview', actor: x.actor, summary: `draft version ${x.draftVersion} signed for (签收) by ${x.actor.name}`, basis: 'art. 27', draftVersion: x.draftVersion });
+    };
+  });
   d.onAction(a.completeLegalityReview, 'completeLegalityReview', S.LegalityReviewSchema, (r) => {
     d.requireOpen('legalityReview');
     d.requireCurrentDraft(r.draftVersion);
