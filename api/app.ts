@@ -123,6 +123,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
 
   // Open routes.
   app.get('/health', (c) => c.json({ ok: true }));
+  // Browsers ask for it on every page; there is none, and asking is no refused access.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/notices/:authority', async (c) => {
     const authority = parse(z.string().regex(/^[\w-]{1,64}$/, 'an authority code'), c.req.param('authority'), 'authority');
@@ -336,6 +338,21 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return c.json({
       projectors: projectors.map(({ name, stats: { stream: _stream, ...figures }, updated_at }) => ({ name, figures, updatedAt: new Date(updated_at).toISOString() })),
       incomplete,
+    });
+  });
+
+  // Refused requests (no token, wrong role or office, refused actions), newest first: for supervisors.
+  app.get('/access-refusals', async (c) => {
+    if (c.get('principal').actor.role !== 'supervisor') throw new Forbidden('Refused access attempts are for supervisors.');
+    const q = parse(ListQuerySchema.pick({ limit: true, offset: true }), c.req.query(), 'query');
+    const rows = await deps.db.query<Record<string, unknown>>('SELECT at, actor_id, role, organisation, method, path, status, reason FROM access_refusals ORDER BY at DESC, id DESC LIMIT $1 OFFSET $2', [
+      q.limit ?? 100,
+      q.offset ?? 0,
+    ]);
+    const [t] = await deps.db.query<{ total: string }>('SELECT count(*) AS total FROM access_refusals');
+    return c.json({
+      total: Number(t?.total ?? 0),
+      refusals: rows.map((r) => ({ at: new Date(r.at as string).toISOString(), actorId: r.actor_id, role: r.role, organisation: r.organisation, method: r.method, path: r.path, status: Number(r.status), reason: r.reason })),
     });
   });
 

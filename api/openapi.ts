@@ -131,6 +131,9 @@ export function openApiDocument(): Record<string, unknown> {
       },
     },
   };
+  paths['/access-refusals'] = {
+    get: { summary: 'Refused requests (no token, wrong role or office, refused actions), newest first: supervisors', parameters: page, responses: { 200: { description: 'the refusals with their total' }, ...errors } },
+  };
   paths['/assignments'] = {
     get: {
       summary: "The token holder's assignments: decisions on which they are asked (an expert of the pool, the named legality reviewer) and have yet to answer, nearest deadline first",

@@ -6,6 +6,9 @@
 import { definition, targetText, type ComplianceReport, type Figure, type ReportRow } from '../domain/compliance';
 
 const BOM = '\uFEFF';
+
+/** A CSV that Excel opens as it is: UTF-8 with a byte-order mark, CRLF, quoted where needed. */
+export const toCsv = (lines: string[][]) => BOM + lines.map((l) => l.map(csvCell).join(',')).join('\r\n') + '\r\n';
 const KIND_NAMES = { majorDecision: '重大行政决策', enforcement: '行政执法决定公示', catalog: '决策事项年度目录' } as const;
 
 /** A rate as a percentage with one decimal (66.7%), or empty. */
@@ -44,7 +47,7 @@ export function reportCsv(r: ComplianceReport): string {
       ]);
     }
   }
-  return BOM + lines.map((l) => l.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return toCsv(lines);
 }
 
 const esc = (s: unknown) =>

@@ -230,4 +230,52 @@ describe('the workspace in a browser', () => {
     await ctx.close();
     for (const x of [id, past.decisionId]) await h.client.decision(x).handle.terminate('test done');
   });
+
+  it("gives supervisors the dashboard: filters kept in the address, counts, deadlines, refused access, and a CSV that Excel opens", async () => {
+    const proposal = sampleProposal(uniqueId('dash'));
+    expect((await h.call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
+    // A refused request, for the dashboard to show.
+    expect((await h.call('GET', `/decisions/${proposal.decisionId}`, 'otherOffice')).status).toBe(403);
+    await until('the decision in the record', 20_000, async () => (await h.call('GET', '/decisions?limit=1000', 'supervisor')).json.decisions.some((d: { decisionId: string }) => d.decisionId === proposal.decisionId));
+
+    const { ctx, page } = await signIn('吴督察（督察）');
+    await page.getByRole('link', { name: '督察总览' }).first().click();
+    await page.waitForURL(/\/app\/dashboard$/);
+    await page.getByLabel('类别').selectOption('majorDecision');
+    await page.getByLabel('决策机关（代码）').fill('shifan-gov');
+    await page.getByRole('button', { name: '筛选' }).click();
+    // The filters are in the address: the page can be bookmarked and shared.
+    expect(new URL(page.url()).searchParams.get('kind')).toBe('majorDecision');
+    expect(new URL(page.url()).searchParams.get('authority')).toBe('shifan-gov');
+    await page.goto(page.url());
+    expect(await page.getByLabel('类别').inputValue()).toBe('majorDecision');
+    expect(await page.locator(`a[href="/app/decisions/${proposal.decisionId}"]`).count()).toBeGreaterThan(0);
+    expect(await text(page.locator('table:has(caption:text("按决策机关"))'))).toContain('shifan-gov');
+    expect(await text(page.locator('main'))).toContain(`GET /decisions/${proposal.decisionId}`);
+    await accessible(page);
+    await shot(page, 'dashboard');
+
+    // The CSV of the same list: UTF-8 with a BOM, the decision in it.
+    const cookies = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const csv = await fetch(`${h.api.url}/app/dashboard.csv?kind=majorDecision&authority=shifan-gov`, { headers: { cookie: cookies } });
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const body = new TextDecoder().decode(bytes.slice(3));
+    expect(body.split('\r\n')[0]).toBe('编号,类别,名称,决策机关,承办单位,状态,当前环节,期限（北京时间）,期限规则,暂定,逾期');
+    expect(body).toContain(`${proposal.decisionId},重大行政决策,${proposal.title},shifan-gov,示范市交通运输局,办理中`);
+
+    // The compliance report, printable, through the workspace.
+    const report = await page.goto(`${h.api.url}/app/reports/compliance?year=${new Date().getFullYear()}`);
+    expect(report!.status()).toBe(200);
+    expect(await text(page.locator('h1'))).toContain('重大行政决策');
+    await ctx.close();
+
+    // Not for an office.
+    const office = await signIn('王敏（决策承办单位）');
+    const refused = await office.page.goto(`${h.api.url}/app/dashboard`);
+    expect(refused!.status()).toBe(403);
+    await office.ctx.close();
+    await h.client.decision(proposal.decisionId).handle.terminate('test done');
+  });
 });

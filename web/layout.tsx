@@ -36,6 +36,7 @@ export function Page(p: { title: string; who?: Principal; csrf?: string; childre
           {p.who ? (
             <nav aria-label="主导航">
               <a href="/app">{T.inbox}</a>
+              {p.who.actor.role === 'supervisor' ? <a href="/app/dashboard">{T.dashboard}</a> : ''}
               <span class="who">
                 {p.who.actor.name}（{p.who.actor.organisation}，{T.roles[p.who.actor.role]}）
               </span>
@@ -91,6 +92,8 @@ button{font:inherit;padding:.35em 1.2em;background:var(--accent);color:#fff;bord
 button:focus,a:focus,input:focus,select:focus,textarea:focus{outline:3px solid #ffbf47;outline-offset:1px}
 form.inline{display:inline}
 form.inline button{background:#444}
+.grid{display:flex;flex-wrap:wrap;gap:1em}.grid table{width:auto;min-width:16em}
+caption{text-align:left;font-weight:bold;padding:.2em 0}
 .timeline td:nth-child(2),.timeline td:nth-child(3){white-space:nowrap}
 .mono{font-family:monospace;word-break:break-all}
 .signin-actors button{margin:.25em .5em .25em 0}

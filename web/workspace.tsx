@@ -13,6 +13,7 @@ import type { ProcedureEvent } from '../domain/events';
 import type { WorkingCalendar } from '../domain/calendar';
 import type { Principal, Verifier } from '../api/auth';
 import type { DecisionSummary } from '../store/record';
+import { Dashboard, dashboardCsv, DashboardQuerySchema, D, type DashboardData } from './dashboard';
 import { ActionForm, fieldsOf, inputFrom } from './forms';
 import { beijingTime, Page, STYLESHEET } from './layout';
 import { csrfOk, csrfToken, endSession, pageHeaders, sessionToken, startSession } from './session';
@@ -174,6 +175,13 @@ export function createWorkspace(deps: WorkspaceDeps): Hono<Env> {
           </table>
         ) : (
           <p>{T.inboxEmpty}</p>
+        )}
+        {p.actor.role === 'supervisor' ? (
+          <p>
+            <a href="/app/dashboard">{D.title}</a>
+          </p>
+        ) : (
+          ''
         )}
       </Page>,
     );
@@ -338,6 +346,49 @@ export function createWorkspace(deps: WorkspaceDeps): Hono<Env> {
       status as 200,
     );
   }
+
+  // The supervisors' dashboard, its CSV, and the compliance report (printable page or CSV) through the API.
+  const dashboardData = async (c: Context<Env>): Promise<DashboardData | undefined> => {
+    if (c.get('principal').actor.role !== 'supervisor') return undefined;
+    const q = DashboardQuerySchema.parse(c.req.query());
+    const filter = new URLSearchParams(Object.entries({ ...q, limit: '1000' }).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const [list, refusals, health] = await Promise.all([
+      call<{ decisions: DecisionSummary[]; total?: number }>(c, 'GET', `/decisions?${filter}`),
+      call<{ refusals: DashboardData['refusals'] }>(c, 'GET', '/access-refusals?limit=50'),
+      call<{ incomplete: DashboardData['incomplete'] }>(c, 'GET', '/records/health'),
+    ]);
+    const rows = list.json.decisions ?? [];
+    const soonDue = rows.filter((d) => d.nextDeadline && !d.overdue && workingDaysLeft(d.nextDeadline) <= 5);
+    return { q, rows, total: list.json.total ?? rows.length, soonDue, refusals: refusals.json.refusals ?? [], incomplete: health.json.incomplete ?? [], year: Number(today().slice(0, 4)) };
+  };
+  const supervisorsOnly = (c: Context<Env>) =>
+    c.html(
+      <Page title={D.title} who={c.get('principal')} csrf={csrfToken(c)}>
+        <p class="refusal" role="alert">{T.forbidden}督察总览仅供督察人员使用。</p>
+      </Page>,
+      403,
+    );
+  app.get('/dashboard', async (c) => {
+    const data = await dashboardData(c);
+    if (!data) return supervisorsOnly(c);
+    return c.html(
+      <Page title={D.title} who={c.get('principal')} csrf={csrfToken(c)}>
+        <Dashboard {...data} />
+      </Page>,
+    );
+  });
+  app.get('/dashboard.csv', async (c) => {
+    const data = await dashboardData(c);
+    if (!data) return supervisorsOnly(c);
+    return c.body(dashboardCsv(data.rows), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="juece-${today()}.csv"` });
+  });
+  app.get('/reports/compliance', async (c) => {
+    const q = new URLSearchParams(c.req.query());
+    if (!q.has('format')) q.set('format', 'html');
+    const res = await deps.api.request(`/reports/compliance?${q}`, { headers: { authorization: `Bearer ${c.get('token')}` } });
+    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+    return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'text/html; charset=utf-8', ...(res.headers.get('content-disposition') ? { 'content-disposition': res.headers.get('content-disposition')! } : {}) } });
+  });
 
   app.get('/decisions/:id', (c) => decisionPage(c, c.req.param('id')));
 
