@@ -102,6 +102,10 @@ async function main() {
     say(`A supervisor reads it over the API: GET /decisions/${final.decisionId}/record?format=html → ${res.status} ${res.status === 200 ? '(a printable page)' : await res.text()}`);
   }
   say(`See its history at ${uiUrl}`);
+  say(
+    `The workspace: ${api.url}/app (${api.devTokens ? 'sign in as any sample actor, e.g. 吴督察 the supervisor for the dashboard, or 王敏 the office' : 'sign in with a token'}); ` +
+      `this decision at ${api.url}/app/decisions/${final.decisionId}; the public's consultations at ${api.url}/public/consultations/${proposal.authority.code}`,
+  );
 
   const shutdown = async () => {
     if (jw.worker.getState() === 'RUNNING') jw.worker.shutdown();

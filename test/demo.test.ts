@@ -53,6 +53,8 @@ describe('npm start (the main job)', () => {
     expect(output).toContain(`Procedure record: ${events} entries, hash chain verified`);
     const decisionId = workflowId!.replace(/^decision-/, '');
     expect(output).toContain(`record?format=html → 200 (a printable page)`);
+    expect(output).toContain(`The workspace: http://127.0.0.1:${apiPort}/app (sign in as any sample actor`);
+    expect(output).toContain(`this decision at http://127.0.0.1:${apiPort}/app/decisions/${decisionId}`);
     expect(readdirSync(path.join(dataDir, 'outbox', 'shifan-gov', decisionId)).sort()).toEqual(['consultation-publish.txt', 'decision-publish.txt']);
     // Its consultation, held elsewhere before, is recorded as such (补录), never as one opened in the past.
     expect(output).toMatch(/consultationOpened publicParticipation 公众参与: consultation opened on \d{4}-\d{2}-\d{2} for 30 days \(补录: retroactive record of the consultation published as 示交公告〔2026〕3号/);

@@ -69,6 +69,36 @@ async function accessible(page: Page): Promise<void> {
   expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
 
+/** Fills an action's form (fields by name; selects by value) and sends it; waits for the page that answers. */
+async function submit(page: Page, action: string, fields: Record<string, string> = {}): Promise<void> {
+  const form = await openForm(page, action);
+  for (const [name, value] of Object.entries(fields)) {
+    const el = form.locator(`#${action}-${name}`);
+    if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
+    else await el.fill(value);
+  }
+  await Promise.all([page.waitForLoadState('load'), form.getByRole('button', { name: '提交' }).click()]);
+  const status = await page.getByRole('status').count();
+  if (!status) throw new Error(`${action} was not taken: ${await text(page.locator('[role=alert]'))}`);
+}
+
+/** Opens the decision's page from the person's inbox, once it is listed there. */
+async function fromInbox(page: Page, id: string): Promise<void> {
+  await until(`decision ${id} in the inbox`, 20_000, async () => {
+    await page.goto(`${h.api.url}/app`);
+    return (await page.locator(`a[href="/app/decisions/${id}"]`).count()) > 0;
+  });
+  await page.locator(`a[href="/app/decisions/${id}"]`).click();
+}
+
+/** Opens the decision's page until the form of `action` is offered (the steps open as the workflow moves on). */
+async function offered(page: Page, id: string, action: string): Promise<void> {
+  await until(`${action} offered on ${id}`, 30_000, async () => {
+    await page.goto(`${h.api.url}/app/decisions/${id}`);
+    return (await page.locator(`#${action}-title`).count()) > 0;
+  });
+}
+
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 
 describe('the workspace in a browser', () => {
@@ -277,5 +307,74 @@ describe('the workspace in a browser', () => {
     expect(refused!.status()).toBe(403);
     await office.ctx.close();
     await h.client.decision(proposal.decisionId).handle.terminate('test done');
+  });
+
+  it('carries a decision from the office through expert, risk, legality review and the meeting to the supervisor, each in their own browser', async () => {
+    const proposal = sampleProposal(uniqueId('flow'));
+    const id = proposal.decisionId;
+    expect((await h.call('POST', '/decisions', 'undertakingUnit', proposal)).status).toBe(201);
+    const noticeDate = shanghaiDate(Date.now() - 45 * 86_400_000);
+
+    // The office records the consultation held on the portal 45 days ago (补录) and asks 李教授.
+    const office = await signIn('王敏（决策承办单位）');
+    await fromInbox(office.page, id);
+    await submit(office.page, 'openConsultation', {
+      openedOn: noticeDate,
+      retroactive: JSON.stringify({ noticeReference: '示交公告〔2026〕3号', noticeDate, heldAt: '示范市人民政府门户网站' }),
+    });
+    await submit(office.page, 'assignExperts', { experts: 'e-0427' });
+
+    const expert = await signIn('李教授（专家）');
+    await fromInbox(expert.page, id);
+    await submit(expert.page, 'submitExpertOpinion', { opinion: '调价幅度合理。', signature: '李教授' });
+    await office.page.goto(`${h.api.url}/app/decisions/${id}`);
+    await submit(office.page, 'completeExpertReview', { summary: '一名专家提出书面论证意见。' });
+
+    const assessor = await signIn('赵评估（风险评估机构）');
+    await fromInbox(assessor.page, id);
+    await submit(assessor.page, 'completeRiskAssessment', {
+      riskPoints: '通勤成本上升\n换乘优惠衔接不畅',
+      measures: '分步实施，同步推出月票优惠。',
+      contingencyPlan: '暂缓第二阶段调价。',
+      verdict: 'controllable',
+    });
+
+    // The period being over, the office files its report and sends the draft for legality review.
+    await offered(office.page, id, 'completePublicParticipation');
+    await submit(office.page, 'completePublicParticipation', { adoptionReport: '意见已归纳整理，采纳情况见附件。' });
+    await offered(office.page, id, 'requestLegalityReview');
+    await submit(office.page, 'requestLegalityReview', { materials: '决策草案及起草说明\n专家论证意见\n风险评估报告' });
+
+    // The reviewer finds it in the inbox, takes it as their own, signs for it and finds it lawful.
+    const reviewer = await signIn('陈律（合法性审查机构）');
+    await fromInbox(reviewer.page, id);
+    await submit(reviewer.page, 'assignLegalityReviewer');
+    await submit(reviewer.page, 'signForLegalityReview');
+    await submit(reviewer.page, 'completeLegalityReview', { verdict: 'lawful', opinion: '决策权限、程序及内容合法。' });
+    await accessible(reviewer.page);
+    await shot(reviewer.page, 'decision-reviewed');
+
+    // The meeting records the decision.
+    const secretary = await signIn('刘秘书（会议记录）');
+    await fromInbox(secretary.page, id);
+    await submit(secretary.page, 'recordCollectiveDecision', {
+      meeting: 'executive',
+      participants: '张市长\n李副市长\n王副市长',
+      headDecision: 'adopt',
+      differsFromMajority: 'false',
+      minutes: '市政府常务会议讨论通过。',
+    });
+
+    // The supervisor sees where it stands and prints its verified record.
+    const supervisor = await signIn('吴督察（督察）');
+    await until('the decision past the meeting on the dashboard', 20_000, async () => {
+      await supervisor.page.goto(`${h.api.url}/app/dashboard?kind=majorDecision&authority=shifan-gov`);
+      const row = supervisor.page.getByRole('row', { name: new RegExp(proposal.title) }).filter({ has: supervisor.page.locator(`a[href="/app/decisions/${id}"]`) });
+      return (await row.count()) > 0 && (await text(row.first())).includes('向党委报告');
+    });
+    await supervisor.page.goto(`${h.api.url}/app/decisions/${id}/record`);
+    expect(await text(supervisor.page.locator('body'))).toMatch(/哈希链校验通过：\d+ 条记录完整无改动/);
+    for (const x of [office, expert, assessor, reviewer, secretary, supervisor]) await x.ctx.close();
+    await h.client.decision(id).handle.terminate('test done');
   });
 });

@@ -254,7 +254,17 @@ export function createWorkspace(deps: WorkspaceDeps): Hono<Env> {
     const done = c.req.query('done');
     const csrf = csrfToken(c);
     const actions = actionsNow(p, s, new Set([...s.history, ...entries.map((e) => e.event)].map((e) => e.type)));
-    const defaults = { draftVersion: String(s.draft.version), openedOn: today(), periodDays: '30' };
+    const defaults = {
+      draftVersion: String(s.draft.version),
+      openedOn: today(),
+      periodDays: '30',
+      heldOn: today(),
+      reportedOn: today(),
+      publishedOn: today(),
+      commentsReceived: String((s as { comments?: { received?: number } }).comments?.received ?? 0),
+      // The office names its own staff by default: the person signed in.
+      reviewer: JSON.stringify({ id: p.actor.id, name: p.actor.name, organisation: p.actor.organisation, capacity: 'legalAffairsOffice' }),
+    };
     return c.html(
       <Page title={s.title} who={p} csrf={csrf}>
         <p>
@@ -290,7 +300,7 @@ export function createWorkspace(deps: WorkspaceDeps): Hono<Env> {
           <tbody>
             {STEP_NAMES.map((step) => {
               const st = s.steps[step];
-              const due = dueOf(step);
+              const due = st?.state === 'open' ? dueOf(step) : undefined;
               return (
                 <tr>
                   <th scope="row">{STEPS[step].term}</th>
