@@ -10,7 +10,7 @@ import path from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../infra/config';
-import { ensurePostgres, provisionAll } from '../infra/provision';
+import { ensureApiFuzzer, ensurePostgres, provisionAll, type ApiFuzzer } from '../infra/provision';
 import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
 import { WORKFLOWS_PATH } from '../workers/worker';
 
@@ -32,6 +32,8 @@ declare module 'vitest' {
     /** A PostgreSQL server for the tests; each test file creates its own database on it (see createTestDatabase). */
     postgresUrl: string;
     postgresBinDir: string;
+    /** schemathesis and openapi-spec-validator, in their venv (test/openapi.test.ts). */
+    apiFuzzer: ApiFuzzer;
   }
 }
 
@@ -39,6 +41,7 @@ export default async function setup(project: TestProject) {
   const cfg = loadConfig();
   const { temporalCli, testServer, natsServer } = await provisionAll(cfg);
   const postgresBin = await ensurePostgres(cfg);
+  const apiFuzzer = await ensureApiFuzzer(cfg);
   const dir = mkdtempSync(path.join(tmpdir(), 'juece-test-'));
   chmodSync(dir, 0o755); // PostgreSQL runs as its own user and keeps its cluster in here
   const servers: RunningServer[] = [];
@@ -67,6 +70,7 @@ export default async function setup(project: TestProject) {
     project.provide('temporalCliPath', temporalCli);
     project.provide('postgresUrl', postgres.address);
     project.provide('postgresBinDir', postgresBin);
+    project.provide('apiFuzzer', apiFuzzer);
   } catch (err) {
     await stopAll();
     throw err;
