@@ -5,7 +5,8 @@
 import type { NatsConnection } from 'nats';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { NOTICES_STREAM, NOTICES_SUBJECT_PREFIX, noticeMessageId, noticeSubject, NoticeSchema, renderNotice, type Notice } from '../domain/notices';
+import type { z } from 'zod';
+import { NOTICES_STREAM, NOTICES_SUBJECT_PREFIX, noticeMessageId, noticeSubject, NoticeSchema, renderNotice, type Notice, type PublishedNoticeSchema } from '../domain/notices';
 import { ensureStream } from './events';
 
 /** `<outbox>/<authority>/<subjectId>/<kind>-<action>.txt`: written whole (via a temporary file), so never half a notice. */
@@ -28,7 +29,8 @@ export function createNoticeActivities(nc: NatsConnection, outbox?: string, opts
         ready = undefined;
         throw err;
       }
-      const ack = await nc.jetstream().publish(noticeSubject(n), JSON.stringify({ ...n, document }), { msgID: noticeMessageId(n) });
+      const published: z.input<typeof PublishedNoticeSchema> = { ...n, document };
+      const ack = await nc.jetstream().publish(noticeSubject(n), JSON.stringify(published), { msgID: noticeMessageId(n) });
       let file: string | undefined;
       if (outbox) {
         file = outboxPath(outbox, n);

@@ -14,18 +14,41 @@ import type { CommentIntake } from '../commands/commentIntake';
 import { NOTICES_STREAM } from '../domain/notices';
 import { STEP_NAMES } from '../domain/procedure';
 import { ACTIONS, roleRefusal, type ActionName } from '../domain/roles';
-import { EnforcementStateSchema } from '../domain/enforcement';
-import { catalogRecordId, catalogRoleRefusal, CatalogYearSchema, isCatalogActionName, CATALOG_ACTION_NAMES, type CatalogActionName } from '../domain/catalog';
-import { LegalReviewCaseSchema, LegalReviewStateSchema } from '../domain/enforcementReview';
+import { catalogRecordId, catalogRoleRefusal, isCatalogActionName, CATALOG_ACTION_NAMES, type CatalogActionName } from '../domain/catalog';
+import { LegalReviewCaseSchema } from '../domain/enforcementReview';
 import { REVIEW_ACTIONS, reviewRoleRefusal, type ReviewActionName } from '../domain/actions';
-import { RecordKindSchema } from '../domain/events';
-import { AuthoritySchema, code, DecisionStatusValue, ProposalSchema, text, type DecisionStatus } from '../domain/schemas';
+import { PublicNoticeSchema } from '../domain/notices';
+import { code, ProposalSchema, type DecisionStatus } from '../domain/schemas';
 import { adoptionReportFiledAt, AdoptionBatchSchema, commentCounts, commentGroups, CommentIntakeClosed, recordAdoption, UnknownCommentGroup } from '../store/comments';
 import type { Db } from '../store/db';
-import { getDecision, idReuseRefusal, listDecisions, recordOf, type DecisionSummary } from '../store/record';
+import { decisionPage, getDecision, idReuseRefusal, recordOf, type DecisionSummary } from '../store/record';
+import {
+  AccessRefusalQuerySchema,
+  AssignmentQuerySchema,
+  CatalogYearParamSchema,
+  GroupQuerySchema,
+  ListQuerySchema,
+  NoticeAuthoritySchema,
+  OpenCatalogSchema,
+  PublicAdoptionQuerySchema,
+  RecordQuerySchema,
+  ReportQuerySchema,
+  RequestIdSchema,
+  type AdoptionAnsweredSchema,
+  type AccessRefusalPageSchema,
+  type AssignmentPageSchema,
+  type CaseSubmittedSchema,
+  type CatalogOpenedSchema,
+  type CatalogRecordSchema,
+  type DecisionRecordSchema,
+  type DecisionStartedSchema,
+  type DecisionStatusAnswerSchema,
+  type PublicAdoptionReportSchema,
+  type RecordsHealthSchema,
+} from './schemas';
 import { canRead, Forbidden, reportScope, requireActor } from './access';
 import { Unauthenticated, type Principal, type Verifier } from './auth';
-import { openApiDocument } from './openapi';
+import { allowedMethods, openApiDocument } from './openapi';
 import { adoptionPage } from './adoptionPage';
 import { createWorkspace, type WorkspaceDeps } from '../web/workspace';
 import { createPublicPages } from '../web/public';
@@ -48,36 +71,7 @@ export interface ApiDeps {
 
 type Env = { Variables: { principal: Principal } };
 
-/** Where a decision (DecisionStatusValue) or an enforcement case (EnforcementState) may stand, as the workflows say. */
-const RECORD_STATUSES = [...new Set([...DecisionStatusValue.options, ...EnforcementStateSchema.options, ...LegalReviewStateSchema.options])] as [string, ...string[]];
-
-const ListQuerySchema = z.strictObject({
-  kind: RecordKindSchema.optional(),
-  authority: z.string().max(64).optional(),
-  step: z.enum(STEP_NAMES).optional(),
-  status: z.enum(RECORD_STATUSES).optional(),
-  overdue: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
-});
-
-const RequestIdSchema = z.string().min(8).max(128);
-
-export const ReportQuerySchema = z.strictObject({
-  year: z.coerce.number().int().min(2000).max(2100),
-  authority: code.optional(),
-  undertakingUnit: text(200).optional(),
-  format: z.enum(['json', 'csv', 'html']).default('json'),
-});
-
-const flag = z.enum(['true', 'false']).optional();
 const asBoolean = (v: 'true' | 'false' | undefined) => (v === undefined ? undefined : v === 'true');
-const GroupQuerySchema = z.strictObject({
-  campaign: flag,
-  answered: flag,
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
-});
 
 export function createApi(deps: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
@@ -105,9 +99,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     // A closed decision takes no more actions: 409 with where it ended (withdrawn, rejected, stopped, ...).
     if (err instanceof DecisionClosed) return refuse(c, 409, err.message, { error: 'closed', status: err.status });
     if (err instanceof DecisionRefused) return refuse(c, 409, err.message);
-    if (err instanceof UnknownCommentGroup) {
-      return c.json({ error: 'invalid', message: err.message, issues: [{ path: `answers.${err.index}.groupId`, message: err.message }] }, 400);
-    }
+    // A well-formed answer to a group the decision does not have: refused for what the store holds, like a step not open.
+    if (err instanceof UnknownCommentGroup) return c.json({ error: 'refused', message: err.message }, 409);
     if (err instanceof CommentIntakeClosed) return c.json({ error: 'closed', message: err.message }, 409);
     if (err instanceof WorkflowNotFoundError || err instanceof NotFound) return c.json({ error: 'notFound', message: err.message }, 404);
     console.error(`juece api: ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
@@ -121,25 +114,40 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   const defaultLimit = limited(2 ** 20);
   app.use('*', (c, next) => (/\/comments$/.test(c.req.path) ? commentsLimit(c, next) : defaultLimit(c, next)));
 
+  // A path the API has, asked with a method it does not take: 405 with the methods it takes (from the OpenAPI document).
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length) return c.json({ error: 'methodNotAllowed', message: `${c.req.path} takes ${allowed.join(', ')}, not ${c.req.method}.` }, 405, { allow: allowed.join(', ') });
+    return c.json({ error: 'notFound', message: `No route ${c.req.method} ${c.req.path}.` }, 404);
+  });
+
   // Open routes.
   app.get('/health', (c) => c.json({ ok: true }));
   // Browsers ask for it on every page; there is none, and asking is no refused access.
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/notices/:authority', async (c) => {
-    const authority = parse(z.string().regex(/^[\w-]{1,64}$/, 'an authority code'), c.req.param('authority'), 'authority');
-    const notices = (await readSubject(deps.nats, NOTICES_STREAM, `juece.notices.${authority}.>`)) as Record<string, unknown>[];
-    return c.json(notices.map(({ workflowId: _w, ...n }) => n));
+    const authority = parse(NoticeAuthoritySchema, c.req.param('authority'), 'authority');
+    const notices = await readSubject(deps.nats, NOTICES_STREAM, `juece.notices.${authority}.>`);
+    // As published, without the workflow's id; a notice from before there were kinds was an enforcement decision's.
+    return c.json(notices.map((n) => PublicNoticeSchema.parse(n)));
   });
 
   // The adoption report of a consultation (征求意见采纳情况, arts. 18, 29), public once the undertaking unit filed it.
   app.get('/public/decisions/:id/adoption', async (c) => {
     const id = parse(code, c.req.param('id'), 'decision id');
-    const q = parse(GroupQuerySchema.pick({ limit: true, offset: true }).extend({ format: z.enum(['json', 'html']).optional() }), c.req.query(), 'query');
+    const q = parse(PublicAdoptionQuerySchema, c.req.query(), 'query');
     const summary = await getDecision(deps.db, 'majorDecision', id);
     const filedAt = summary && (await adoptionReportFiledAt(deps.db, id));
     if (!summary || !filedAt) throw new NotFound(`No adoption report of decision ${id} has been published.`);
-    const report = { decisionId: id, title: summary.title, authority: summary.authority, filedAt, counts: await commentCounts(deps.db, id), page: await commentGroups(deps.db, id, q) };
+    const report: Ty<typeof PublicAdoptionReportSchema> = {
+      decisionId: id,
+      title: summary.title,
+      authority: summary.authority,
+      filedAt,
+      counts: await commentCounts(deps.db, id),
+      page: await commentGroups(deps.db, id, q),
+    };
     if (q.format === 'html') return c.html(adoptionPage(report));
     return c.json(report);
   });
@@ -212,7 +220,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const reused = await idReuseRefusal(deps.db, proposal.decisionId);
     if (reused) throw new DecisionRefused(reused);
     const d = await deps.client.startDecision(proposal);
-    return c.json({ decisionId: proposal.decisionId, workflowId: d.workflowId }, 201);
+    return c.json({ decisionId: proposal.decisionId, workflowId: d.workflowId } satisfies Ty<typeof DecisionStartedSchema>, 201);
   });
 
   app.get('/decisions', async (c) => {
@@ -221,24 +229,24 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const scope =
       p.actor.role === 'supervisor' ? {} : p.actor.role === 'undertakingUnit' ? { undertakingUnit: p.actor.organisation } : { authority: p.authority };
     if ('authority' in scope && q.authority && q.authority !== scope.authority) throw new Forbidden(`${p.actor.organisation} reads only ${scope.authority}'s decisions.`);
-    const decisions = await listDecisions(deps.db, { ...q, overdue: q.overdue === undefined ? undefined : q.overdue === 'true', ...scope });
-    return c.json({ decisions });
+    return c.json(await decisionPage(deps.db, { ...q, overdue: asBoolean(q.overdue), ...scope }));
   });
 
   // The holder's own assignments (指定): the decisions on which they are asked and have yet to answer, nearest deadline first.
   app.get('/assignments', async (c) => {
     const p = c.get('principal');
-    const q = parse(ListQuerySchema.pick({ limit: true, offset: true }), c.req.query(), 'query');
-    const decisions = await listDecisions(deps.db, { ...q, assignee: p.actor.id });
+    const q = parse(AssignmentQuerySchema, c.req.query(), 'query');
+    const { decisions, ...page } = await decisionPage(deps.db, { ...q, assignee: p.actor.id });
     return c.json({
+      ...page,
       assignments: decisions.map((d) => ({ ...d, steps: d.assignees.filter((x) => x.id === p.actor.id).map((x) => x.step) })),
-    });
+    } satisfies Ty<typeof AssignmentPageSchema>);
   });
 
   // The workflow's status (its latest events only) and the comment counts, which the comment store alone keeps.
   app.get('/decisions/:id', async (c) => {
     const status = await readable(c, c.req.param('id'));
-    return c.json({ ...status, comments: await commentCounts(deps.db, status.decisionId) });
+    return c.json({ ...status, comments: await commentCounts(deps.db, status.decisionId) } satisfies Ty<typeof DecisionStatusAnswerSchema>);
   });
 
   app.post('/decisions/:id/actions/:action', async (c) => {
@@ -280,7 +288,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const b = parse(AdoptionBatchSchema, await body(c), 'adoption answers');
     await recordAdoption(deps.db, status.decisionId, b.answers, { id: actor.id, name: actor.name, organisation: actor.organisation });
     const unanswered = (await commentGroups(deps.db, status.decisionId, { answered: false, limit: 1 })).total;
-    return c.json({ decisionId: status.decisionId, answered: b.answers.length, unanswered });
+    return c.json({ decisionId: status.decisionId, answered: b.answers.length, unanswered } satisfies Ty<typeof AdoptionAnsweredSchema>);
   });
 
   // Legal review of major enforcement decisions (重大执法决定法制审核, 国办发〔2018〕118号; seed 003 二(四)).
@@ -304,7 +312,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const reused = await idReuseRefusal(deps.db, kase.caseId);
     if (reused) throw new DecisionRefused(reused);
     const r = await deps.client.startLegalReview(kase);
-    return c.json({ caseId: kase.caseId, workflowId: r.workflowId }, 201);
+    return c.json({ caseId: kase.caseId, workflowId: r.workflowId } satisfies Ty<typeof CaseSubmittedSchema>, 201);
   });
 
   app.get('/enforcement-reviews/:id', async (c) => {
@@ -338,13 +346,13 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return c.json({
       projectors: projectors.map(({ name, stats: { stream: _stream, ...figures }, updated_at }) => ({ name, figures, updatedAt: new Date(updated_at).toISOString() })),
       incomplete,
-    });
+    } satisfies Ty<typeof RecordsHealthSchema>);
   });
 
   // Refused requests (no token, wrong role or office, refused actions), newest first: for supervisors.
   app.get('/access-refusals', async (c) => {
     if (c.get('principal').actor.role !== 'supervisor') throw new Forbidden('Refused access attempts are for supervisors.');
-    const q = parse(ListQuerySchema.pick({ limit: true, offset: true }), c.req.query(), 'query');
+    const q = parse(AccessRefusalQuerySchema, c.req.query(), 'query');
     const rows = await deps.db.query<Record<string, unknown>>('SELECT at, actor_id, role, organisation, method, path, status, reason FROM access_refusals ORDER BY at DESC, id DESC LIMIT $1 OFFSET $2', [
       q.limit ?? 100,
       q.offset ?? 0,
@@ -352,8 +360,17 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const [t] = await deps.db.query<{ total: string }>('SELECT count(*) AS total FROM access_refusals');
     return c.json({
       total: Number(t?.total ?? 0),
-      refusals: rows.map((r) => ({ at: new Date(r.at as string).toISOString(), actorId: r.actor_id, role: r.role, organisation: r.organisation, method: r.method, path: r.path, status: Number(r.status), reason: r.reason })),
-    });
+      refusals: rows.map((r) => ({
+        at: new Date(r.at as string).toISOString(),
+        actorId: (r.actor_id as string | null) ?? null,
+        role: (r.role as string | null) ?? null,
+        organisation: (r.organisation as string | null) ?? null,
+        method: String(r.method),
+        path: String(r.path),
+        status: Number(r.status),
+        reason: String(r.reason),
+      })),
+    } satisfies Ty<typeof AccessRefusalPageSchema>);
   });
 
   // The annual compliance figures, from the procedure record alone, every figure with the decisions behind it.
@@ -373,7 +390,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   // office or head; read by the authority's staff and supervisors.
   const catalogKey = (c: Context<Env>) => ({
     authority: parse(code, c.req.param('authority'), 'authority'),
-    year: parse(z.coerce.number().pipe(CatalogYearSchema), c.req.param('year'), 'year'),
+    year: parse(CatalogYearParamSchema, c.req.param('year'), 'year'),
   });
   const catalogReader = (c: Context<Env>, authority: string) => {
     const p = c.get('principal');
@@ -387,10 +404,10 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (wrongRole) throw new Forbidden(wrongRole);
   };
   app.post('/catalogs', async (c) => {
-    const b = parse(z.strictObject({ authority: AuthoritySchema, year: CatalogYearSchema }), await body(c), 'catalog');
+    const b = parse(OpenCatalogSchema, await body(c), 'catalog');
     catalogActor(c, b.authority.code, 'draftCatalog');
     const h = await deps.client.startCatalog(b);
-    return c.json({ authority: b.authority.code, year: b.year, workflowId: h.workflowId }, 201);
+    return c.json({ authority: b.authority.code, year: b.year, workflowId: h.workflowId } satisfies Ty<typeof CatalogOpenedSchema>, 201);
   });
   app.get('/catalogs/:authority/:year', async (c) => {
     const { authority, year } = catalogKey(c);
@@ -410,17 +427,19 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   });
   app.get('/catalogs/:authority/:year/record', async (c) => {
     const { authority, year } = catalogKey(c);
+    const q = parse(RecordQuerySchema, c.req.query(), 'query');
     catalogReader(c, authority);
     const id = catalogRecordId(authority, year);
     const summary = await getDecision(deps.db, 'catalog', id);
     if (!summary) throw new NotFound(`No record of ${authority}'s ${year} catalog.`);
     const [entries, verification] = await Promise.all([recordOf(deps.db, 'catalog', id), verifyAgainstSource(deps.db, temporalEventSource(deps.client.client), 'catalog', id)]);
-    if (c.req.query('format') === 'html') return c.html(recordPage({ decisionId: id, title: summary.title }, entries, verification));
-    return c.json({ catalog: summary, verification, entries });
+    if (q.format === 'html') return c.html(recordPage({ decisionId: id, title: summary.title }, entries, verification));
+    return c.json({ catalog: summary, verification, entries } satisfies Ty<typeof CatalogRecordSchema>);
   });
 
   app.get('/decisions/:id/record', async (c) => {
     const id = c.req.param('id');
+    const q = parse(RecordQuerySchema, c.req.query(), 'query');
     // The record outlives the workflow's retention: a closed decision is read from the record alone.
     const decision = await readableOrRecorded(c, id);
     // Complete only if it holds everything the workflow has published (while Temporal still has the workflow).
@@ -428,12 +447,15 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       recordOf(deps.db, 'majorDecision', id),
       verifyAgainstSource(deps.db, temporalEventSource(deps.client.client), 'majorDecision', id),
     ]);
-    if (c.req.query('format') === 'html') return c.html(recordPage({ decisionId: id, title: decision.title }, entries, verification));
-    return c.json({ decision, verification, entries });
+    if (q.format === 'html') return c.html(recordPage({ decisionId: id, title: decision.title }, entries, verification));
+    return c.json({ decision, verification, entries } satisfies Ty<typeof DecisionRecordSchema>);
   });
 
   return app;
 }
+
+/** What a route answers with, by its schema in schemas.ts (checked by the type checker, documented in openapi.ts). */
+type Ty<S extends z.ZodType> = z.output<S>;
 
 export class NotFound extends Error {
   override name = 'NotFound';

@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { followDecisionEvents } from '../client/events';
 import { STEPS, type StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
+import { DecisionSortSchema } from '../store/record';
 import { registerCatalogCommand } from './catalog';
 import { registerReportCommand } from './report';
 
@@ -81,6 +82,11 @@ function table(rows: Record<string, unknown>[], columns: [string, string][]): st
   const line = (values: string[]) => values.map((v, i) => v + ' '.repeat(widths[i]! - width(v))).join('  ').trimEnd();
   return [line(columns.map(([, t]) => t)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
+
+/** What a list may be sorted by, as the API takes it. */
+const SORTS = [...DecisionSortSchema.options];
+/** `1-20 of 57 decision(s)`: where this page is in the whole list. */
+const pageLine = (r: { total: number; offset: number }, shown: number, what: string) => `${r.offset + 1}-${r.offset + shown} of ${r.total} ${what}(s)`;
 
 const stepLabel = (s: string) => (s in STEPS ? `${s} ${STEPS[s as StepName].term}` : s);
 
@@ -184,36 +190,41 @@ export function program(): Command {
     .option('--step <step>')
     .option('--status <status>', 'e.g. inProgress, withdrawn, rejected, deferred, inExecution, suspended, stopped; published, takenDown')
     .option('--overdue', 'only decisions past a deadline')
+    .addOption(new Option('--sort <field>', 'order by a field, `-` before it for descending (default: nearest deadline first)').choices(SORTS))
     .option('--limit <n>', 'at most this many', '100')
-    .action(async (o: { kind?: string; authority?: string; step?: string; status?: string; overdue?: boolean; limit: string }) => {
+    .option('--offset <n>', 'skip this many')
+    .action(async (o: { kind?: string; authority?: string; step?: string; status?: string; overdue?: boolean; sort?: string; limit: string; offset?: string }) => {
       const q = new URLSearchParams(
-        Object.entries({ kind: o.kind, authority: o.authority, step: o.step, status: o.status, overdue: o.overdue ? 'true' : undefined, limit: o.limit }).filter(
+        Object.entries({ kind: o.kind, authority: o.authority, step: o.step, status: o.status, overdue: o.overdue ? 'true' : undefined, sort: o.sort, limit: o.limit, offset: o.offset }).filter(
           (e): e is [string, string] => e[1] !== undefined,
         ),
       );
       const r = await request(g(), 'GET', `/decisions?${q}`);
       print(r.decisions, () =>
         r.decisions.length
-          ? table(
+          ? `${table(
               r.decisions.map((d: any) => ({ ...d, openSteps: d.openSteps.join(','), nextDeadline: d.nextDeadline?.slice(0, 10) ?? '', overdue: d.overdue ? 'OVERDUE' : '' })),
               [['decisionId', 'id'], ['kind', 'kind'], ['title', 'title'], ['status', 'status'], ['openSteps', 'open steps'], ['nextDeadline', 'deadline'], ['overdue', '']],
-            )
-          : '(no decisions)',
+            )}\n${pageLine(r, r.decisions.length, 'decision')}`
+          : `(no decisions; ${r.total} in all)`,
       );
     });
 
   cmd
     .command('assignments')
     .description('what you are asked to do: the decisions on which you are an expert asked or the reviewer named, nearest deadline first')
+    .addOption(new Option('--sort <field>', 'order by a field, `-` before it for descending (default: nearest deadline first)').choices(SORTS))
     .option('--limit <n>', 'at most this many', '100')
-    .action(async (o: { limit: string }) => {
-      const r = await request(g(), 'GET', `/assignments?limit=${encodeURIComponent(o.limit)}`);
+    .option('--offset <n>', 'skip this many')
+    .action(async (o: { sort?: string; limit: string; offset?: string }) => {
+      const q = new URLSearchParams(Object.entries({ sort: o.sort, limit: o.limit, offset: o.offset }).filter((e): e is [string, string] => e[1] !== undefined));
+      const r = await request(g(), 'GET', `/assignments?${q}`);
       print(r.assignments, () =>
         r.assignments.length
-          ? table(
+          ? `${table(
               r.assignments.map((d: any) => ({ ...d, steps: d.steps.join(','), nextDeadline: d.nextDeadline?.slice(0, 10) ?? '', overdue: d.overdue ? 'OVERDUE' : '' })),
               [['decisionId', 'id'], ['title', 'title'], ['steps', 'asked for'], ['nextDeadline', 'deadline'], ['overdue', '']],
-            )
+            )}\n${pageLine(r, r.assignments.length, 'assignment')}`
           : '(nothing asked of you)',
       );
     });

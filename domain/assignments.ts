@@ -52,7 +52,8 @@ const expertIds = z
   .array(code)
   .min(1, 'name at least one expert of the pool')
   .max(50)
-  .refine((ids) => new Set(ids).size === ids.length, 'each expert once');
+  .refine((ids) => new Set(ids).size === ids.length, 'each expert once')
+  .meta({ uniqueItems: true });
 
 /** The undertaking unit asks experts of the pool for their opinion (arts. 19-21). */
 export const AssignExpertsSchema = action({ experts: expertIds });

@@ -6,7 +6,7 @@
  * year's end (31 December, Beijing time) it lists the items never started and the decisions made off-catalog.
  */
 import { z } from 'zod';
-import { ActorSchema, AuthoritySchema, code, HistoryEntrySchema, isoDate, text, type Role } from './schemas';
+import { ActorSchema, AuthoritySchema, code, HistoryEntrySchema, isoDate, requestId, text, type Role } from './schemas';
 
 export const CATALOG_BASIS = {
   catalog: 'Decree 713 art. 3: 决策机关可以确定决策事项目录、标准，经同级党委同意后向社会公布，并根据实际情况调整',
@@ -44,7 +44,7 @@ export const StartCatalogSchema = z.strictObject({
 });
 export type StartCatalog = z.input<typeof StartCatalogSchema>;
 
-const request = { requestId: z.string().min(8).max(128), actor: ActorSchema };
+const request = { requestId, actor: ActorSchema };
 const uniqueItems = (items: CatalogItem[]) => new Set(items.map((i) => i.itemId)).size === items.length;
 
 /** The draft (replaces the items drafted so far); only while drafting. */
@@ -67,7 +67,7 @@ export const CloseCatalogSchema = z.strictObject({ ...request, reason: text(2000
 /** Sent by the client when a decision starts, on an item or off-catalog with its reason (no actor: the system tells it). */
 export const DecisionStartedSchema = z
   .strictObject({
-    requestId: z.string().min(8).max(128),
+    requestId,
     decisionId: code,
     title: text(300),
     itemId: code.optional(),

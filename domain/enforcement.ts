@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { DeadlineRuleName } from './deadlines';
-import { ActorSchema, AuthoritySchema, code, DeadlineSpecSchema, HistoryEntrySchema, isoDate, text } from './schemas';
+import { ActorSchema, AuthoritySchema, code, DeadlineSpecSchema, HistoryEntrySchema, isoDate, requestId, text } from './schemas';
 
 export const EnforcementKindSchema = z.enum(['licensing', 'penalty', 'other']);
 export type EnforcementKind = z.infer<typeof EnforcementKindSchema>;
@@ -43,7 +43,7 @@ export const EnforcementDecisionSchema = z.strictObject({
 });
 export type EnforcementDecision = z.input<typeof EnforcementDecisionSchema>;
 
-const request = { requestId: z.string().min(8).max(128), actor: ActorSchema };
+const request = { requestId, actor: ActorSchema };
 
 /** The office hands over the text to publish (personal data redacted); the workflow issues the notice. */
 export const PublishNoticeSchema = z.strictObject({ ...request, body: text(50_000) });
@@ -69,7 +69,6 @@ export const EnforcementStatusSchema = z.object({
 });
 export type EnforcementStatus = z.infer<typeof EnforcementStatusSchema>;
 
-export interface NoticeAck {
-  seq: number;
-  summary: string;
-}
+/** What a case's action answers: the event it recorded. */
+export const NoticeAckSchema = z.object({ seq: z.number().int(), summary: z.string() });
+export type NoticeAck = z.infer<typeof NoticeAckSchema>;

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { EnforcementKindSchema, EnforcementStatusSchema } from './enforcement';
-import { ActorSchema, AuthoritySchema, code, DeadlineSpecSchema, HistoryEntrySchema, isoDate, text } from './schemas';
+import { ActorSchema, AuthoritySchema, code, DeadlineSpecSchema, HistoryEntrySchema, isoDate, requestId, text } from './schemas';
 
 /** What the legal body checks (seed 003 二(四)3: 主体、资格、程序、事实、证据、法律适用、自由裁量权适用、文书). */
 export const ReviewMaterialsSchema = z.strictObject({
@@ -54,7 +54,7 @@ export const LegalReviewCaseSchema = z.strictObject({
 });
 export type LegalReviewCase = z.input<typeof LegalReviewCaseSchema>;
 
-const request = { requestId: z.string().min(8).max(128), actor: ActorSchema };
+const request = { requestId, actor: ActorSchema };
 
 /** The office submits again after an opinion of not passed or supplement materials: a new round. */
 export const ResubmitSchema = z.strictObject({
@@ -78,7 +78,8 @@ export const ReviewOpinionSchema = z
     /** The opinion document (reference). */
     reference: text(300),
   })
-  .refine((o) => o.result === 'passed' || o.reasons.length > 0, { path: ['reasons'], message: 'state the reasons when the review is not passed or materials are missing' });
+  .refine((o) => o.result === 'passed' || o.reasons.length > 0, { path: ['reasons'], message: 'state the reasons when the review is not passed or materials are missing' })
+  .meta({ if: { properties: { result: { enum: ['notPassed', 'supplement'] } }, required: ['result'] }, then: { required: ['reasons'], properties: { reasons: { minItems: 1 } } } });
 
 /** The office makes the decision (only once the review has passed). */
 export const DecideEnforcementSchema = z.strictObject({

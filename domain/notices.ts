@@ -31,6 +31,15 @@ export const NoticeSchema = z.object({
   workflowId: z.string(),
 });
 export type Notice = z.input<typeof NoticeSchema>;
+/** A notice rendered from its template: what the publisher prints. */
+export const RenderedNoticeSchema = z.object({ title: z.string(), text: z.string() });
+/** A notice as published on NATS: the notice and its rendered document. */
+export const PublishedNoticeSchema = NoticeSchema.extend({ document: RenderedNoticeSchema });
+/**
+ * A notice as the public reads it (GET /notices/<authority>): as published, without the workflow's id. Notices
+ * published before there were templates carry no document (and were all enforcement decisions: `kind`'s default).
+ */
+export const PublicNoticeSchema = PublishedNoticeSchema.omit({ workflowId: true }).extend({ document: RenderedNoticeSchema.optional() });
 
 /** `juece.notices.<authority>.<subjectId>.<action>`. */
 export const noticeSubject = (n: Pick<Notice, 'authority' | 'subjectId' | 'action'>) =>
@@ -54,7 +63,7 @@ const BASIS: Record<NoticeKind, string> = {
 };
 
 /** The document as published: a title, and its text in Chinese with the notice's legal basis and signature. */
-export function renderNotice(input: Notice): { title: string; text: string } {
+export function renderNotice(input: Notice): z.infer<typeof RenderedNoticeSchema> {
   const n = NoticeSchema.parse(input);
   const f = n.facts ?? {};
   const signed = [n.authorityName ?? n.authority, f.date ?? n.at.slice(0, 10)].join('\n');

@@ -4,29 +4,51 @@
  */
 import { z } from 'zod';
 import { COMMENT_PERIOD, STEP_NAMES } from './procedure';
+import { RULE_SETS } from './rules';
 
 /** Control characters other than tab and line breaks: nothing a person writes, and NUL cannot be stored. */
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const CONTROL_CHARS = '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f';
+/** What trim() takes away: white space and line breaks (listed, so that any regex dialect reads them alike). */
+const SPACE_CHARS = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+const CONTROL = new RegExp(`[${CONTROL_CHARS}]`);
+const NOT_BLANK = new RegExp(`[^${SPACE_CHARS}]`);
+/** Both as the one pattern the OpenAPI document gives free text: no control character, and one that is not white space. */
+export const TEXT_PATTERN = `^[^${CONTROL_CHARS}]*[^${CONTROL_CHARS}${SPACE_CHARS}][^${CONTROL_CHARS}]*$`;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-/** Free text: trimmed, not empty, bounded, well-formed Unicode (no lone surrogates) without control characters. */
+/** Characters as JSON Schema counts them (code points); a JS string's length counts UTF-16 units. */
+const codePoints = (s: string) => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+/** A string of `min` to `max` characters (code points), e.g. a request id. */
+export const chars = (min: number, max: number) =>
+  z
+    .string()
+    .refine((s) => codePoints(s) >= min, `must be at least ${min} characters`)
+    .refine((s) => codePoints(s) <= max, `must be at most ${max} characters`)
+    .meta({ minLength: min, maxLength: max });
+/**
+ * Free text: not blank, at most `max` characters (as given), well-formed Unicode (no lone surrogates) without control
+ * characters; stored trimmed.
+ */
 export const text = (max: number) =>
   z
     .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
+    .refine((s) => NOT_BLANK.test(s), 'must not be empty')
+    .refine((s) => codePoints(s) <= max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters')
     .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (no lone surrogate)')
-    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+    .trim()
+    .meta({ maxLength: max, pattern: TEXT_PATTERN });
 /** ASCII identifiers: they appear in workflow ids and NATS subjects. */
 export const code = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
-export const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date in the form YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
-    message: 'is not a real calendar date',
-  });
+/** A real calendar date, YYYY-MM-DD (JSON Schema's `format: date`, with the pattern that checks it). */
+export const isoDate = z.iso.date({ error: 'must be a real calendar date in the form YYYY-MM-DD' });
+/** A request id: the Update id, so a repeated request is answered once. */
+export const requestId = chars(8, 128);
 
 export const StepNameSchema = z.enum(STEP_NAMES);
 
@@ -70,12 +92,11 @@ export const EXCLUDED_CATEGORIES = {
 export const ProposalSchema = z.strictObject({
   decisionId: code,
   title: text(300),
-  category: z.string().superRefine((c, ctx) => {
-    if (c in EXCLUDED_CATEGORIES) {
-      ctx.addIssue({ code: 'custom', message: EXCLUDED_CATEGORIES[c as keyof typeof EXCLUDED_CATEGORIES] });
-    } else if (!(DECISION_CATEGORIES as readonly string[]).includes(c)) {
-      ctx.addIssue({ code: 'custom', message: `must be one of the kinds of art. 3: ${DECISION_CATEGORIES.join(', ')}` });
-    }
+  category: z.enum(DECISION_CATEGORIES, {
+    error: (issue) =>
+      typeof issue.input === 'string' && Object.hasOwn(EXCLUDED_CATEGORIES, issue.input)
+        ? EXCLUDED_CATEGORIES[issue.input as keyof typeof EXCLUDED_CATEGORIES]
+        : `must be one of the kinds of art. 3: ${DECISION_CATEGORIES.join(', ')}`,
   }),
   /** 决策机关 (art. 10). */
   authority: AuthoritySchema,
@@ -109,16 +130,25 @@ export const ProposalSchema = z.strictObject({
   /** Calendar jurisdiction for the decision's deadlines: CN, or a province code with a regional calendar. */
   jurisdiction: z.string().regex(/^CN(-[A-Z]{2})?$/, 'must be CN or a province code such as CN-GX').default('CN'),
   /** The rule set the decision follows (domain/rules.ts), pinned when it starts. */
-  ruleSet: z.string().default('national'),
+  ruleSet: z
+    .enum(Object.keys(RULE_SETS) as [string, ...string[]], { error: (issue) => `Unknown rule set "${String(issue.input)}"; known: ${Object.keys(RULE_SETS).join(', ')}` })
+    .default('national'),
   draft: z.strictObject({ reference: text(300), sha256 }),
-});
+})
+  // The catalog reference is checked by the client before a start (JueceClient.checkCatalogRef): a matter outside
+  // the catalog gives its reason, one on a catalog item does not. Said here in JSON Schema for the OpenAPI document.
+  .meta({
+    allOf: [
+      { if: { properties: { inCatalog: { const: false } }, required: ['inCatalog'] }, then: { required: ['offCatalogReason'] } },
+      { if: { properties: { inCatalog: { type: 'object' } }, required: ['inCatalog'] }, then: { not: { required: ['offCatalogReason'] } } },
+    ],
+  });
 export type Proposal = z.infer<typeof ProposalSchema>;
 /** A proposal as submitted (defaults not yet applied). */
 export type ProposalInput = z.input<typeof ProposalSchema>;
 
 /** Every Update carries a request id (the Update id, so a repeated request is answered once) and its actor. */
-export const action = <T extends z.ZodRawShape>(shape: T) =>
-  z.strictObject({ requestId: z.string().min(8).max(128), actor: ActorSchema, ...shape });
+export const action = <T extends z.ZodRawShape>(shape: T) => z.strictObject({ requestId, actor: ActorSchema, ...shape });
 /** The draft version an action is about: an action on a superseded draft is refused. */
 const draftVersion = z.number().int().positive();
 
@@ -150,9 +180,12 @@ export const OpenConsultationSchema = action({
     message: `a comment period shorter than ${COMMENT_PERIOD.minDays} days needs an urgency reason (${COMMENT_PERIOD.basis})`,
     path: ['periodDays'],
   })
-  .refine((v) => !v.retroactive || v.retroactive.noticeDate <= v.openedOn, {
-    message: `a consultation cannot open before its public notice: the period runs from the notice (${COMMENT_PERIOD.basis})`,
-    path: ['retroactive', 'noticeDate'],
+  // A consultation held elsewhere whose notice came after the opening day is refused by the workflow (409): JSON
+  // Schema cannot compare two dates, and the OpenAPI document says what this schema checks.
+  .meta({
+    if: { properties: { periodDays: { maximum: COMMENT_PERIOD.minDays - 1 } }, required: ['periodDays'] },
+    then: { required: ['urgencyReason'] },
+    description: `A period shorter than ${COMMENT_PERIOD.minDays} days needs \`urgencyReason\` (${COMMENT_PERIOD.basis}).`,
   });
 export type OpenConsultation = z.infer<typeof OpenConsultationSchema>;
 
@@ -241,10 +274,12 @@ export const CollectiveDecisionSchema = action({
   dissent: z.array(z.strictObject({ participant: text(200), statement: text(20_000) })).default([]),
   minutes: text(50_000),
   draftVersion,
-}).refine((v) => !v.differsFromMajority || v.reasonForDiffering !== undefined, {
-  message: 'a decision that differs from the majority must give its reasons (art. 30)',
-  path: ['reasonForDiffering'],
-});
+})
+  .refine((v) => !v.differsFromMajority || v.reasonForDiffering !== undefined, {
+    message: 'a decision that differs from the majority must give its reasons (art. 30)',
+    path: ['reasonForDiffering'],
+  })
+  .meta({ if: { properties: { differsFromMajority: { const: true } }, required: ['differsFromMajority'] }, then: { required: ['reasonForDiffering'] } });
 export type CollectiveDecision = z.infer<typeof CollectiveDecisionSchema>;
 
 /** Reported to the party committee at the same level before issue (art. 31). */
@@ -419,13 +454,9 @@ export const DecisionStatusSchema = z.object({
 export const RECENT_ENTRIES = 50;
 export type DecisionStatus = z.infer<typeof DecisionStatusSchema>;
 
-/** Whatever a step's Update answers. */
-export interface StepAck {
-  step?: StepName;
-  seq: number;
-  summary: string;
-}
-type StepName = z.infer<typeof StepNameSchema>;
+/** Whatever a step's Update answers: the event it recorded (its sequence number and summary), and the step. */
+export const StepAckSchema = z.object({ step: StepNameSchema.optional(), seq: z.number().int(), summary: z.string() });
+export type StepAck = z.infer<typeof StepAckSchema>;
 
 /** A readable one-paragraph message for a zod error, naming each field. */
 export function describeZodError(error: z.ZodError): string {

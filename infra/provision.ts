@@ -4,10 +4,13 @@
  * - the Java time-skipping test server, resolved from Maven Central with its runtime classpath;
  * - nats-server, a pinned current release (NATS_SERVER_VERSION, the same as docker-compose.yml's image), built with
  *   `go install` from the Go module proxy: Debian's 2.9 is too old (no `sync_interval`, so no write before the ack).
+ * - for the tests, the API fuzzer schemathesis and the OpenAPI validator openapi-spec-validator, from PyPI into a
+ *   Python venv, every package pinned (infra/api-fuzzer-requirements.txt).
  * Nothing here is written inside the repository; the cache lives in `JUECE_CACHE_DIR` (default ~/.cache/juece).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JueceConfig } from './config';
 
@@ -273,6 +276,63 @@ export async function ensureChromium(cfg: JueceConfig, log: Log = defaultLog): P
   const installed = found();
   if (!installed) throw new Error('apt-get installed chromium but its binary was not found');
   return installed;
+}
+
+/** The pinned Python packages of the API fuzzer (schemathesis) and the OpenAPI validator (openapi-spec-validator). */
+export const API_FUZZER_REQUIREMENTS = path.join(__dirname, 'api-fuzzer-requirements.txt');
+
+export interface ApiFuzzer {
+  /** The schemathesis command (`st run <document> --url <api>`). */
+  schemathesis: string;
+  /** The venv's Python, which runs `-m openapi_spec_validator <document>`. */
+  python: string;
+}
+
+/** A Python 3.10+ with the venv module (Debian: python3-venv, installed when missing and we are root). */
+async function pythonWithVenv(log: Log): Promise<string> {
+  const works = (python: string) => spawnSync(python, ['-c', 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 10) else 1)']).status === 0;
+  for (const name of ['python3', 'python']) {
+    const python = which(name);
+    if (python && works(python)) return python;
+  }
+  const aptGet = which('apt-get');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!aptGet || !isRoot) {
+    throw new Error('The API fuzzer needs Python 3.10+ with its venv module (Debian/Ubuntu: `sudo apt-get install python3 python3-venv`).');
+  }
+  log("Installing Python's venv from Debian's packages…");
+  await run(aptGet, ['update', '-qq'], { log });
+  await run(aptGet, ['install', '-y', '-qq', 'python3', 'python3-venv'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, log });
+  const python = which('python3');
+  if (!python || !works(python)) throw new Error('apt-get installed python3-venv but `python3 -m venv` still does not work');
+  return python;
+}
+
+/**
+ * The API fuzzer for the tests (test/openapi.test.ts): schemathesis and openapi-spec-validator from PyPI in a venv
+ * of their own in the cache, exactly the versions of infra/api-fuzzer-requirements.txt (its digest names the venv, so
+ * a change of a pin makes a new one). About 20 s the first time.
+ */
+export async function ensureApiFuzzer(cfg: JueceConfig, log: Log = defaultLog): Promise<ApiFuzzer> {
+  const requirements = readFileSync(API_FUZZER_REQUIREMENTS, 'utf8');
+  const digest = createHash('sha256').update(requirements).digest('hex').slice(0, 12);
+  const dir = path.join(cfg.cacheDir, 'api-fuzzer', digest);
+  const fuzzer = { schemathesis: path.join(dir, 'bin', 'st'), python: path.join(dir, 'bin', 'python') };
+  // Written last: a venv without it was cut short, and is made again.
+  const done = path.join(dir, 'installed');
+  if (existsSync(done) && isExecutable(fuzzer.schemathesis) && isExecutable(fuzzer.python)) return fuzzer;
+  const python = await pythonWithVenv(log);
+  log('Installing schemathesis and openapi-spec-validator (pinned) from PyPI into a venv…');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.dirname(dir), { recursive: true });
+  // Made in place: a venv's scripts name its folder.
+  await run(python, ['-m', 'venv', dir], { log });
+  // Every package is pinned in the file, so nothing else is resolved: --no-deps.
+  await run(fuzzer.python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--no-deps', '-r', API_FUZZER_REQUIREMENTS], { log });
+  if (spawnSync(fuzzer.schemathesis, ['--version']).status !== 0) throw new Error(`schemathesis was installed in ${dir} but does not run`);
+  writeFileSync(done, requirements);
+  log(`API fuzzer ready: ${fuzzer.schemathesis}`);
+  return fuzzer;
 }
 
 /** Everything the tests and the demo need; prints what it does. */

@@ -53,14 +53,15 @@ export function normalizeComment(text: string): string {
 
 const digest = (text: string) => createHash('sha256').update(normalizeComment(text)).digest('hex');
 
-export interface IngestResult {
+export const IngestResultSchema = z.object({
   /** New comments stored. */
-  accepted: number;
+  accepted: z.number().int(),
   /** The same text again from the same submitter: not counted twice. */
-  duplicates: number;
+  duplicates: z.number().int(),
   /** Comments received for the decision so far, in all. */
-  total: number;
-}
+  total: z.number().int(),
+});
+export type IngestResult = z.infer<typeof IngestResultSchema>;
 
 /** Whether the consultation accepts comments at `now`: opened, not closed, its period not over. */
 async function intakeOpen(q: Queryable, decisionId: string, now: Date): Promise<void> {
@@ -144,24 +145,22 @@ export function ingestComments(db: Db, decisionId: string, batch: Comment[], now
 }
 
 /** Who answered a group in the adoption report (the token's holder). */
-export interface AdoptionActor {
-  id: string;
-  name: string;
-  organisation: string;
-}
+export const AdoptionActorSchema = z.object({ id: z.string(), name: z.string(), organisation: z.string() });
+export type AdoptionActor = z.infer<typeof AdoptionActorSchema>;
 
-export interface CommentGroup {
-  groupId: number;
-  text: string;
+export const CommentGroupSchema = z.object({
+  groupId: z.number().int(),
+  text: z.string(),
   /** Distinct submitters of this text. */
-  comments: number;
-  campaign: boolean;
-  adopted: boolean | null;
-  reason: string | null;
+  comments: z.number().int(),
+  campaign: z.boolean(),
+  adopted: z.boolean().nullable(),
+  reason: z.string().nullable(),
   /** Who answered it and when (answers recorded before these were kept have neither). */
-  answeredBy: AdoptionActor | null;
-  answeredAt: string | null;
-}
+  answeredBy: AdoptionActorSchema.nullable(),
+  answeredAt: z.string().nullable(),
+});
+export type CommentGroup = z.infer<typeof CommentGroupSchema>;
 
 export interface CommentTally {
   decisionId: string;
@@ -196,14 +195,15 @@ export async function commentTally(db: Queryable, decisionId: string, limit = 20
   };
 }
 
-export interface CommentCounts {
+export const CommentCountsSchema = z.object({
   /** Comments received, each submitter counted once per text. */
-  received: number;
+  received: z.number().int(),
   /** Distinct texts. */
-  groups: number;
+  groups: z.number().int(),
   /** Groups sent by CAMPAIGN_MIN_SUBMITTERS or more submitters (集中反映的意见). */
-  campaigns: number;
-}
+  campaigns: z.number().int(),
+});
+export type CommentCounts = z.infer<typeof CommentCountsSchema>;
 
 /** A decision's comment counts (the comment store is their one source; the workflow is never told them). */
 export async function commentCounts(db: Queryable, decisionId: string): Promise<CommentCounts> {
@@ -237,15 +237,16 @@ export interface CommentGroupQuery {
   offset?: number;
 }
 
-export interface CommentGroupPage {
-  decisionId: string;
+export const CommentGroupPageSchema = z.object({
+  decisionId: z.string(),
   /** Groups matching the query, in all. */
-  total: number;
-  limit: number;
-  offset: number;
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
   /** Largest first (then oldest first). */
-  groups: CommentGroup[];
-}
+  groups: z.array(CommentGroupSchema),
+});
+export type CommentGroupPage = z.infer<typeof CommentGroupPageSchema>;
 
 /** A decision's comment groups, largest first, a page at a time, optionally only campaigns or only unanswered ones. */
 export async function commentGroups(db: Queryable, decisionId: string, o: CommentGroupQuery = {}): Promise<CommentGroupPage> {

@@ -5,7 +5,8 @@
  * art. 40).
  */
 import { createHash } from 'node:crypto';
-import { ProcedureEventSchema, recordKindOf, type ProcedureEvent, type RecordKind, type Standing } from '../domain/events';
+import { z } from 'zod';
+import { ProcedureEventSchema, RecordKindSchema, recordKindOf, type ProcedureEvent, type RecordKind, type Standing } from '../domain/events';
 import type { Db, Queryable } from './db';
 
 /** The chain's anchor: the "previous hash" of a decision's first entry. */
@@ -201,26 +202,27 @@ async function consultationEffects(q: Queryable, e: ProcedureEvent): Promise<voi
   }
 }
 
-export interface Verification {
-  kind: RecordKind;
-  decisionId: string;
-  entries: number;
+export const VerificationSchema = z.object({
+  kind: RecordKindSchema,
+  decisionId: z.string(),
+  entries: z.number().int(),
   /** The chain is whole and the record holds every event its workflow is known to have published. */
-  ok: boolean;
+  ok: z.boolean(),
   /** Every entry matches its hash and its predecessor's. */
-  chainOk: boolean;
+  chainOk: z.boolean(),
   /** No event the workflow is known to have published is missing from the record. */
-  complete: boolean;
+  complete: z.boolean(),
   /** Events the workflow is known to have published (at least `entries`). */
-  known: number;
+  known: z.number().int(),
   /** Events that came after a missing one, held until it is recorded. */
-  held: number;
+  held: z.number().int(),
   /** The runs of events known to be missing (neither recorded nor held), first to last. */
-  missing: { from: number; to: number }[];
+  missing: z.array(z.object({ from: z.number().int(), to: z.number().int() })),
   /** The first entry that does not match its hash, its predecessor's, or its own event. */
-  brokenAt?: number;
-  reason?: string;
-}
+  brokenAt: z.number().int().optional(),
+  reason: z.string().optional(),
+});
+export type Verification = z.infer<typeof VerificationSchema>;
 
 /**
  * Recomputes a record's hash chain from its first entry (any edited, removed or reordered entry shows) and says
@@ -282,26 +284,59 @@ function columnsMatch(r: { seq: number; type: string; summary: string; step: str
   return e.seq === Number(r.seq) && e.type === r.type && e.summary === r.summary && (e.step ?? null) === r.step && e.decisionId === decisionId && recordKindOf(e) === kind;
 }
 
-export interface DecisionSummary {
-  kind: RecordKind;
-  decisionId: string;
-  authority: string;
-  title: string;
-  undertakingUnit: string | null;
+/** A person asked who has yet to answer, with the step. */
+const AssigneeSchema = z.object({ id: z.string(), step: z.string() });
+
+/** A decision (or case, or catalog) as the record's list knows it: where it stands as its last event said. */
+export const DecisionSummarySchema = z.object({
+  kind: RecordKindSchema,
+  decisionId: z.string(),
+  authority: z.string(),
+  title: z.string(),
+  undertakingUnit: z.string().nullable(),
   /** Where it stands, as the last event that said so: a DecisionStatusValue or an EnforcementState ('unknown' for older runs). */
-  status: string;
-  currentStep: string | null;
-  openSteps: string[];
-  nextDeadline: string | null;
-  deadlineRule: string | null;
-  deadlineProvisional: boolean;
-  overdue: boolean;
+  status: z.string(),
+  currentStep: z.string().nullable(),
+  openSteps: z.array(z.string()),
+  nextDeadline: z.string().nullable(),
+  deadlineRule: z.string().nullable(),
+  deadlineProvisional: z.boolean(),
+  overdue: z.boolean(),
   /** Who is asked and has yet to answer, each with the step. */
-  assignees: Assignee[];
-  events: number;
-  startedAt: string;
-  updatedAt: string;
-}
+  assignees: z.array(AssigneeSchema),
+  events: z.number().int(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+});
+export type DecisionSummary = z.infer<typeof DecisionSummarySchema>;
+
+/** What a list may be sorted by (ascending; `-` before it for descending), each with its column. */
+const SORT_COLUMNS = {
+  nextDeadline: 'next_deadline',
+  startedAt: 'started_at',
+  updatedAt: 'updated_at',
+  title: 'title',
+  decisionId: 'decision_id',
+} as const;
+type SortKey = keyof typeof SORT_COLUMNS;
+const SORT_KEYS = Object.keys(SORT_COLUMNS) as SortKey[];
+export const DecisionSortSchema = z.enum([...SORT_KEYS, ...SORT_KEYS.map((k) => `-${k}` as const)] as [SortKey | `-${SortKey}`, ...(SortKey | `-${SortKey}`)[]]);
+export type DecisionSort = z.infer<typeof DecisionSortSchema>;
+/** Nearest deadline first: what is due comes first, decisions holding no deadline last. */
+export const DEFAULT_SORT: DecisionSort = 'nextDeadline';
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+
+/** One page of a list, with how many match in all. */
+export const DecisionPageSchema = z.object({
+  /** Decisions matching the filter, in all (not only on this page). */
+  total: z.number().int().min(0),
+  limit: z.number().int(),
+  offset: z.number().int(),
+  sort: DecisionSortSchema,
+  decisions: z.array(DecisionSummarySchema),
+});
+export type DecisionPage = z.infer<typeof DecisionPageSchema>;
 
 export interface DecisionFilter {
   /** Major decisions or enforcement cases. */
@@ -315,6 +350,8 @@ export interface DecisionFilter {
   assignee?: string;
   status?: string;
   overdue?: boolean;
+  /** The order (default nearest deadline first); ties by id. */
+  sort?: DecisionSort;
   limit?: number;
   offset?: number;
 }
@@ -342,8 +379,8 @@ function summaryOf(r: Record<string, unknown>): DecisionSummary {
   };
 }
 
-/** Decisions by kind, authority, open step, status and overdue deadline; nearest deadline first. */
-export async function listDecisions(db: Queryable, f: DecisionFilter = {}): Promise<DecisionSummary[]> {
+/** The WHERE clause and its parameters for a filter. */
+function whereOf(f: DecisionFilter): { where: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, v: unknown) => {
@@ -357,13 +394,38 @@ export async function listDecisions(db: Queryable, f: DecisionFilter = {}): Prom
   if (f.assignee) add('assignees @> ?::jsonb', JSON.stringify([{ id: f.assignee }]));
   if (f.status) add('status = ?', f.status);
   if (f.overdue !== undefined) add('overdue = ?', f.overdue);
-  params.push(Math.min(f.limit ?? 100, 1000), f.offset ?? 0);
-  const rows = await db.query(
-    `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY next_deadline ASC NULLS LAST, decision_id, kind LIMIT $${params.length - 1} OFFSET $${params.length}`,
-    params,
-  );
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** ORDER BY for a sort: the column (empty values last either way), then id and kind, so pages never overlap. */
+function orderOf(sort: DecisionSort = DEFAULT_SORT): string {
+  const desc = sort.startsWith('-');
+  const column = SORT_COLUMNS[(desc ? sort.slice(1) : sort) as SortKey];
+  return `${column} ${desc ? 'DESC' : 'ASC'} NULLS LAST, decision_id, kind`;
+}
+
+/** Decisions by kind, authority, open step, status and overdue deadline; nearest deadline first unless sorted otherwise. */
+export async function listDecisions(db: Queryable, f: DecisionFilter = {}): Promise<DecisionSummary[]> {
+  const { where, params } = whereOf(f);
+  params.push(Math.min(f.limit ?? DEFAULT_LIMIT, MAX_LIMIT), f.offset ?? 0);
+  const rows = await db.query(`SELECT * FROM decisions ${where} ORDER BY ${orderOf(f.sort)} LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
   return rows.map(summaryOf);
+}
+
+/** How many decisions match the filter (its limit and offset aside). */
+export async function countDecisions(db: Queryable, f: DecisionFilter = {}): Promise<number> {
+  const { where, params } = whereOf(f);
+  const [row] = await db.query<{ total: string | number }>(`SELECT count(*) AS total FROM decisions ${where}`, params);
+  return Number(row?.total ?? 0);
+}
+
+/** A page of `listDecisions` with the total that match, the limit, offset and sort it was made with. */
+export async function decisionPage(db: Queryable, f: DecisionFilter = {}): Promise<DecisionPage> {
+  const limit = Math.min(f.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
+  const offset = f.offset ?? 0;
+  const sort = f.sort ?? DEFAULT_SORT;
+  const [total, decisions] = await Promise.all([countDecisions(db, f), listDecisions(db, { ...f, limit, offset, sort })]);
+  return { total, limit, offset, sort, decisions };
 }
 
 export async function getDecision(db: Queryable, kind: RecordKind, decisionId: string): Promise<DecisionSummary | undefined> {
@@ -387,12 +449,8 @@ export async function idReuseRefusal(db: Queryable, decisionId: string): Promise
   return `decision id ${decisionId} is already used by ${kinds.map((k) => KIND_NAMES[k]).join(' and ')}; a decision id is never reused.`;
 }
 
-export interface RecordEntry {
-  seq: number;
-  hash: string;
-  prevHash: string;
-  event: ProcedureEvent;
-}
+export const RecordEntrySchema = z.object({ seq: z.number().int(), hash: z.string(), prevHash: z.string(), event: ProcedureEventSchema });
+export type RecordEntry = z.infer<typeof RecordEntrySchema>;
 
 /** A record's every entry, in order, with each entry's hash. */
 export async function recordOf(db: Queryable, kind: RecordKind, decisionId: string): Promise<RecordEntry[]> {

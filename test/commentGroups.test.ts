@@ -83,7 +83,7 @@ describe('comment groups and the adoption report, over the API and the CLI', () 
     expect((await call('POST', `/decisions/${id}/comments/adoption`, 'supervisor', { answers })).status).toBe(403);
     expect((await call('POST', `/decisions/${id}/comments/adoption`, 'otherOffice', { answers })).status).toBe(403);
     const unknown = await call('POST', `/decisions/${id}/comments/adoption`, 'undertakingUnit', { answers: [...answers, { groupId: 999_999_999, adopted: true, reason: '—' }] });
-    expect(unknown).toMatchObject({ status: 400, json: { error: 'invalid', issues: [{ path: 'answers.2.groupId', message: `Comment group 999999999 is not a group of ${id}.` }] } });
+    expect(unknown).toMatchObject({ status: 409, json: { error: 'refused', message: `Comment group 999999999 is not a group of ${id}.` } });
     expect((await call('GET', `/decisions/${id}/comments/groups?answered=true`, 'head')).json.total).toBe(0);
     for (const body of [{ answers: [] }, { answers: [{ groupId: big!.groupId, adopted: 'yes', reason: '—' }] }, { answers: [{ groupId: big!.groupId, adopted: true }] }, answers]) {
       expect((await call('POST', `/decisions/${id}/comments/adoption`, 'undertakingUnit', body)).status).toBe(400);
@@ -98,7 +98,7 @@ describe('comment groups and the adoption report, over the API and the CLI', () 
 
     // The OpenAPI document has both routes.
     const doc = (await call('GET', '/openapi.json')).json;
-    expect(doc.paths['/decisions/{id}/comments/groups'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['campaign', 'answered', 'limit', 'offset']);
+    expect(doc.paths['/decisions/{id}/comments/groups'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:id', 'query:campaign', 'query:answered', 'query:limit', 'query:offset']);
     expect(doc.paths['/decisions/{id}/comments/adoption'].post.requestBody.content['application/json'].schema.properties.answers).toBeDefined();
 
     // The CLI: a table largest first, campaigns only as JSON, answers from a file, and exit codes.

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../infra/config';
-import { ensureChromium, ensurePostgres, provisionAll } from '../infra/provision';
+import { ensureApiFuzzer, ensureChromium, ensurePostgres, provisionAll, type ApiFuzzer } from '../infra/provision';
 import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
 import { WORKFLOWS_PATH } from '../workers/worker';
 
@@ -34,6 +34,8 @@ declare module 'vitest' {
     postgresBinDir: string;
     /** Debian's chromium (provisioned, with the CJK fonts) for the workspace's browser tests. */
     chromiumPath: string;
+    /** schemathesis and openapi-spec-validator, in their venv (test/openapi.test.ts). */
+    apiFuzzer: ApiFuzzer;
   }
 }
 
@@ -42,6 +44,7 @@ export default async function setup(project: TestProject) {
   const { temporalCli, testServer, natsServer } = await provisionAll(cfg);
   const postgresBin = await ensurePostgres(cfg);
   const chromium = await ensureChromium(cfg);
+  const apiFuzzer = await ensureApiFuzzer(cfg);
   const dir = mkdtempSync(path.join(tmpdir(), 'juece-test-'));
   chmodSync(dir, 0o755); // PostgreSQL runs as its own user and keeps its cluster in here
   const servers: RunningServer[] = [];
@@ -71,6 +74,7 @@ export default async function setup(project: TestProject) {
     project.provide('postgresUrl', postgres.address);
     project.provide('postgresBinDir', postgresBin);
     project.provide('chromiumPath', chromium);
+    project.provide('apiFuzzer', apiFuzzer);
   } catch (err) {
     await stopAll();
     throw err;

@@ -210,7 +210,7 @@ describe('majorDecision: the statutory procedure', () => {
     // A 补录 whose notice came after the opening day is not a record of anything.
     const retroactive = { noticeReference: '示交公告〔2026〕3号', noticeDate: past, heldAt: '示范市人民政府门户网站' };
     await expect(d.openConsultation(sampleInput.openConsultation({ openedOn: past, retroactive: { ...retroactive, noticeDate: daysFrom(past, 1) } }))).rejects.toThrow(
-      'retroactive.noticeDate: a consultation cannot open before its public notice',
+      new DecisionRefused(`A consultation cannot open before its public notice: the notice 示交公告〔2026〕3号 is of ${daysFrom(past, 1)}, after ${past} (art. 15).`),
     );
     expect((await d.status()).events).toBe(before);
     expect(await types(d)).not.toContain('consultationOpened');

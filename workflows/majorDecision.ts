@@ -271,6 +271,10 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       throw refuse(`A comment period of ${c.periodDays} days is shorter than ${min.value} days and states no urgency (${min.basis}).`);
     }
     if (c.openedOn > today()) throw refuse(`The consultation cannot open in the future (${c.openedOn}).`);
+    // 补录: the consultation held elsewhere ran from its notice, which cannot come after the opening day.
+    if (c.retroactive && c.retroactive.noticeDate > c.openedOn) {
+      throw refuse(`A consultation cannot open before its public notice: the notice ${c.retroactive.noticeReference} is of ${c.retroactive.noticeDate}, after ${c.openedOn} (${min.basis}).`);
+    }
     // The period runs from the public notice: no backdating, except the explicit record of one held elsewhere.
     if (c.openedOn < today() && !c.retroactive && d.newRule(RETROACTIVE_CONSULTATION_PATCH)) {
       throw refuse(
