@@ -8,8 +8,7 @@ import type { CommentGroupPage } from '../store/comments';
 const esc = (s: unknown) =>
   String(s ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
-/** An instant as Beijing time, e.g. 2026-12-01 09:30. */
-export const beijingTime = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+import { beijingTime } from '../domain/procedure';
 
 export interface AdoptionReport {
   decisionId: string;

@@ -2,7 +2,7 @@
  * The printable procedure record (决策过程记录): one page a supervisor can print and file, with every entry, the
  * rule it applied, and the hash chain's verdict.
  */
-import { STEPS, type StepName } from '../domain/procedure';
+import { beijingTime, STEPS, type StepName } from '../domain/procedure';
 import type { RecordEntry, Verification } from '../store/record';
 
 const esc = (s: unknown) =>
@@ -13,7 +13,7 @@ export function recordPage(d: { decisionId: string; title: string }, entries: Re
     .map(({ seq, hash, event: e }) => {
       const step = e.step ? `${STEPS[e.step as StepName]?.term ?? ''} ${e.step}` : '';
       const who = e.actor ? `${e.actor.name}（${e.actor.organisation}）` : '';
-      return `<tr><td>${seq}</td><td>${esc(e.at.replace('T', ' ').slice(0, 19))}</td><td>${esc(step)}</td><td>${esc(e.type)}</td><td>${esc(e.summary)}</td><td>${esc(who)}</td><td>${esc(e.basis)}</td><td class="h">${esc(hash.slice(0, 16))}</td></tr>`;
+      return `<tr><td>${seq}</td><td>${esc(beijingTime(e.at, true))}</td><td>${esc(step)}</td><td>${esc(e.type)}</td><td>${esc(e.summary)}</td><td>${esc(who)}</td><td>${esc(e.basis)}</td><td class="h">${esc(hash.slice(0, 16))}</td></tr>`;
     })
     .join('\n');
   const missing = v.missing.map((m) => (m.from === m.to ? `第 ${m.from} 条` : `第 ${m.from}-${m.to} 条`)).join('、');
@@ -31,7 +31,7 @@ export function recordPage(d: { decisionId: string; title: string }, entries: Re
 <body><h1>重大行政决策过程记录</h1>
 <p>决策事项：${esc(d.title)}（${esc(d.decisionId)}）</p>
 <p class="${v.ok ? 'ok' : 'bad'}">${verdict}</p>
-<table><thead><tr><th>序号</th><th>时间 (UTC)</th><th>环节</th><th>事件</th><th>内容</th><th>经办</th><th>依据</th><th>哈希</th></tr></thead>
+<table><thead><tr><th>序号</th><th>时间（北京时间）</th><th>环节</th><th>事件</th><th>内容</th><th>经办</th><th>依据</th><th>哈希</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

@@ -68,6 +68,9 @@ export function shanghaiMidnight(date: string): Date {
 }
 
 /** The calendar date (Asia/Shanghai) of an instant, as `YYYY-MM-DD`. */
+/** An instant in Beijing time (UTC+8, no daylight saving), e.g. 2026-12-01 09:30, or with seconds 2026-12-01 09:30:05. */
+export const beijingTime = (iso: string, seconds = false) => new Date(Date.parse(iso) + SHANGHAI_OFFSET_MS).toISOString().slice(0, seconds ? 19 : 16).replace('T', ' ');
+
 export function shanghaiDate(instant: Date | number): string {
   return new Date(new Date(instant).getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }

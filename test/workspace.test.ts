@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { retroactiveConsultation, sampleInput, sampleProposal } from '../client/sample';
+import { retroactiveConsultation, sampleEnforcementActor, sampleEnforcementCase, sampleInput, sampleNotice, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
 import { startApiHarness, uniqueId, until, type ApiHarness } from './helpers';
 
@@ -261,6 +261,21 @@ describe('the workspace in a browser', () => {
     expect(await text(page.locator('main'))).toContain('本事项的征求意见期已经结束，不再接收意见。');
     expect(await page.getByRole('button', { name: '提交意见' }).count()).toBe(0);
     expect((await fetch(`${h.api.url}/public/consultations/shifan-gov/no-such-decision`)).status).toBe(404);
+
+    // Enforcement decisions on display, and no longer once taken down (行政执法公示).
+    const e = await h.client.recordEnforcementDecision(sampleEnforcementCase(uniqueId('pub-case')));
+    await until('the case ready for its notice', 20_000, async () => Boolean((await e.status()).deadline));
+    await e.publishNotice(sampleNotice());
+    await page.goto(`${h.api.url}/public/notices/shifan-amr`);
+    const shownNotice = page.locator('article').filter({ hasText: '示范市某食品有限公司' }).filter({ hasText: new Date().getFullYear().toString() });
+    expect(await shownNotice.count()).toBeGreaterThan(0);
+    await accessible(page);
+    const before = await page.locator('article').count();
+    await e.takeDownNotice({ requestId: uniqueId('req'), actor: sampleEnforcementActor, reason: 'revoked', reference: '示市监撤〔2026〕1号' });
+    await until('the notice taken down', 20_000, async () => {
+      await page.goto(`${h.api.url}/public/notices/shifan-amr`);
+      return (await page.locator('article').count()) === before - 1;
+    });
     await ctx.close();
     for (const x of [id, past.decisionId]) await h.client.decision(x).handle.terminate('test done');
   });
@@ -286,6 +301,9 @@ describe('the workspace in a browser', () => {
     expect(await page.locator(`a[href="/app/decisions/${proposal.decisionId}"]`).count()).toBeGreaterThan(0);
     expect(await text(page.locator('table:has(caption:text("按决策机关"))'))).toContain('shifan-gov');
     expect(await text(page.locator('main'))).toContain(`GET /decisions/${proposal.decisionId}`);
+    // Its figures are GET /decisions' on the same filters.
+    const listed = (await h.call('GET', '/decisions?kind=majorDecision&authority=shifan-gov&limit=1000', 'supervisor')).json;
+    expect(await text(page.locator('main'))).toContain(`显示 ${listed.decisions.length} 项，共 ${listed.total} 项。`);
     await accessible(page);
     await shot(page, 'dashboard');
 

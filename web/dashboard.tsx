@@ -11,7 +11,7 @@ import { RecordKindSchema } from '../domain/events';
 import { STEP_NAMES, STEPS, type StepName } from '../domain/procedure';
 import type { DecisionSummary } from '../store/record';
 import { beijingTime } from './layout';
-import { T } from './text';
+import { D, T } from './text';
 
 /** The dashboard's filters, as the address carries them. */
 export const DashboardQuerySchema = z.object({
@@ -23,34 +23,6 @@ export const DashboardQuerySchema = z.object({
 });
 export type DashboardQuery = z.infer<typeof DashboardQuerySchema>;
 
-export const D = {
-  title: '督察总览',
-  filters: '筛选',
-  kind: '类别',
-  kinds: { majorDecision: '重大行政决策', enforcement: '行政执法决定', catalog: '决策事项目录' } as Record<string, string>,
-  authority: '决策机关（代码）',
-  onlyOverdue: '仅看逾期',
-  apply: '筛选',
-  csv: '导出 CSV',
-  all: '全部',
-  byAuthority: '按决策机关',
-  byStep: '按环节',
-  byStatus: '按状态',
-  soonDue: '五个工作日内到期',
-  overdue: '已逾期',
-  provisional: '暂定期限',
-  awaiting: '待公示的行政执法决定',
-  late: '逾期未公示',
-  refusals: '被拒绝的访问',
-  incomplete: '记录不完整的事项',
-  complete: '全部记录完整。',
-  report: '年度依法决策情况统计',
-  catalogs: '决策事项年度目录',
-  count: '数量',
-  none: '无',
-  list: '事项清单',
-  shown: (n: number, total: number) => `显示 ${n} 项，共 ${total} 项。`,
-};
 
 const stepTerm = (s: string | null) => (s ? (STEPS[s as StepName]?.term ?? s) : '');
 const statusName = (s: string) => T.statuses[s] ?? s;

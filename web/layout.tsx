@@ -4,10 +4,11 @@
  */
 import type { Child } from 'hono/jsx';
 import type { Principal } from '../api/auth';
+import { beijingTime as inBeijing } from '../domain/procedure';
 import { T } from './text';
 
 /** An instant as Beijing time, e.g. 2026-12-01 09:30. */
-export const beijingTime = (iso: string | null | undefined) => (iso ? new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') : '');
+export const beijingTime = (iso: string | null | undefined) => (iso ? inBeijing(iso) : '');
 
 /** The end of a period in Beijing time: a period that ends at midnight ends at 24:00 of its last day, as notices say. */
 export function closingTime(iso: string): string {

@@ -12,9 +12,10 @@ import { readSubject } from '../client/events';
 import type { CommentIntake } from '../commands/commentIntake';
 import { NOTICES_STREAM } from '../domain/notices';
 import type { Db } from '../store/db';
-import { CommentIntakeClosed, commentCounts, consultationOf, openConsultations } from '../store/comments';
-import { closingTime, Page } from './layout';
+import { adoptionReportFiledAt, CommentIntakeClosed, commentCounts, consultationOf, openConsultations } from '../store/comments';
+import { beijingTime, closingTime, Page } from './layout';
 import { csrfOk, csrfToken, pageHeaders } from './session';
+import { P } from './text';
 
 const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/);
 
@@ -24,24 +25,6 @@ export interface PublicDeps {
   intake: CommentIntake;
 }
 
-export const P = {
-  consultations: '公开征求意见',
-  none: '目前没有正在征求意见的事项。',
-  until: '征求意见截止（北京时间）',
-  notice: '征求意见公告',
-  comment: '提出意见',
-  name: '姓名或单位名称',
-  contact: '联系方式（电话或电子邮箱）',
-  text: '意见内容',
-  send: '提交意见',
-  received: '您的意见已收到，谢谢。',
-  duplicate: '您已提交过相同的意见，本次不重复计入。',
-  closed: '本事项的征求意见期已经结束，不再接收意见。',
-  notFound: '未找到该征求意见事项。',
-  counts: (n: number) => `已收到意见 ${n} 条。`,
-  privacy: '您的姓名和联系方式仅用于核实和合并重复意见，不予公开。',
-  basis: '依据：《重大行政决策程序暂行条例》第十四条、第十五条。',
-};
 
 /** The submitter as the comment store knows them: a digest of the name and contact given (never stored as typed). */
 export const submitterOf = (name: string, contact: string) =>
@@ -80,6 +63,7 @@ export function createPublicPages(deps: PublicDeps): Hono {
     const notices = (await readSubject(deps.nats, NOTICES_STREAM, `juece.notices.${authority}.${id}.>`)) as { kind?: string; title: string; documentNumber: string; body: string; document?: { title: string; text: string } }[];
     const notice = notices.find((n) => n.kind === 'consultation');
     const { received } = await commentCounts(deps.db, id);
+    const filedAt = await adoptionReportFiledAt(deps.db, id);
     return c.html(
       <Page title={x.title}>
         {o.message ? (
@@ -103,6 +87,13 @@ export function createPublicPages(deps: PublicDeps): Hono {
                 <p>{line}</p>
               ))}
           </section>
+        ) : (
+          ''
+        )}
+        {filedAt ? (
+          <p>
+            <a href={`/public/decisions/${encodeURIComponent(id)}/adoption?format=html`}>{P.adoption}</a>
+          </p>
         ) : (
           ''
         )}
@@ -137,6 +128,41 @@ export function createPublicPages(deps: PublicDeps): Hono {
       status as 200,
     );
   }
+
+  // Published decisions (公布, art. 32) and enforcement decisions on display (行政执法公示), newest first; a notice taken
+  // down is no longer shown.
+  app.get('/notices/:authority', async (c) => {
+    const authority = code.safeParse(c.req.param('authority'));
+    if (!authority.success) return c.notFound();
+    type N = { kind?: string; action: string; subjectId: string; title: string; documentNumber: string; body: string; at: string; document?: { title: string; text: string } };
+    const all = (await readSubject(deps.nats, NOTICES_STREAM, `juece.notices.${authority.data}.>`)) as N[];
+    const latest = new Map<string, N>();
+    for (const n of all) if (n.kind === 'decision' || n.kind === 'enforcement' || n.kind === undefined) latest.set(`${n.kind ?? 'enforcement'}/${n.subjectId}`, n);
+    const shown = [...latest.values()].filter((n) => n.action === 'publish').sort((a, b) => b.at.localeCompare(a.at));
+    return c.html(
+      <Page title={P.notices}>
+        {shown.length ? (
+          shown.map((n, i) => (
+            <article aria-labelledby={`n-${i}`}>
+              <h2 id={`n-${i}`}>{n.document?.title ?? n.title}</h2>
+              <p>
+                {P.noticeKinds[n.kind ?? 'enforcement']} · {n.documentNumber} · {P.publishedAt}：{beijingTime(n.at)}
+              </p>
+              {(n.document?.text ?? n.body)
+                .split('\n')
+                .filter((line, j) => !(j === 0 && line.trim() === (n.document?.title ?? n.title)))
+                .map((line) => (
+                  <p>{line}</p>
+                ))}
+            </article>
+          ))
+        ) : (
+          <p>{P.noNotices}</p>
+        )}
+        <p>{P.noticesBasis}</p>
+      </Page>,
+    );
+  });
 
   app.get('/consultations/:authority/:id', (c) => consultationPage(c, c.req.param('authority'), c.req.param('id')));
 

@@ -13,11 +13,11 @@ import type { ProcedureEvent } from '../domain/events';
 import type { WorkingCalendar } from '../domain/calendar';
 import type { Principal, Verifier } from '../api/auth';
 import type { DecisionSummary } from '../store/record';
-import { Dashboard, dashboardCsv, DashboardQuerySchema, D, type DashboardData } from './dashboard';
+import { Dashboard, dashboardCsv, DashboardQuerySchema, type DashboardData } from './dashboard';
 import { ActionForm, fieldsOf, inputFrom } from './forms';
 import { beijingTime, Page, STYLESHEET } from './layout';
 import { csrfOk, csrfToken, endSession, pageHeaders, sessionToken, startSession } from './session';
-import { T } from './text';
+import { D, T } from './text';
 
 export interface WorkspaceDeps {
   /** The API itself: pages read and act through it, in-process, as the signed-in person. */
@@ -235,6 +235,9 @@ export function createWorkspace(deps: WorkspaceDeps): Hono<Env> {
       call<DecisionStatus & { message?: string }>(c, 'GET', `/decisions/${encodeURIComponent(id)}`),
       call<{ entries: { seq: number; hash: string; event: ProcedureEvent }[]; verification: { ok: boolean } }>(c, 'GET', `/decisions/${encodeURIComponent(id)}/record`),
     ]);
+    type Notice = { kind?: string; action: string; subjectId: string; title: string; documentNumber: string; at: string };
+    const notices =
+      d.status === 200 ? ((await call<Notice[]>(c, 'GET', `/notices/${encodeURIComponent(d.json.authority.code)}`)).json ?? []).filter?.((n) => n.subjectId === id) ?? [] : [];
     if (d.status !== 200) {
       return c.html(
         <Page title={T.decision} who={p} csrf={csrfToken(c)}>
@@ -350,6 +353,18 @@ export function createWorkspace(deps: WorkspaceDeps): Hono<Env> {
             ))}
           </tbody>
         </table>
+        <h2>{T.notices}</h2>
+        {notices.length ? (
+          <ul>
+            {notices.map((n) => (
+              <li>
+                {n.title}（{n.documentNumber}，{beijingTime(n.at)}{n.action === 'takeDown' ? `，${T.takenDown}` : ''}）
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p>{T.noNotices}</p>
+        )}
         <h2>{T.timeline}</h2>
         <Timeline entries={entries.map((e) => e.event)} />
       </Page>,
