@@ -51,7 +51,15 @@ export async function readDecisionEvents(nc: NatsConnection, authority: string, 
 
 /** Every message on `subject` stored in `stream` so far, in stream order, parsed as JSON. */
 export async function readSubject(nc: NatsConnection, stream: string, subject: string): Promise<unknown[]> {
-  const { consumer, pending } = await subjectConsumer(nc, stream, subject);
+  let found;
+  try {
+    found = await subjectConsumer(nc, stream, subject);
+  } catch (err) {
+    // A stream not made yet (a fresh deployment, before its first event or notice) holds nothing.
+    if (/stream not found/i.test((err as Error).message)) return [];
+    throw err;
+  }
+  const { consumer, pending } = found;
   const messages: unknown[] = [];
   if (pending === 0) return messages;
   const batch = await consumer.fetch({ max_messages: pending, expires: 5_000 });

@@ -9,11 +9,26 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureStream } from '../activities/events';
 import { NATS_SERVER_VERSION, natsServerVersion } from '../infra/provision';
-import { startNatsCluster, type NatsCluster } from '../infra/servers';
+import { freePort, startNats, startNatsCluster, type NatsCluster } from '../infra/servers';
+import { readSubject } from '../client/events';
+import { NOTICES_STREAM } from '../domain/notices';
 
 describe('nats-server', () => {
   it(`is the pinned ${NATS_SERVER_VERSION}`, () => {
     expect(natsServerVersion(inject('natsServerPath'))).toBe(NATS_SERVER_VERSION);
+  });
+
+  it('reads nothing, not an error, from a stream a fresh deployment has not made yet (the public notices before the first)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'juece-nats-fresh-'));
+    const server = await startNats({ binary: inject('natsServerPath'), port: await freePort(), storeDir: dir });
+    const nc = await connect({ servers: server.address });
+    try {
+      expect(await readSubject(nc, NOTICES_STREAM, 'juece.notices.shifan-gov.>')).toEqual([]);
+    } finally {
+      await nc.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('a three-node JetStream cluster', () => {
