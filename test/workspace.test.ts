@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { retroactiveConsultation, sampleEnforcementActor, sampleEnforcementCase, sampleInput, sampleNotice, sampleProposal } from '../client/sample';
+import { signToken } from '../api/auth';
+import { retroactiveConsultation, sampleActors, sampleEnforcementActor, sampleEnforcementCase, sampleInput, sampleNotice, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
-import { startApiHarness, uniqueId, until, type ApiHarness } from './helpers';
+import { startApiHarness, TEST_JWT_SECRET, uniqueId, until, type ApiHarness } from './helpers';
 
 let h: ApiHarness;
 let browser: Browser;
@@ -398,5 +399,26 @@ describe('the workspace in a browser', () => {
     expect(await text(supervisor.page.locator('body'))).toMatch(/哈希链校验通过：\d+ 条记录完整无改动/);
     for (const x of [office, expert, assessor, reviewer, secretary, supervisor]) await x.ctx.close();
     await h.client.decision(id).handle.terminate('test done');
+  });
+
+  it("shows a supervisor an authority's annual catalog of decision matters", async () => {
+    const gov = uniqueId('webgov');
+    const year = Number(shanghaiDate(Date.now()).slice(0, 4));
+    h.tokens.catalogSecretary = await signToken(TEST_JWT_SECRET, { actor: sampleActors.meetingSecretary, authority: gov });
+    expect((await h.call('POST', '/catalogs', 'catalogSecretary', { authority: { code: gov, name: '示范县人民政府' }, year })).status).toBe(201);
+    const items = [{ itemId: 'water', title: '城乡供水一体化规划', undertakingUnit: '示范县水利局', plannedQuarter: 2, basis: '县政府年度工作要点' }];
+    expect((await h.call('POST', `/catalogs/${gov}/${year}/actions/draftCatalog`, 'catalogSecretary', { requestId: uniqueId('req'), items })).status).toBe(200);
+
+    const { ctx, page } = await signIn('吴督察（督察）');
+    await page.goto(`${h.api.url}/app/dashboard?authority=${gov}`);
+    await page.getByRole('link', { name: `决策事项年度目录（${year}）` }).click();
+    expect(await text(page.getByRole('heading', { level: 1 }))).toBe(`示范县人民政府${year}年度重大行政决策事项目录`);
+    expect(await text(page.locator('main'))).toContain('状态：编制中');
+    expect(await text(page.getByRole('row').filter({ hasText: 'water' }))).toContain('城乡供水一体化规划');
+    await accessible(page);
+    const none = await page.goto(`${h.api.url}/app/catalogs/${gov}/${year + 1}`);
+    expect(none!.status()).toBe(404);
+    await ctx.close();
+    expect((await h.call('POST', `/catalogs/${gov}/${year}/actions/closeCatalog`, 'catalogSecretary', { requestId: uniqueId('req'), reason: '测试结束' })).status).toBe(200);
   });
 });

@@ -171,6 +171,16 @@ export function Dashboard(p: DashboardData): Child {
       </form>
       <p>
         <a href={csvHref}>{D.csv}</a> · <a href={`/app/reports/compliance?year=${p.year}`}>{D.report}（{p.year}）</a>
+        {p.q.authority ? (
+          <>
+            {' · '}
+            <a href={`/app/catalogs/${p.q.authority}/${p.year}`}>
+              {D.catalogs}（{p.year}）
+            </a>
+          </>
+        ) : (
+          ''
+        )}
       </p>
       <div class="grid">
         <Counts title={D.byAuthority} counts={count((d) => d.authority)} name={(k) => k} link={(k) => href({ authority: k })} />

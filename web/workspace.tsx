@@ -9,6 +9,7 @@ import type { Child } from 'hono/jsx';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
 import { shanghaiDate, STEP_NAMES, STEPS, type StepName } from '../domain/procedure';
 import type { DecisionStatus, HistoryEntry, Role } from '../domain/schemas';
+import type { CatalogStatus } from '../domain/catalog';
 import type { ProcedureEvent } from '../domain/events';
 import type { WorkingCalendar } from '../domain/calendar';
 import type { Principal, Verifier } from '../api/auth';
@@ -413,6 +414,90 @@ export function createWorkspace(deps: WorkspaceDeps): Hono<Env> {
     const res = await deps.api.request(`/reports/compliance?${q}`, { headers: { authorization: `Bearer ${c.get('token')}` } });
     c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
     return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'text/html; charset=utf-8', ...(res.headers.get('content-disposition') ? { 'content-disposition': res.headers.get('content-disposition')! } : {}) } });
+  });
+
+  // An authority's annual catalog of decision matters (决策事项年度目录, Decree 713 art. 3), as the API gives it.
+  app.get('/catalogs/:authority/:year', async (c) => {
+    const p = c.get('principal');
+    const r = await call<CatalogStatus & { message?: string }>(c, 'GET', `/catalogs/${encodeURIComponent(c.req.param('authority'))}/${encodeURIComponent(c.req.param('year'))}`);
+    if (r.status !== 200) {
+      return c.html(
+        <Page title={T.catalog} who={p} csrf={csrfToken(c)}>
+          <p class="refusal" role="alert">{r.status === 404 ? T.noCatalog : `${T.forbidden}${r.json.message ?? ''}`}</p>
+        </Page>,
+        r.status === 404 ? 404 : 403,
+      );
+    }
+    const k = r.json;
+    return c.html(
+      <Page title={`${k.authority.name}${k.year}年度${T.catalog}`} who={p} csrf={csrfToken(c)}>
+        <p>
+          {T.state}：{T.catalogStates[k.state] ?? k.state}
+          {k.documentNumber ? ` · ${k.documentNumber}` : ''}
+          {k.approval ? ` · ${k.approval.agreedBy}同意（${k.approval.reference}）` : ''} · 调整 {k.changes} 次
+        </p>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">编号</th>
+              <th scope="col">{T.title}</th>
+              <th scope="col">{T.roles.undertakingUnit}</th>
+              <th scope="col">计划季度</th>
+              <th scope="col">{T.state}</th>
+              <th scope="col">已启动的决策</th>
+            </tr>
+          </thead>
+          <tbody>
+            {k.items.map((i) => (
+              <tr>
+                <td>{i.itemId}</td>
+                <td>{i.title}</td>
+                <td>{i.undertakingUnit}</td>
+                <td>第{i.plannedQuarter}季度</td>
+                <td>
+                  {i.status === 'removed' ? `已删除：${i.removedReason ?? ''}` : i.origin === 'adjustment' ? `年中增列：${i.addedReason ?? ''}` : '列入目录'}
+                </td>
+                <td>
+                  {i.decisions.map((d) => (
+                    <a href={`/app/decisions/${encodeURIComponent(d)}`}>{d} </a>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h2>目录外决策事项</h2>
+        {k.offCatalog.length ? (
+          <ul>
+            {k.offCatalog.map((o) => (
+              <li>
+                <a href={`/app/decisions/${encodeURIComponent(o.decisionId)}`}>{o.title}</a>：{o.reason}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p>{D.none}</p>
+        )}
+        {k.yearEnd ? (
+          <>
+            <h2>年终未启动的事项</h2>
+            {k.yearEnd.neverStarted.length ? (
+              <ul>
+                {k.yearEnd.neverStarted.map((i) => (
+                  <li>
+                    {i.title}（{i.itemId}，{i.undertakingUnit}）
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p>{D.none}</p>
+            )}
+          </>
+        ) : (
+          ''
+        )}
+      </Page>,
+    );
   });
 
   app.get('/decisions/:id', (c) => decisionPage(c, c.req.param('id')));
