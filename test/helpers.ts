@@ -93,6 +93,22 @@ export async function startHarness(
  * With JUECE_SAVE_HISTORIES=<tag>, keeps the workflow's history as test/histories/<name>.<tag>.json for the replay
  * test. Use a new tag when workflow code changes shape, and keep the old files: they are what running workflows look like.
  */
+/**
+ * Waits until the workflow has continued as new (its latest run is not its first). On the Java time-skipping server
+ * an Update sent while a run is continuing as new makes the run's closing task fail and be retried (UNHANDLED_COMMAND,
+ * then a retry whose Update response follows the continue-as-new and is refused as an invalid command sequence), which
+ * holds time skipping for up to minutes; tests that act after a boundary wait for the new run first. (The real server
+ * hands such Updates to the next run: tested on the dev server in lifetime.test.ts.)
+ */
+export async function continuedAsNew(handle: WorkflowHandle, timeoutMs = 20_000): Promise<void> {
+  const first = (handle as { firstExecutionRunId?: string }).firstExecutionRunId ?? (await handle.describe()).runId;
+  for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
+    if ((await handle.describe()).runId !== first) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${handle.workflowId} did not continue as new within ${timeoutMs / 1000} s`);
+}
+
 export async function saveHistory(handle: WorkflowHandle, name: string): Promise<void> {
   const tag = process.env.JUECE_SAVE_HISTORIES;
   if (!tag) return;

@@ -20,7 +20,7 @@ import type { EventType } from '../domain/schemas';
 import { NATIONAL_RULES } from '../domain/rules';
 import { loadCalendars } from '../infra/calendarData';
 import * as msg from '../workflows/messages';
-import { saveHistory, startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
+import { continuedAsNew, saveHistory, startHarness, timeSkippingEnv, uniqueId, type Harness } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -112,6 +112,8 @@ describe('majorDecision: the statutory procedure', () => {
     const publishedOn = await today();
     await d.recordPublication({ ...sampleInput.publication(), publishedOn });
     await eventually(async () => (await d.status()).status === 'inExecution');
+    // Entering execution the decision continues as new; what follows is asked of the new run (see continuedAsNew).
+    await continuedAsNew(d.handle);
     await d.reportExecution({ requestId: uniqueId('req'), actor: a.undertakingUnit, period: '2027年第一季度', summary: '新票价平稳实施。' });
     await expect(
       d.recordEvaluation({ requestId: uniqueId('req'), actor: a.riskAssessor, trigger: 'authorityChoice', findings: '—' }),
