@@ -33,7 +33,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { JueceClient, type DecisionHandle } from '../client';
-import { retroactiveConsultation, sampleActors, sampleProposal, sampleSteps } from '../client/sample';
+import { retroactiveConsultation, sampleActors, sampleProposal, sampleSteps, stepOpen } from '../client/sample';
 import { EVENT_SCHEMA_V1 } from '../domain/events';
 import type { StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
@@ -281,7 +281,11 @@ async function main(shutdown: Shutdown): Promise<void> {
           }) as typeof original;
           const steps = [
             ...sampleSteps(d, retroactiveConsultation()),
-            () => d.stopExecution({ requestId: `stop-${proposal.decisionId}`, actor: sampleActors.head, reason: '基准测试结束', procedureReference: '基准' }),
+            async () => {
+              // The decision enters execution once its publication deadline is settled (an activity after the answer).
+              await stepOpen(d, 'execution');
+              return d.stopExecution({ requestId: `stop-${proposal.decisionId}`, actor: sampleActors.head, reason: '基准测试结束', procedureReference: '基准' });
+            },
           ];
           stepStart = performance.now();
           for (const step of steps) await step();
@@ -533,6 +537,9 @@ class Shutdown {
   }
 
   private async close(code: number): Promise<never> {
+    // After a failure, calls still in flight may throw from their timers once their connection is closed: reported, and
+    // the shutdown goes on (an uncaught exception would end the process before its worker and servers are stopped).
+    process.on('uncaughtException', (err) => console.error(`bench: while stopping: ${err instanceof Error ? err.message : err}`));
     // The last resort: whatever hangs below, the process ends.
     const limit = setTimeout(() => {
       console.error(`bench: the shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting anyway`);
