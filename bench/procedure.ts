@@ -17,7 +17,7 @@
  * Then it stops everything it started (projector, connections, the worker, waited for, then the servers), says if
  * anything is still open, and exits; a shutdown that has not finished within 90 s exits anyway.
  *
- * Sizes (environment variables; the defaults take about N minutes on a 2-core machine):
+ * Sizes (environment variables; with the defaults a run takes about 4 minutes on a 2-core machine):
  *   BENCH_DECISIONS     decisions per batch, each side (default 30)
  *   BENCH_CONCURRENCY   concurrent clients (default 10)
  *   BENCH_REPETITIONS   timed batches of each side, alternating (default 3)
@@ -258,7 +258,7 @@ async function main(shutdown: Shutdown): Promise<void> {
 
   const countAll = async (ids: { workflowId: string; firstRunId: string }[]) => {
     const shaped = await pool(ids.map((id) => async () => shapeOf(await historiesOf(client.client, id.workflowId, id.firstRunId))), 4);
-    const counted: Counted = { runs: 0, updates: 0, activities: 0, workflowTasks: 0 };
+    const counted: Counted = { runs: 0, updates: 0, activities: 0, workflowTasks: 0, historyEvents: 0, upserts: 0 };
     for (const s of shaped) for (const k of Object.keys(counted) as (keyof Counted)[]) counted[k] += s.counted[k];
     return { counted, shapes: shaped.map((s) => s.shape), names: shaped.map((s) => s.names) };
   };
@@ -390,6 +390,8 @@ async function main(shutdown: Shutdown): Promise<void> {
   mean('  activities', (b) => b.counted.activities);
   mean('  workflow tasks', (b) => b.counted.workflowTasks);
   mean('  server round trips (Updates + activities + wf tasks)', (b) => b.counted.updates + b.counted.activities + b.counted.workflowTasks);
+  mean('  history events', (b) => b.counted.historyEvents);
+  mean('    of which search attribute upserts', (b) => b.counted.upserts);
   mean('  events published to JetStream', (b) => b.events);
   const methods = [...new Set([...juece, ...baseline].flatMap((b) => [...b.rpcs.keys()]))].sort();
   mean('  client calls to the Temporal frontend', (b) => sum([...b.rpcs.values()]));

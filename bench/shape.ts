@@ -26,6 +26,9 @@ export interface Counted {
   updates: number;
   activities: number;
   workflowTasks: number;
+  /** History events in all, and of them search attribute upserts (each one a visibility write on the server). */
+  historyEvents: number;
+  upserts: number;
 }
 
 /**
@@ -37,7 +40,7 @@ export interface Counted {
 export function shapeOf(runs: HistoryEvent[][]): { shape: DecisionShape; names: string[]; counted: Counted } {
   const shape: DecisionShape = { start: 0, updates: [] };
   const names: string[] = [];
-  const counted: Counted = { runs: runs.length, updates: 0, activities: 0, workflowTasks: 0 };
+  const counted: Counted = { runs: runs.length, updates: 0, activities: 0, workflowTasks: 0, historyEvents: 0, upserts: 0 };
   for (const events of runs) {
     // The workflow task whose commands follow (an event after WorkflowTaskCompleted n is a command of task n).
     let task = 0;
@@ -54,6 +57,8 @@ export function shapeOf(runs: HistoryEvent[][]): { shape: DecisionShape; names: 
       pending = [];
     };
     for (const e of events) {
+      counted.historyEvents++;
+      if (e.upsertWorkflowSearchAttributesEventAttributes) counted.upserts++;
       if (e.workflowTaskStartedEventAttributes) counted.workflowTasks++;
       if (e.workflowTaskCompletedEventAttributes) task++;
       const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
