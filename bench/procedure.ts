@@ -27,7 +27,7 @@
  */
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { connect, type NatsConnection } from 'nats';
+import { connect } from 'nats';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -39,7 +39,7 @@ import type { StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
 import { ensureNatsServer, ensurePostgres, ensureTemporalCli } from '../infra/provision';
 import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
-import { startProjector, type Projector } from '../projector/projector';
+import { startProjector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
 import { applyEvent, listDecisions } from '../store/record';
 import { baselineDecision, baselineStep, type DecisionShape } from './baseline';
