@@ -1,60 +1,103 @@
 /**
  * Benchmark (run on demand: `npm run bench:procedure`), on real servers started here in a temporary folder (the
  * Temporal dev server on SQLite, NATS, PostgreSQL), with the worker in a process of its own:
- *  - N decisions driven through every step by C concurrent clients: decisions completed per second, Update latency
- *    p50/p95/p99, worker CPU and memory; the same for a baseline workflow taking the same number of Updates and
- *    activities with no procedure logic, and juece's throughput as a ratio of it;
+ *  - juece against a bare baseline: decisions driven through every step (the sample decision, then the stop of its
+ *    execution) by C concurrent clients, and the same number of baseline workflows (bench/baseline.ts), each taking
+ *    exactly the Updates of one of those juece decisions and running exactly its activities, spread over its Updates
+ *    as that decision's histories (every run, continued-as-new ones too) spread them. The two sides alternate batch by
+ *    batch (juece, then the baseline that repeats it), REPETITIONS times, after an untimed warm-up of each, so that
+ *    machine noise falls on both; each figure is given as min / median / max over the repetitions: decisions completed
+ *    per second and their ratio (juece / baseline), and where the time goes: CPU time per decision of the worker
+ *    (its own process.cpuUsage()), the dev server, NATS, PostgreSQL and this process (the clients and the projector),
+ *    and the server round trips per decision (Updates + activities + workflow tasks, counted in the histories), the
+ *    client's calls by kind, and Update latency;
  *  - decisions started per second, batch by batch, as open decisions pile up on the dev server;
- *  - listing the decisions waiting on legality review among 10,000 open ones in the procedure record;
+ *  - listing the decisions waiting on legality review among RECORD_OPEN open ones in the procedure record;
  *  - end-to-end latency from a step's completion (its Update answered) to its event in the procedure record.
- * Knobs: BENCH_DECISIONS (30), BENCH_CONCURRENCY (10), BENCH_OPEN (2000), BENCH_RECORD_OPEN (10000).
+ * Then it stops everything it started (projector, connections, the worker, waited for, then the servers), says if
+ * anything is still open, and exits; a shutdown that has not finished within 90 s exits anyway.
+ *
+ * Sizes (environment variables; with the defaults a run takes about 4 minutes on a 2-core machine):
+ *   BENCH_DECISIONS     decisions per batch, each side (default 30)
+ *   BENCH_CONCURRENCY   concurrent clients (default 10)
+ *   BENCH_REPETITIONS   timed batches of each side, alternating (default 3)
+ *   BENCH_WARMUP        decisions of each side before the timed batches, not counted (default 10; 0: none)
+ *   BENCH_OPEN          decisions started while open ones pile up, in batches of 500 (default 1000; 0: skip)
+ *   BENCH_RECORD_OPEN   open decisions in the procedure record for the list query (default 10000; 0: skip)
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { connect } from 'nats';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import { JueceClient } from '../client';
-import { retroactiveConsultation, sampleActors, sampleProposal, sampleSteps } from '../client/sample';
+import { JueceClient, type DecisionHandle } from '../client';
+import { retroactiveConsultation, sampleActors, sampleProposal, sampleSteps, stepOpen } from '../client/sample';
 import { EVENT_SCHEMA_V1 } from '../domain/events';
 import type { StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
 import { ensureNatsServer, ensurePostgres, ensureTemporalCli } from '../infra/provision';
 import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
 import { startProjector } from '../projector/projector';
-import { openDb } from '../store/db';
+import { openDb, type Db } from '../store/db';
 import { applyEvent, listDecisions } from '../store/record';
-import { baselineStep } from './baseline';
+import { baselineDecision, baselineStep, type DecisionShape } from './baseline';
+import { historiesOf, shapeOf, type Counted } from './shape';
 
-const N = Number(process.env.BENCH_DECISIONS ?? 30);
-const C = Number(process.env.BENCH_CONCURRENCY ?? 10);
-const OPEN = Number(process.env.BENCH_OPEN ?? 2000);
-const RECORD_OPEN = Number(process.env.BENCH_RECORD_OPEN ?? 10_000);
+/** What the worker's CPU probe (bench/cpuProbe.cjs) answers. */
+interface WorkerUsage {
+  /** Its process.cpuUsage(), user + system, in microseconds. */
+  cpuMicros: number;
+  maxRssKiB: number;
+}
+
+/** A whole number from the environment, at least `min`; a bad value stops the benchmark, naming it. */
+function size(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`bench: ${name}=${raw} must be a whole number of at least ${min}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const N = size('BENCH_DECISIONS', 30, 1);
+const C = size('BENCH_CONCURRENCY', 10, 1);
+const REPETITIONS = size('BENCH_REPETITIONS', 3, 1);
+const WARMUP = size('BENCH_WARMUP', 10, 0);
+const OPEN = size('BENCH_OPEN', 1000, 0);
+const RECORD_OPEN = size('BENCH_RECORD_OPEN', 10_000, 0);
+/** The last resort: a shutdown that hangs exits anyway after this long. */
+const SHUTDOWN_LIMIT_MS = 90_000;
 const root = path.resolve(__dirname, '..');
+const taskQueue = 'bench';
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-const row = (label: string, ...values: string[]) => console.log(`${label.padEnd(44)} ${values.map((v) => v.padStart(14)).join(' ')}`);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const LABEL = 52;
+const row = (label: string, ...values: string[]) => console.log(`${label.padEnd(LABEL)} ${values.map((v) => v.padStart(24)).join(' ')}`);
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
-
-/** CPU seconds and resident memory of a process, from /proc. */
-function usage(pid: number): { cpuS: number; rssMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return { cpuS: ticks / 100, rssMiB: rss / 1024 };
-}
+/** min / median / max, each with `digits` decimals. */
+const spread = (xs: number[], digits: number, unit = '') =>
+  xs.length ? `${Math.min(...xs).toFixed(digits)} / ${median(xs).toFixed(digits)} / ${Math.max(...xs).toFixed(digits)}${unit}` : 'n/a';
 
 /** Runs `jobs` with at most `c` at once. */
 async function pool<T>(jobs: (() => Promise<T>)[], c: number): Promise<T[]> {
   const out: T[] = [];
   let next = 0;
   await Promise.all(
-    Array.from({ length: c }, async () => {
+    Array.from({ length: Math.min(c, jobs.length) }, async () => {
       while (next < jobs.length) {
         const i = next++;
         out[i] = await jobs[i]!();
@@ -64,169 +107,487 @@ async function pool<T>(jobs: (() => Promise<T>)[], c: number): Promise<T[]> {
   return out;
 }
 
-async function measure(worker: ChildProcess, run: () => Promise<number[]>) {
-  const before = usage(worker.pid!);
-  let peak = before.rssMiB;
-  const sampler = setInterval(() => (peak = Math.max(peak, usage(worker.pid!).rssMiB)), 250);
-  const t0 = performance.now();
-  const latencies = await run();
-  const s = (performance.now() - t0) / 1000;
-  clearInterval(sampler);
-  const after = usage(worker.pid!);
-  return { s, latencies, cpu: (after.cpuS - before.cpuS) / s, peak };
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds of a process and all its descendants (those that ended count through their parent's cutime/cstime). */
+function treeCpuS(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const f = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const s = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(name), { ppid: Number(s[1]), ticks: Number(s[11]) + Number(s[12]) + Number(s[13]) + Number(s[14]) });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let ticks = 0;
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop()!;
+    ticks += stats.get(p)?.ticks ?? 0;
+    for (const [child, s] of stats) if (s.ppid === p) todo.push(child);
+  }
+  return ticks / CLOCK_TICKS;
 }
 
-async function main() {
+/** CPU seconds the whole machine has been busy (every core: user, nice, system, irq, softirq, steal). */
+function machineBusyS(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS;
+}
+
+interface CpuSnapshot {
+  worker: number;
+  server: number;
+  nats: number;
+  postgres: number;
+  bench: number;
+  /** The whole machine's busy time (/proc/stat): what is not ours is other processes' (noise). */
+  machine: number;
+}
+type CpuPart = Exclude<keyof CpuSnapshot, 'machine'>;
+const CPU_PARTS: [CpuPart, string][] = [
+  ['worker', 'worker (process.cpuUsage)'],
+  ['server', 'Temporal dev server'],
+  ['nats', 'nats-server'],
+  ['postgres', 'PostgreSQL'],
+  ['bench', 'this process (clients, projector)'],
+];
+
+interface BatchResult {
+  side: 'juece' | 'baseline';
+  decisions: number;
+  seconds: number;
+  cpu: CpuSnapshot;
+  counted: Counted;
+  /** Client calls to the Temporal frontend during the batch, by method. */
+  rpcs: Map<string, number>;
+  updateLatencies: number[];
+  /** juece: the clients' time before each Update (by name) waiting for its step to open (polling the status), in all. */
+  waits: Map<string, number>;
+  /** Procedure events published (juece: the record's sequence numbers; the baseline: one per activity). */
+  events: number;
+  shapes: DecisionShape[];
+  names: string[][];
+}
+
+async function main(shutdown: Shutdown): Promise<void> {
   const cfg = loadConfig();
   const dir = mkdtempSync(path.join(tmpdir(), 'juece-bench-'));
   chmodSync(dir, 0o755);
-  const servers: RunningServer[] = [];
-  let worker: ChildProcess | undefined;
-  try {
-    const [cli, natsBin, pgBin] = [await ensureTemporalCli(cfg), await ensureNatsServer(cfg), await ensurePostgres(cfg)];
-    const temporal = await startDevServer({ cli, port: await freePort(), uiPort: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.db') });
-    const nats = await startNats({ binary: natsBin, port: await freePort(), storeDir: path.join(dir, 'nats') });
-    const pg = await startPostgres({ binDir: pgBin, port: await freePort(), dataDir: path.join(dir, 'pg') });
-    servers.push(temporal, nats, pg);
-    progress('bundling the workflows');
-    const bundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'bench/workflows.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
-    const bundlePath = path.join(dir, 'bundle.js');
-    writeFileSync(bundlePath, bundle.code);
-    const taskQueue = 'bench';
-    worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-      cwd: root,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, NATS_URL: nats.address, TEMPORAL_TASK_QUEUE: taskQueue, JUECE_WORKFLOW_BUNDLE: bundlePath, JUECE_NOTICE_OUTBOX: 'off' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      worker!.stdout!.on('data', (b: Buffer) => String(b).includes('juece worker polling') && resolve());
-      worker!.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
-    });
-    const connection = await Connection.connect({ address: temporal.address });
-    const client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
-    const db = await openDb({ url: pg.address });
-    const nc = await connect({ servers: nats.address });
-    const updateDone = new Map<string, number>();
-    const recordLatency: number[] = [];
-    const projector = await startProjector({
-      nc,
-      db,
-      onApplied: (decisionId, seq) => {
-        const t = updateDone.get(`${decisionId}/${seq}`);
-        if (t !== undefined) recordLatency.push(performance.now() - t);
-      },
-    });
+  shutdown.add('the temporary folder', async () => rmSync(dir, { recursive: true, force: true }));
 
-    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
-    console.log(`${N} decisions, ${C} concurrent clients; Temporal CLI dev server (SQLite), nats-server, PostgreSQL 15\n`);
+  const [cli, natsBin, pgBin] = [await ensureTemporalCli(cfg), await ensureNatsServer(cfg), await ensurePostgres(cfg)];
+  const temporalServer = await startDevServer({ cli, port: await freePort(), uiPort: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.db') });
+  shutdown.add('the Temporal dev server', () => temporalServer.stop());
+  const natsServer = await startNats({ binary: natsBin, port: await freePort(), storeDir: path.join(dir, 'nats') });
+  shutdown.add('nats-server', () => natsServer.stop());
+  const pgServer = await startPostgres({ binDir: pgBin, port: await freePort(), dataDir: path.join(dir, 'pg') });
+  shutdown.add('PostgreSQL', () => pgServer.stop());
 
-    // juece: every step of the sample decision, then the stop of its execution.
-    let updatesPerDecision = 0;
-    let activitiesPerDecision = 0;
-    const juece = await measure(worker, async () => {
-      const latencies: number[] = [];
+  progress('bundling the workflows');
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'bench/workflows.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  const bundlePath = path.join(dir, 'bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const worker = await startWorker(temporalServer, natsServer, bundlePath, shutdown);
+
+  // Every call of the clients to the Temporal frontend, counted by method while a batch runs.
+  const rpcs = new Map<string, number>();
+  let countingRpcs = false;
+  const countRpcs = (options: { method_definition: { path: string } }, next: (o: unknown) => unknown) => {
+    if (countingRpcs) {
+      const method = options.method_definition.path.split('/').pop()!;
+      rpcs.set(method, (rpcs.get(method) ?? 0) + 1);
+    }
+    return next(options);
+  };
+  const connection = await Connection.connect({
+    address: temporalServer.address,
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), countRpcs as never],
+  });
+  shutdown.add('the Temporal client connection', () => connection.close());
+  const client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
+  const db = await openDb({ url: pgServer.address });
+  shutdown.add('the procedure record (PostgreSQL pool)', () => db.close());
+  const nc = await connect({ servers: natsServer.address });
+  shutdown.add("the projector's NATS connection", () => nc.close());
+  const updateDone = new Map<string, number>();
+  const recordLatency: number[] = [];
+  const projector = await startProjector({
+    nc,
+    db,
+    onApplied: (decisionId, seq) => {
+      const key = `${decisionId}/${seq}`;
+      const t = updateDone.get(key);
+      if (t !== undefined) {
+        recordLatency.push(performance.now() - t);
+        updateDone.delete(key);
+      }
+    },
+  });
+  shutdown.add('the projector', () => projector.stop());
+
+  const cpuNow = async (): Promise<CpuSnapshot> => {
+    const self = process.cpuUsage();
+    return {
+      worker: (await worker.usage()).cpuMicros / 1e6,
+      server: treeCpuS(temporalServer.pid),
+      nats: treeCpuS(natsServer.pid),
+      postgres: treeCpuS(pgServer.pid),
+      bench: (self.user + self.system) / 1e6,
+      machine: machineBusyS(),
+    };
+  };
+
+  /** Times `run` (n decisions of one side), with the CPU and the client calls it took. */
+  const timed = async (run: () => Promise<void>) => {
+    rpcs.clear();
+    const before = await cpuNow();
+    countingRpcs = true;
+    const t0 = performance.now();
+    await run();
+    const seconds = (performance.now() - t0) / 1000;
+    countingRpcs = false;
+    const after = await cpuNow();
+    const cpu = Object.fromEntries((Object.keys(after) as (keyof CpuSnapshot)[]).map((k) => [k, after[k] - before[k]])) as unknown as CpuSnapshot;
+    return { seconds, cpu, rpcs: new Map(rpcs) };
+  };
+
+  const countAll = async (ids: { workflowId: string; firstRunId: string }[]) => {
+    const shaped = await pool(ids.map((id) => async () => shapeOf(await historiesOf(client.client, id.workflowId, id.firstRunId))), 4);
+    const counted: Counted = { runs: 0, updates: 0, activities: 0, workflowTasks: 0, historyEvents: 0, upserts: 0 };
+    for (const s of shaped) for (const k of Object.keys(counted) as (keyof Counted)[]) counted[k] += s.counted[k];
+    return { counted, shapes: shaped.map((s) => s.shape), names: shaped.map((s) => s.names) };
+  };
+
+  /** n juece decisions through every step, C at a time. */
+  const jueceBatch = async (n: number, label: string, track: boolean): Promise<BatchResult> => {
+    const latencies: number[] = [];
+    const ids: { workflowId: string; firstRunId: string }[] = [];
+    const waits = new Map<string, number>();
+    let events = 0;
+    const t = await timed(async () => {
       await pool(
-        Array.from({ length: N }, (_, i) => async () => {
-          const proposal = sampleProposal(`bench-${i}-${Date.now()}`);
-          const d = await client.startDecision(proposal);
+        Array.from({ length: n }, (_, i) => async () => {
+          const proposal = sampleProposal(`bench-${label}-${i}-${Date.now()}`);
+          const d: DecisionHandle = await client.startDecision(proposal);
+          // The time from the last answer (or the start) to the next Update, by the Update's name.
+          let stepStart = performance.now();
           const original = d.handle.executeUpdate.bind(d.handle);
           (d.handle as { executeUpdate: typeof original }).executeUpdate = (async (...args: Parameters<typeof original>) => {
             const t0 = performance.now();
+            const name = typeof args[0] === 'string' ? args[0] : args[0].name;
+            waits.set(name, (waits.get(name) ?? 0) + (t0 - stepStart));
             const ack = (await original(...args)) as { seq: number };
             const t1 = performance.now();
             latencies.push(t1 - t0);
-            updateDone.set(`${proposal.decisionId}/${ack.seq}`, t1);
+            stepStart = t1;
+            if (track) updateDone.set(`${proposal.decisionId}/${ack.seq}`, t1);
             return ack;
           }) as typeof original;
-          for (const step of sampleSteps(d, retroactiveConsultation())) await step();
-          await d.stopExecution({ requestId: `stop-${proposal.decisionId}`, actor: sampleActors.head, reason: '基准测试结束', procedureReference: '基准' });
-          await d.result();
-          if (i === 0) {
-            const history = (await d.handle.fetchHistory()).events!;
-            updatesPerDecision = history.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
-            activitiesPerDecision = history.filter((e) => e.activityTaskScheduledEventAttributes).length;
-          }
-          if ((i + 1) % 10 === 0) progress(`juece: ${i + 1} of ${N} decisions`);
+          const steps = [
+            ...sampleSteps(d, retroactiveConsultation()),
+            async () => {
+              // The decision enters execution once its publication deadline is settled (an activity after the answer).
+              await stepOpen(d, 'execution');
+              return d.stopExecution({ requestId: `stop-${proposal.decisionId}`, actor: sampleActors.head, reason: '基准测试结束', procedureReference: '基准' });
+            },
+          ];
+          stepStart = performance.now();
+          for (const step of steps) await step();
+          const status = await d.result(); // (not `events += await …`: that would read `events` before the wait)
+          events += status.events ?? 0;
+          ids.push({ workflowId: d.workflowId, firstRunId: (d.handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId });
         }),
         C,
       );
-      return latencies;
     });
+    const c = await countAll(ids);
+    return { side: 'juece', decisions: n, ...t, ...c, updateLatencies: latencies, waits, events };
+  };
 
-    // The baseline: the same Updates and activities, no procedure.
-    const perUpdate = Math.max(1, Math.round(activitiesPerDecision / Math.max(1, updatesPerDecision)));
-    const baseline = await measure(worker, async () => {
-      const latencies: number[] = [];
+  /** One baseline workflow for each juece decision of `like`, with its shape. */
+  const baselineBatch = async (like: BatchResult, label: string): Promise<BatchResult> => {
+    const latencies: number[] = [];
+    const ids: { workflowId: string; firstRunId: string }[] = [];
+    let events = 0;
+    const t = await timed(async () => {
       await pool(
-        Array.from({ length: N }, (_, i) => async () => {
-          const id = `baseline-${i}-${Date.now()}`;
-          const h = await client.client.workflow.start('baselineDecision', { taskQueue, workflowId: id, args: [{ decisionId: id, updates: updatesPerDecision, activitiesPerUpdate: perUpdate }] });
-          for (let u = 0; u < updatesPerDecision; u++) {
+        like.shapes.map((shape, i) => async () => {
+          const id = `baseline-${label}-${i}-${Date.now()}`;
+          const h: WorkflowHandleWithFirstExecutionRunId<typeof baselineDecision> = await client.client.workflow.start(baselineDecision, {
+            taskQueue,
+            workflowId: id,
+            args: [{ decisionId: id, shape }],
+          });
+          for (let u = 0; u < shape.updates.length; u++) {
             const t0 = performance.now();
             await h.executeUpdate(baselineStep, { args: [u] });
             latencies.push(performance.now() - t0);
           }
-          await h.result();
+          const result = await h.result();
+          events += result.activities;
+          ids.push({ workflowId: id, firstRunId: h.firstExecutionRunId });
         }),
         C,
       );
-      return latencies;
     });
+    const c = await countAll(ids);
+    if (c.counted.updates !== like.counted.updates || c.counted.activities !== like.counted.activities) {
+      throw new Error(
+        `the baseline ran ${c.counted.updates} Updates / ${c.counted.activities} activities against juece's ${like.counted.updates} / ${like.counted.activities}`,
+      );
+    }
+    return { side: 'baseline', decisions: like.decisions, ...t, ...c, updateLatencies: latencies, waits: new Map(), events };
+  };
 
-    const perS = (x: { s: number }) => (N / x.s).toFixed(2);
-    const ms = (v: number) => `${v.toFixed(0)} ms`;
-    row('', 'juece', 'baseline');
-    row('decisions completed per second', perS(juece), perS(baseline));
-    row('Update latency p50', ms(pct(juece.latencies, 50)), ms(pct(baseline.latencies, 50)));
-    row('Update latency p95', ms(pct(juece.latencies, 95)), ms(pct(baseline.latencies, 95)));
-    row('Update latency p99', ms(pct(juece.latencies, 99)), ms(pct(baseline.latencies, 99)));
-    row('worker CPU (of one core)', `${(juece.cpu * 100).toFixed(0)} %`, `${(baseline.cpu * 100).toFixed(0)} %`);
-    row('worker memory, peak RSS', `${juece.peak.toFixed(0)} MiB`, `${baseline.peak.toFixed(0)} MiB`);
-    row('Updates / activities per decision', `${updatesPerDecision} / ${activitiesPerDecision}`, `${updatesPerDecision} / ${updatesPerDecision * perUpdate}`);
-    row("juece's throughput as a ratio of the baseline", (N / juece.s / (N / baseline.s)).toFixed(2));
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(
+    `juece and the baseline alternate: ${REPETITIONS} × (${N} juece decisions, then ${N} baseline workflows of the same shapes), ` +
+      `${C} concurrent clients, after a warm-up of ${WARMUP} each; Temporal CLI dev server (SQLite), nats-server, PostgreSQL\n`,
+  );
+
+  if (WARMUP > 0) {
+    progress(`warm-up: ${WARMUP} juece decisions, ${WARMUP} baseline workflows`);
+    await baselineBatch(await jueceBatch(WARMUP, 'warmup', false), 'warmup');
     await projector.idle(120_000);
-    row('step completed → event in the record p50/p95/p99', `${ms(pct(recordLatency, 50))} / ${ms(pct(recordLatency, 95))} / ${ms(pct(recordLatency, 99))}`);
+  }
+  const juece: BatchResult[] = [];
+  const baseline: BatchResult[] = [];
+  for (let r = 1; r <= REPETITIONS; r++) {
+    const j = await jueceBatch(N, `r${r}`, true);
+    await projector.idle(120_000); // the record catches up before the other side's batch starts
+    progress(`repetition ${r}: juece ${(N / j.seconds).toFixed(2)} decisions/s`);
+    const b = await baselineBatch(j, `r${r}`);
+    await projector.idle(120_000);
+    progress(`repetition ${r}: baseline ${(N / b.seconds).toFixed(2)} decisions/s`);
+    juece.push(j);
+    baseline.push(b);
+  }
 
+  const rate = (b: BatchResult) => b.decisions / b.seconds;
+  const perDecision = (bs: BatchResult[], f: (b: BatchResult) => number) => sum(bs.map(f)) / sum(bs.map((b) => b.decisions));
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  const both = (label: string, f: (b: BatchResult) => number, digits: number, unit = '') =>
+    row(label, spread(juece.map(f), digits, unit), spread(baseline.map(f), digits, unit));
+  const mean = (label: string, f: (b: BatchResult) => number, digits = 1) =>
+    row(label, perDecision(juece, f).toFixed(digits), perDecision(baseline, f).toFixed(digits));
+
+  row('min / median / max over the repetitions', 'juece', 'baseline');
+  both('decisions completed per second', rate, 2);
+  row('juece / baseline (decisions per second)', spread(juece.map((j, i) => rate(j) / rate(baseline[i]!)), 2));
+  console.log('CPU time per decision');
+  for (const [part, label] of CPU_PARTS) both(`  ${label}`, (b) => (b.cpu[part] * 1000) / b.decisions, 0, ' ms');
+  const ours = (b: BatchResult) => sum(CPU_PARTS.map(([p]) => b.cpu[p]));
+  both(`  all of them, per second of the batch (of ${cpus().length} cores)`, (b) => ours(b) / b.seconds, 2);
+  both('  other load on the machine (processes, steal), per s', (b) => Math.max(0, b.cpu.machine - ours(b)) / b.seconds, 2);
+  console.log('per decision (mean over the repetitions; from the histories, every run)');
+  mean('  runs (continued as new)', (b) => b.counted.runs, 2);
+  mean('  Updates', (b) => b.counted.updates);
+  mean('  activities', (b) => b.counted.activities);
+  mean('  workflow tasks', (b) => b.counted.workflowTasks);
+  mean('  server round trips (Updates + activities + wf tasks)', (b) => b.counted.updates + b.counted.activities + b.counted.workflowTasks);
+  mean('  history events', (b) => b.counted.historyEvents);
+  mean('    of which search attribute upserts', (b) => b.counted.upserts);
+  mean('  events published to JetStream', (b) => b.events);
+  const methods = [...new Set([...juece, ...baseline].flatMap((b) => [...b.rpcs.keys()]))].sort();
+  mean('  client calls to the Temporal frontend', (b) => sum([...b.rpcs.values()]));
+  for (const m of methods) mean(`    ${m}`, (b) => b.rpcs.get(m) ?? 0);
+  row('  clients between an answer and the next Update (polling)', ms(perDecision(juece, (b) => sum([...b.waits.values()]))), '-');
+  const waitedFor = [...new Set(juece.flatMap((b) => [...b.waits.keys()]))];
+  const waitsBefore = waitedFor
+    .map((u) => [u, perDecision(juece, (b) => b.waits.get(u) ?? 0)] as const)
+    .filter(([, w]) => w >= 1)
+    .map(([u, w]) => `${u} ${w.toFixed(0)}`);
+  console.log(`    before (ms): ${waitsBefore.join(', ')}`);
+  const allLatencies = (bs: BatchResult[]) => bs.flatMap((b) => b.updateLatencies);
+  row(
+    'Update latency p50 / p95 / p99',
+    [50, 95, 99].map((p) => pct(allLatencies(juece), p).toFixed(0)).join(' / ') + ' ms',
+    [50, 95, 99].map((p) => pct(allLatencies(baseline), p).toFixed(0)).join(' / ') + ' ms',
+  );
+  row('step completed → event in the record p50 / p95 / p99', [50, 95, 99].map((p) => pct(recordLatency, p).toFixed(0)).join(' / ') + ' ms');
+  const usage = await worker.usage();
+  row('worker peak RSS', `${(usage.maxRssKiB / 1024).toFixed(0)} MiB (both sides)`);
+  // The shape the baseline repeats: activities at the start and in / after each Update, juece's mean.
+  const all = juece.flatMap((b) => b.shapes);
+  const names = juece.flatMap((b) => b.names)[0] ?? [];
+  const avg = (f: (s: DecisionShape) => number) => (sum(all.map(f)) / all.length).toFixed(1).replace(/\.0$/, '');
+  console.log(
+    `activities at the start and per Update (in its handler + after it), juece's mean, repeated by the baseline one decision for one:\n  start ${avg((s) => s.start)}; ` +
+      names.map((name, u) => `${name} ${avg((s) => s.updates[u]?.inHandler ?? 0)}+${avg((s) => s.updates[u]?.after ?? 0)}`).join('; '),
+  );
+
+  if (OPEN > 0) {
     // Starting decisions while open ones pile up on the dev server.
     console.log('');
     const batch = 500;
     for (let started = 0; started < OPEN; started += batch) {
+      const count = Math.min(batch, OPEN - started);
       const t0 = performance.now();
-      await pool(Array.from({ length: Math.min(batch, OPEN - started) }, (_, i) => () => client.startDecision(sampleProposal(`open-${started + i}-${Date.now()}`))), 20);
-      row(`decisions started per second (${started}-${started + batch} open)`, (batch / ((performance.now() - t0) / 1000)).toFixed(0));
+      await pool(Array.from({ length: count }, (_, i) => () => client.startDecision(sampleProposal(`open-${started + i}-${Date.now()}`))), 20);
+      row(`decisions started per second (${started}-${started + count} open)`, (count / ((performance.now() - t0) / 1000)).toFixed(0));
     }
+  }
 
-    // The read model: 10,000 open decisions, a quarter waiting on legality review.
-    const at = new Date().toISOString();
-    for (let i = 0; i < RECORD_OPEN; i++) {
-      const base = { schema: EVENT_SCHEMA_V1, kind: 'majorDecision', decisionId: `rm-${i}`, authority: `auth-${i % 20}`, at, workflowId: `decision-rm-${i}`, runId: 'bench' } as const;
-      const step = i % 4 === 0 ? 'legalityReview' : 'publicParticipation';
-      const standing = (openSteps: StepName[]) => ({ status: 'inProgress', openSteps, currentStep: openSteps[0] ?? null, nextDeadline: null, overdue: false });
-      await applyEvent(db, { ...base, seq: 1, type: 'decisionStarted', summary: `读模型决策 ${i}`, details: { title: `读模型决策 ${i}`, undertakingUnit: 'x' }, standing: standing([]) });
-      await applyEvent(db, { ...base, seq: 2, type: 'stepOpened', step, summary: 'opened', standing: standing([step]) });
-      if ((i + 1) % 2500 === 0) progress(`read model: ${i + 1} of ${RECORD_OPEN} decisions`);
-    }
-    const t2 = performance.now();
-    let found = 0;
-    for (let offset = 0; ; offset += 1000) {
-      const page = await listDecisions(db, { kind: 'majorDecision', step: 'legalityReview', limit: 1000, offset });
-      found += page.length;
-      if (page.length < 1000) break;
-    }
-    row(`list all waiting on legality review (of ${RECORD_OPEN.toLocaleString('en')})`, `${found} in ${((performance.now() - t2)).toFixed(0)} ms`);
-
-    await projector.stop();
-    await nc.close();
-    await db.close();
-    await connection.close();
-  } finally {
-    worker?.kill('SIGTERM');
-    for (const s of servers.reverse()) await s.stop();
-    rmSync(dir, { recursive: true, force: true });
+  if (RECORD_OPEN > 0) {
+    // The read model: RECORD_OPEN open decisions, a quarter waiting on legality review.
+    await recordListQuery(db);
   }
 }
 
-main().catch((err) => {
-  console.error(`bench: ${err instanceof Error ? err.stack : err}`);
-  process.exit(1);
-});
+async function recordListQuery(db: Db): Promise<void> {
+  const at = new Date().toISOString();
+  for (let i = 0; i < RECORD_OPEN; i++) {
+    const base = { schema: EVENT_SCHEMA_V1, kind: 'majorDecision', decisionId: `rm-${i}`, authority: `auth-${i % 20}`, at, workflowId: `decision-rm-${i}`, runId: 'bench' } as const;
+    const step = i % 4 === 0 ? 'legalityReview' : 'publicParticipation';
+    const standing = (openSteps: StepName[]) => ({ status: 'inProgress', openSteps, currentStep: openSteps[0] ?? null, nextDeadline: null, overdue: false });
+    await applyEvent(db, { ...base, seq: 1, type: 'decisionStarted', summary: `读模型决策 ${i}`, details: { title: `读模型决策 ${i}`, undertakingUnit: 'x' }, standing: standing([]) });
+    await applyEvent(db, { ...base, seq: 2, type: 'stepOpened', step, summary: 'opened', standing: standing([step]) });
+    if ((i + 1) % 2500 === 0) progress(`read model: ${i + 1} of ${RECORD_OPEN} decisions`);
+  }
+  const t0 = performance.now();
+  let found = 0;
+  for (let offset = 0; ; offset += 1000) {
+    const page = await listDecisions(db, { kind: 'majorDecision', step: 'legalityReview', limit: 1000, offset });
+    found += page.length;
+    if (page.length < 1000) break;
+  }
+  row(`list all waiting on legality review (of ${RECORD_OPEN.toLocaleString('en')})`, `${found} in ${(performance.now() - t0).toFixed(0)} ms`);
+}
+
+/** The juece worker process (workers/main.ts), with the CPU probe loaded and an IPC channel to ask it. */
+async function startWorker(temporalServer: RunningServer, natsServer: RunningServer, bundlePath: string, shutdown: Shutdown) {
+  const child: ChildProcess = spawn(process.execPath, ['--require', './bench/cpuProbe.cjs', '--import', 'tsx', 'workers/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporalServer.address,
+      NATS_URL: natsServer.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      JUECE_WORKFLOW_BUNDLE: bundlePath,
+      JUECE_NOTICE_OUTBOX: 'off',
+    },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Killed with this process, however it ends: never a worker left polling on its own.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  shutdown.add('the worker process', async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM'); // the worker finishes what it has in hand, then closes its connections and exits
+      if (!(await within(exited.then(() => true), 30_000, false))) {
+        console.error('bench: the worker did not exit within 30 s of SIGTERM; killing it');
+        child.kill('SIGKILL');
+        await within(exited, 5_000, undefined);
+      }
+    }
+    process.removeListener('exit', killOnExit);
+    if (child.connected) child.disconnect();
+    child.stdout?.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => String(b).includes('juece worker polling') && resolve());
+    child.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
+  });
+  child.stdout!.resume();
+  return {
+    child,
+    /** The worker's own process.cpuUsage() and peak RSS, asked over IPC. */
+    usage(): Promise<WorkerUsage> {
+      return new Promise<WorkerUsage>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.off('message', onMessage);
+          reject(new Error('the worker did not answer for its CPU usage within 5 s'));
+        }, 5_000);
+        const onMessage = (m: unknown) => {
+          clearTimeout(timer);
+          resolve(m as WorkerUsage);
+        };
+        child.once('message', onMessage);
+        child.send('usage');
+      });
+    },
+  };
+}
+
+/** `promise`'s outcome, or `late` after `ms` (the timer cleared either way). */
+async function within<T>(promise: Promise<T>, ms: number, late: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(late), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Counts of the handles and requests holding the event loop, by kind. */
+function openResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return counts;
+}
+/** What this process holds before it opens anything (its own stdio). */
+const resourcesAtStart = openResources();
+
+/** What was started, closed in the reverse order, each step bounded; then the exit. */
+class Shutdown {
+  private readonly steps: { what: string; close: () => Promise<unknown> }[] = [];
+  private running: Promise<never> | undefined;
+
+  add(what: string, close: () => Promise<unknown>): void {
+    this.steps.push({ what, close });
+  }
+
+  /** Closes everything, reports what is still open, and exits with `code`; at most once. */
+  run(code: number): Promise<never> {
+    this.running ??= this.close(code);
+    return this.running;
+  }
+
+  private async close(code: number): Promise<never> {
+    // After a failure, calls still in flight may throw from their timers once their connection is closed: reported, and
+    // the shutdown goes on (an uncaught exception would end the process before its worker and servers are stopped).
+    process.on('uncaughtException', (err) => console.error(`bench: while stopping: ${err instanceof Error ? err.message : err}`));
+    // The last resort: whatever hangs below, the process ends.
+    const limit = setTimeout(() => {
+      console.error(`bench: the shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting anyway`);
+      process.exit(code || 1);
+    }, SHUTDOWN_LIMIT_MS);
+    limit.unref();
+    for (const { what, close } of this.steps.reverse()) {
+      const closing = close().then(
+        () => 'closed',
+        (err: unknown) => `failed: ${err instanceof Error ? err.message : err}`,
+      );
+      const outcome = await within(closing, 35_000, 'still closing after 35 s');
+      if (outcome !== 'closed') console.error(`bench: ${what}: ${outcome}`);
+    }
+    clearTimeout(limit);
+    // Whatever still holds the event loop beyond what the process held at its start (a child's handle closes a moment
+    // after it exits, a library's short timer runs out) is named; then the process exits.
+    const left = () => [...openResources()].map(([r, n]) => [r, n - (resourcesAtStart.get(r) ?? 0)] as const).filter(([, n]) => n > 0);
+    for (let waited = 0; left().length && waited < 3_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    if (left().length) console.error(`bench: still open after the shutdown: ${left().map(([r, n]) => `${n} × ${r}`).join(', ')}`);
+    process.exit(code);
+  }
+}
+
+const shutdown = new Shutdown();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}; stopping everything`);
+    void shutdown.run(130);
+  });
+}
+main(shutdown).then(
+  () => shutdown.run(0),
+  (err) => {
+    console.error(`bench: ${err instanceof Error ? err.stack : err}`);
+    return shutdown.run(1);
+  },
+);

@@ -16,6 +16,8 @@ export interface RunningServer {
   address: string;
   /** True when we found a server already listening and are only borrowing it. */
   reused: boolean;
+  /** The process we started (for its CPU time, e.g. the benchmark); undefined when borrowed or run by the SDK. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -128,7 +130,7 @@ export async function startDevServer(o: DevServerOptions): Promise<RunningServer
   ];
   const { child, output } = spawnServer('Temporal dev server', o.cli, args);
   await waitUntilListening('Temporal dev server', host, o.port, child, output, 60_000);
-  return { address, reused: false, stop: stopper(child) };
+  return { address, reused: false, pid: child.pid, stop: stopper(child) };
 }
 
 /**
@@ -197,7 +199,7 @@ export async function startNats(o: NatsOptions): Promise<RunningServer> {
   writeFileSync(configFile, natsConfig({ serverName: o.serverName ?? 'juece', host, port: o.port, storeDir: o.storeDir, sync: o.sync ?? 'always' }));
   const { child, output } = spawnServer('nats-server', o.binary, ['-c', configFile]);
   await waitUntilListening('nats-server', host, o.port, child, output, 20_000);
-  return { address, reused: false, stop: stopper(child) };
+  return { address, reused: false, pid: child.pid, stop: stopper(child) };
 }
 
 export interface NatsClusterOptions {
@@ -433,7 +435,7 @@ export async function startPostgres(o: PostgresOptions): Promise<RunningServer> 
   const [cmd, args] = as(path.join(o.binDir, 'postgres'), ['-D', o.dataDir, '-h', host, '-p', String(o.port), '-k', o.dataDir, '-c', 'fsync=off']);
   const { child, output } = spawnServer('PostgreSQL', cmd, args);
   await waitUntilListening('PostgreSQL', host, o.port, child, output, 30_000);
-  return { address: `postgres://juece@${host}:${o.port}/postgres`, reused: false, stop: stopper(child) };
+  return { address: `postgres://juece@${host}:${o.port}/postgres`, reused: false, pid: child.pid, stop: stopper(child) };
 }
 
 const idOf = (flag: '-u' | '-g') => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());

@@ -124,9 +124,15 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
       const timer = setTimeout(done, ms);
       wake.add(done);
     });
-  /** A call to Temporal or the database that hangs does not hold a loop for ever. */
-  const bounded = <T>(what: string, p: Promise<T>, ms = 30_000): Promise<T> =>
-    Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`${what}: no answer within ${ms / 1000} s`)))]);
+  /** A call to Temporal or the database that hangs does not hold a loop for ever (nor its timer the process, once answered). */
+  const bounded = async <T>(what: string, p: Promise<T>, ms = 30_000): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   /** What this projector (or the last one on this durable) knew of the stream: the last message it handled. */
   interface StreamMark {

@@ -6,7 +6,7 @@ import type { NatsConnection } from 'nats';
 import path from 'node:path';
 import { createActivities } from '../activities';
 import { calendarProvider, DEFAULT_CALENDAR_DIR } from '../infra/calendarData';
-import { connectNats } from '../infra/nats';
+import { closeNats, connectNats } from '../infra/nats';
 
 /** The workflows' entry point; the SDK bundles it (and everything it imports) with its own webpack. */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
@@ -36,7 +36,7 @@ export interface JueceWorkerOptions {
 export interface JueceWorker {
   worker: Worker;
   nats: NatsConnection;
-  /** Closes the NATS and Temporal connections this function opened. */
+  /** Closes the NATS and Temporal connections this function opened (NATS within a few seconds, even when it is gone). */
   close(): Promise<void>;
 }
 
@@ -61,7 +61,7 @@ export async function createWorker(o: JueceWorkerOptions): Promise<JueceWorker> 
     worker,
     nats,
     async close() {
-      await nats.drain().catch(() => nats.close());
+      await closeNats(nats);
       if (!o.connection) await connection.close();
     },
   };
