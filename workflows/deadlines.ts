@@ -6,7 +6,7 @@
  * `calendarUpdated` signal (`juece calendar announce`) says a new year's schedule is published. The nearest deadline
  * held is in the search attributes and in every event's standing; held deadlines are carried across continue-as-new.
  */
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import type { ComputeDeadline } from '../activities/deadlines';
 import type { Standing } from '../domain/events';
 import type { StepName } from '../domain/procedure';
@@ -221,7 +221,7 @@ export class Deadlines {
   /** The search attributes follow the nearest deadline held. */
   private changed(): void {
     const nearest = this.nearest();
-    upsertSearchAttributes([
+    this.rec.setSearchAttributes([
       { key: JueceNextDeadline, value: nearest ? new Date(nearest.spec.dueAt) : null },
       { key: JueceDeadlineProvisional, value: [...this.held.values()].some((h) => h.spec.provisional) || null },
     ]);

@@ -5,8 +5,8 @@
  * answers; sequence numbers, recent events, answers and held deadlines are carried across continue-as-new; the
  * whole record lives in the procedure record (store/). Deterministic: time from the workflow clock, I/O from activities.
  */
-import { ApplicationFailure, CancellationScope, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, CancellationScope, condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { EVENT_SCHEMA_V1, type EventType, type ProcedureEvent, type RecordKind, type Standing } from '../domain/events';
 import type { StepName } from '../domain/procedure';
@@ -20,6 +20,12 @@ export function refuse(reason: string): ApplicationFailure {
 }
 
 export type RecordInput = Omit<HistoryEntry, 'seq' | 'at' | 'type'>;
+
+/**
+ * Since this patch a workflow task upserts each search attribute at most once, at the end of the task, and only when
+ * its value changed (before it, every change was an upsert of its own: 30 a decision, each a visibility write).
+ */
+export const COALESCED_SEARCH_ATTRIBUTES_PATCH = 'coalesced-search-attributes';
 
 /** Events waiting to be published go out together, up to this many in one activity. */
 const BATCH = 100;
@@ -56,6 +62,10 @@ export abstract class ProcedureRecord {
   busy = 0;
   /** True while an Update's validator runs. */
   private validating = false;
+  /** Search attributes: coalesced per workflow task (behind COALESCED_SEARCH_ATTRIBUTES_PATCH), or upserted at once. */
+  private coalesced?: boolean;
+  private readonly attributesPending = new Map<string, SearchAttributeUpdatePair>();
+  private readonly attributesSet = new Map<string, string>();
 
   /** `id` and `authority` name the subject of the events: `juece.events.<authority>.<id>.<type>`. */
   constructor(
@@ -134,6 +144,37 @@ export abstract class ProcedureRecord {
     if (!this.draining && this.waiting.length) this.publishing = this.drain();
     do await this.publishing;
     while (this.draining || this.waiting.length);
+    this.flushSearchAttributes();
+  }
+
+  /**
+   * Sets search attributes. Behind COALESCED_SEARCH_ATTRIBUTES_PATCH they are upserted once the workflow task has
+   * nothing else to do, each only if its value changed; before it (a run that started earlier), at once.
+   */
+  setSearchAttributes(pairs: SearchAttributeUpdatePair[]): void {
+    if (this.coalesced === undefined) {
+      this.coalesced = patched(COALESCED_SEARCH_ATTRIBUTES_PATCH);
+      if (this.coalesced) void this.upsertWhenSettled();
+    }
+    if (!this.coalesced) return upsertSearchAttributes(pairs);
+    for (const pair of pairs) this.attributesPending.set(pair.key.name, pair);
+  }
+
+  /** Upserts the search attributes still pending now: before the run ends or continues as new (the last command). */
+  flushSearchAttributes(): void {
+    const changed = [...this.attributesPending.values()].filter((p) => this.attributesSet.get(p.key.name) !== JSON.stringify(p.value ?? null));
+    this.attributesPending.clear();
+    if (!changed.length) return;
+    for (const p of changed) this.attributesSet.set(p.key.name, JSON.stringify(p.value ?? null));
+    upsertSearchAttributes(changed);
+  }
+
+  private async upsertWhenSettled(): Promise<void> {
+    // A condition is looked at once the task's jobs and what they set off have run: one upsert for all of them.
+    for (;;) {
+      await condition(() => this.attributesPending.size > 0);
+      this.flushSearchAttributes();
+    }
   }
 
   /** Before continuing as new: no new batch starts; `publishingIdle` says when the one in flight is done. */
@@ -152,6 +193,7 @@ export abstract class ProcedureRecord {
 
   /** What the next run needs to go on where this one stops. */
   carry(): CarriedRecord {
+    this.flushSearchAttributes(); // the new run is asked for next: nothing may follow it
     return {
       nextSeq: this.nextSeq,
       recent: this.entries(),
@@ -171,16 +213,21 @@ export abstract class ProcedureRecord {
     schema: z.ZodType<T>,
     check: (input: T) => () => R | Promise<R>,
   ): void {
+    // What the validator parsed, for its handler in the same task (a replayed handler, without validator, parses).
+    const parsedInput = new WeakMap<object, T>();
     const accept = (raw: T): (() => R | Promise<R>) => {
+      const cached = raw && typeof raw === 'object' ? parsedInput.get(raw) : undefined;
+      if (cached) return check(cached);
       const parsed = schema.safeParse(raw);
       if (!parsed.success) throw refuse(`Invalid ${update.name}: ${describeZodError(parsed.error)}`);
+      if (this.validating && raw && typeof raw === 'object') parsedInput.set(raw, parsed.data);
       return check(parsed.data);
     };
     setHandler(
       update,
       (raw: T) => {
         if (this.answered.has(raw.requestId)) return this.answered.get(raw.requestId) as R | Promise<R>;
-        const answer = accept(raw)();
+        const answer = this.settled(accept(raw)());
         this.actionsThisRun++;
         this.remember(raw.requestId, answer);
         return answer;
@@ -197,6 +244,11 @@ export abstract class ProcedureRecord {
         },
       },
     );
+  }
+
+  /** The answer an Update gives once it is applied: as the handler gave it (a workflow may add where it then stands). */
+  protected settled<R>(answer: R | Promise<R>): R | Promise<R> {
+    return answer;
   }
 
   /**
