@@ -26,7 +26,7 @@ import {
 } from '../domain/actions';
 import { LegalReviewCaseSchema, type LegalReviewCase, type LegalReviewStatus } from '../domain/enforcementReview';
 import { ruleSet } from '../domain/rules';
-import { describeZodError, ProposalSchema, type DecisionStatus, type StepAck } from '../domain/schemas';
+import { describeZodError, ProposalSchema, type DecisionStatus, type Standing, type StepAck } from '../domain/schemas';
 import {
   EnforcementDecisionSchema,
   PublishNoticeSchema,
@@ -125,9 +125,19 @@ export class DecisionHandle {
     for (const name of ACTION_NAMES) {
       const schema = ACTIONS[name].schema as z.ZodType<{ requestId: string }>;
       const update = msg.actions[name] as unknown as UpdateDefinition<StepAck, [{ requestId: string }]>;
-      this[name] = ((input: unknown) => sendUpdate(handle, update, schema, input as never)) as never;
+      this[name] = (async (input: unknown) => {
+        const ack = await sendUpdate(handle, update, schema, input as never);
+        if (ack.standing) this.lastStanding = ack.standing;
+        return ack;
+      }) as never;
     }
   }
+
+  /**
+   * Where the decision stood after the last action this handle took, as the workflow answered it (once that action's
+   * consequences had settled); undefined before one, or from a workflow that answers without it.
+   */
+  lastStanding?: Standing;
 
   get workflowId(): string {
     return this.handle.workflowId;

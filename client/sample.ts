@@ -207,8 +207,9 @@ export function sampleSteps(d: DecisionHandle, consultation: ConsultationOpening
   ];
 }
 
-/** Waits until the decision has `step` open. */
+/** Waits until the decision has `step` open: at once when the last action's answer said so, else asking its status. */
 export async function stepOpen(d: DecisionHandle, step: StepName, timeoutMs = 30_000): Promise<void> {
+  if (d.lastStanding?.openSteps.includes(step)) return;
   await waitUntil(async () => (await d.status()).openSteps.includes(step), timeoutMs);
 }
 

@@ -3,7 +3,7 @@
  * Versioned: consumers check `schema` before reading the rest.
  */
 import { z } from 'zod';
-import { ActorSchema, DeadlineSpecSchema, EventTypeSchema, StepNameSchema } from './schemas';
+import { ActorSchema, DeadlineSpecSchema, EventTypeSchema, StandingSchema, StepNameSchema } from './schemas';
 export { EventTypeSchema, type EventType } from './schemas';
 
 export const EVENT_SCHEMA_V1 = 'juece.event.v1';
@@ -16,24 +16,7 @@ export const RECORD_KINDS = ['majorDecision', 'enforcement', 'catalog'] as const
 export const RecordKindSchema = z.enum(RECORD_KINDS);
 export type RecordKind = z.infer<typeof RecordKindSchema>;
 
-/**
- * Where the decision (or case) stands once this event has happened, as its workflow, the one writer of it, says.
- * The procedure record stores it as it comes and derives nothing.
- */
-export const StandingSchema = z.object({
-  /** A decision's status (DecisionStatusValue) or a case's state (EnforcementState). */
-  status: z.string(),
-  openSteps: z.array(StepNameSchema),
-  /** The furthest open step, or none. */
-  currentStep: StepNameSchema.nullable(),
-  /** The nearest statutory deadline still held, or none. */
-  nextDeadline: z.object({ rule: z.string(), dueAt: z.string(), provisional: z.boolean() }).nullable(),
-  /** A deadline held has run out and is not yet met. */
-  overdue: z.boolean(),
-  /** Who is asked and has yet to answer: each person's id with the step (domain/assignments.ts). */
-  assignees: z.array(z.object({ id: z.string(), step: StepNameSchema })).optional(),
-});
-export type Standing = z.infer<typeof StandingSchema>;
+export { StandingSchema, type Standing } from './schemas';
 
 export const ProcedureEventSchema = z.object({
   schema: z.literal(EVENT_SCHEMA_V1),

@@ -454,8 +454,31 @@ export const DecisionStatusSchema = z.object({
 export const RECENT_ENTRIES = 50;
 export type DecisionStatus = z.infer<typeof DecisionStatusSchema>;
 
-/** Whatever a step's Update answers: the event it recorded (its sequence number and summary), and the step. */
-export const StepAckSchema = z.object({ step: StepNameSchema.optional(), seq: z.number().int(), summary: z.string() });
+/**
+ * Where the decision (or case) stands once this event has happened, as its workflow, the one writer of it, says.
+ * The procedure record stores it as it comes and derives nothing.
+ */
+export const StandingSchema = z.object({
+  /** A decision's status (DecisionStatusValue) or a case's state (EnforcementState). */
+  status: z.string(),
+  openSteps: z.array(StepNameSchema),
+  /** The furthest open step, or none. */
+  currentStep: StepNameSchema.nullable(),
+  /** The nearest statutory deadline still held, or none. */
+  nextDeadline: z.object({ rule: z.string(), dueAt: z.string(), provisional: z.boolean() }).nullable(),
+  /** A deadline held has run out and is not yet met. */
+  overdue: z.boolean(),
+  /** Who is asked and has yet to answer: each person's id with the step (domain/assignments.ts). */
+  assignees: z.array(z.object({ id: z.string(), step: StepNameSchema })).optional(),
+});
+export type Standing = z.infer<typeof StandingSchema>;
+
+/**
+ * Whatever a step's Update answers: the event it recorded (its sequence number and summary), and the step; and, since
+ * the workflow's `settled-answers` patch, where the decision stands once what the action set off has settled (the
+ * steps it opened, the next deadline): a client goes on to the next step without asking again.
+ */
+export const StepAckSchema = z.object({ step: StepNameSchema.optional(), seq: z.number().int(), summary: z.string(), standing: StandingSchema.optional() });
 export type StepAck = z.infer<typeof StepAckSchema>;
 
 /** A readable one-paragraph message for a zod error, naming each field. */

@@ -4,7 +4,7 @@
  * nothing changes) when the actor's role may not take it, its step is not open, or it concerns a superseded draft.
  * All of it is plain data, carried whole to the next run when the workflow continues as new.
  */
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, setHandler } from '@temporalio/workflow';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { roleRefusal, type ActionName } from '../domain/actions';
@@ -17,6 +17,9 @@ import type { Standing } from '../domain/events';
 import { ProcedureRecord, refuse, type CarriedRecord, type RecordInput } from './procedureRecord';
 
 export { refuse };
+
+/** Since this patch an action's answer waits for what it set off and says where the decision then stands. */
+export const SETTLED_ANSWERS_PATCH = 'settled-answers';
 
 type ActionInput = { requestId: string; actor: Actor };
 type StepState = DecisionStatus['steps'][string];
@@ -182,6 +185,24 @@ export class DecisionRecord extends ProcedureRecord {
     return out;
   }
 
+  /**
+   * Since SETTLED_ANSWERS_PATCH an action is answered once what it set off has settled (the activities it started
+   * done, the steps it opens opened, a few rounds of the workflow's conditions with nothing in flight), with where
+   * the decision then stands: the caller needs no status query to find the next step open.
+   */
+  protected override settled<R>(answer: R | Promise<R>): R | Promise<R> {
+    if (!patched(SETTLED_ANSWERS_PATCH)) return answer;
+    return (async () => {
+      const a = await answer;
+      for (let quiet = 0; quiet < 3; ) {
+        const idle = this.busy === 0;
+        await condition(() => this.busy === 0);
+        quiet = idle ? quiet + 1 : 0;
+      }
+      return a && typeof a === 'object' ? { ...a, standing: this.standing() } : a;
+    })();
+  }
+
   override standing(): Standing {
     const base = super.standing();
     return this.s.assignments ? { ...base, assignees: this.assignees() } : base;
@@ -245,7 +266,7 @@ export class DecisionRecord extends ProcedureRecord {
   /** Records the start, the first draft and which of the first three steps apply; opens those that do. */
   started(): void {
     this.s.drafts.push({ version: 1, ...this.proposal.draft, at: new Date().toISOString(), reason: 'first draft' });
-    upsertSearchAttributes([
+    this.setSearchAttributes([
       { key: JueceAuthority, value: this.proposal.authority.code },
       { key: JueceStatus, value: this.s.status },
     ]);
@@ -263,7 +284,7 @@ export class DecisionRecord extends ProcedureRecord {
 
   /** A run continued from the last one: it states its search attributes itself rather than rely on a copy. */
   resumed(): void {
-    upsertSearchAttributes([
+    this.setSearchAttributes([
       { key: JueceAuthority, value: this.proposal.authority.code },
       { key: JueceStatus, value: this.s.status },
     ]);
@@ -314,7 +335,7 @@ export class DecisionRecord extends ProcedureRecord {
 
   setStatus(status: DecisionStatus['status']): void {
     this.s.status = status;
-    upsertSearchAttributes([{ key: JueceStatus, value: status }]);
+    this.setSearchAttributes([{ key: JueceStatus, value: status }]);
     this.publishSteps();
   }
 
@@ -326,7 +347,7 @@ export class DecisionRecord extends ProcedureRecord {
   private publishSteps(): void {
     const open = this.openSteps();
     const furthest = open.at(-1) ?? this.s.status;
-    upsertSearchAttributes([
+    this.setSearchAttributes([
       { key: JueceStep, value: furthest },
       { key: JueceOpenSteps, value: open },
     ]);
