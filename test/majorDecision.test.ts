@@ -453,6 +453,39 @@ describe('majorDecision: the statutory procedure', () => {
     await d.result();
   });
 
+  it('answers an action with the steps it opened, and upserts each search attribute at most once a workflow task', async () => {
+    const d = await start('settled', { flags: { disclosable: false, technical: false, riskTriggers: [] } });
+    // No public participation, expert review or risk assessment: legality review opens with the start.
+    await eventually(async () => (await d.status()).openSteps.includes('legalityReview'), 'the legality review to open');
+    await d.requestLegalityReview(sampleInput.requestLegalityReview(1));
+    await d.assignLegalityReviewer(sampleInput.assignLegalityReviewer());
+    const reviewed = await d.completeLegalityReview(sampleInput.legalityReview('lawful', 1));
+    // The answer comes once the meeting is open: the office needs no status query to go on.
+    expect(reviewed.standing).toMatchObject({ status: 'inProgress', openSteps: ['collectiveDecision'], currentStep: 'collectiveDecision' });
+    expect(d.lastStanding?.openSteps).toEqual(['collectiveDecision']);
+    await d.withdraw({ requestId: uniqueId('req'), actor: a.head, reason: '测试结束' });
+    await d.result();
+
+    // Between two completed workflow tasks, none of juece's attributes is upserted twice, nor to the value it had.
+    const events = (await d.handle.fetchHistory()).events ?? [];
+    let task: Record<string, string> = {};
+    const last: Record<string, string> = {};
+    let upserts = 0;
+    for (const e of events) {
+      if (e.workflowTaskCompletedEventAttributes) task = {};
+      const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
+      for (const [key, payload] of Object.entries(fields)) {
+        if (key === 'TemporalChangeVersion') continue; // the SDK's own, with each patch
+        upserts++;
+        const value = Buffer.from(payload.data ?? []).toString();
+        expect(task[key], `${key} upserted twice in one task`).toBeUndefined();
+        expect(last[key], `${key} upserted again with the same value`).not.toBe(value);
+        task[key] = last[key] = value;
+      }
+    }
+    expect(upserts).toBeGreaterThan(0);
+  });
+
   it('never starts a decision id twice (running or closed), nor an enforcement case with a decision\'s id', async () => {
     const id = uniqueId('once');
     const d = await h.client.startDecision(sampleProposal(id));

@@ -170,9 +170,11 @@ export abstract class ProcedureRecord {
   }
 
   private async upsertWhenSettled(): Promise<void> {
-    // A condition is looked at once the task's jobs and what they set off have run: one upsert for all of them.
+    // Conditions are looked at once the task's jobs and what they set off have run; a change made there may set off
+    // more in the next rounds: a few rounds later, one upsert for all of them.
     for (;;) {
       await condition(() => this.attributesPending.size > 0);
+      for (let round = 0; round < 4; round++) await condition(() => true);
       this.flushSearchAttributes();
     }
   }
