@@ -8,7 +8,8 @@
  * min / median / max over the repetitions, with the CPU time per decision of the workers, the dev server and the rest,
  * and the machine's other load (from /proc).
  *
- * Sizes (environment variables; with the defaults a run takes about 5 minutes on a 2-core machine):
+ * Sizes (environment variables; BENCH_DECISIONS=20 BENCH_WARMUP=5 took 2 minutes on a 2-core machine, the defaults
+ * about twice as long):
  *   BENCH_DECISIONS     decisions per batch (default 30)
  *   BENCH_CONCURRENCY   concurrent clients (default 12)
  *   BENCH_REPETITIONS   timed batches of each side, alternating (default 3)
