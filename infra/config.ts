@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { MAX_PARTITIONS, type Partition } from '../projector/partition';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -52,6 +53,10 @@ const EnvSchema = z.object({
   JUECE_JWKS_URL: z.url().optional(),
   /** The projector's durable JetStream consumer: one name per procedure record. */
   JUECE_PROJECTOR_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('juece-projector'),
+  /** Scale-out: the record is kept by this many projectors, each the decisions of one partition (projector/partition.ts). */
+  JUECE_PROJECTOR_PARTITIONS: z.coerce.number().int().min(1).max(MAX_PARTITIONS).default(1),
+  /** This projector's partition, 0 … JUECE_PROJECTOR_PARTITIONS - 1. */
+  JUECE_PROJECTOR_PARTITION: z.coerce.number().int().min(0).default(0),
   /** Use the PostgreSQL server binaries in this folder (tests) instead of Debian's. */
   POSTGRES_BIN_DIR: z.string().min(1).optional(),
 });
@@ -80,6 +85,8 @@ export type JueceConfig = {
   natsServerPath?: string;
   databaseUrl?: string;
   projectorName: string;
+  /** The partition of the record this projector keeps (JUECE_PROJECTOR_PARTITION of JUECE_PROJECTOR_PARTITIONS). */
+  projectorPartition: Partition;
   workflowBundle?: string;
   apiHost: string;
   apiPort: number;
@@ -95,7 +102,10 @@ export type JueceConfig = {
 
 /** Reads and validates the configuration; throws a readable error naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.refine((e) => e.JUECE_PROJECTOR_PARTITION < e.JUECE_PROJECTOR_PARTITIONS, {
+    path: ['JUECE_PROJECTOR_PARTITION'],
+    message: 'must be below JUECE_PROJECTOR_PARTITIONS (partitions are numbered from 0)',
+  }).safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid juece configuration:\n${lines.join('\n')}`);
@@ -121,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     natsServerPath: e.NATS_SERVER_PATH,
     databaseUrl: e.JUECE_DATABASE_URL,
     projectorName: e.JUECE_PROJECTOR_NAME,
+    projectorPartition: { index: e.JUECE_PROJECTOR_PARTITION, count: e.JUECE_PROJECTOR_PARTITIONS },
     workflowBundle: e.JUECE_WORKFLOW_BUNDLE ? path.resolve(e.JUECE_WORKFLOW_BUNDLE) : undefined,
     apiHost: e.JUECE_API_HOST,
     apiPort: e.JUECE_API_PORT,

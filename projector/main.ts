@@ -2,11 +2,14 @@
  * The projector process: `npm run projector`. Keeps the procedure record (PostgreSQL, or PGlite on embedded
  * defaults) up to date from the JetStream events, and repairs it from the workflows (Temporal) when the stream has
  * lost an event; prints progress every 10 seconds while it has work, and every gap, repair and loss as it happens.
+ * With JUECE_PROJECTOR_PARTITIONS=N, it keeps the decisions of partition JUECE_PROJECTOR_PARTITION: run N of them,
+ * one per partition, on one PostgreSQL.
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, recordDbTarget } from '../infra/config';
 import { runService } from '../infra/service';
 import { openDb } from '../store/db';
+import { partitionDurable } from './partition';
 import { startProjector } from './projector';
 import { temporalEventSource } from './source';
 import { connectNats } from '../infra/nats';
@@ -14,6 +17,10 @@ import { connectNats } from '../infra/nats';
 runService('juece projector', async () => {
   const cfg = loadConfig();
   const target = recordDbTarget(cfg);
+  const part = cfg.projectorPartition;
+  if (part.count > 1 && !('url' in target)) {
+    throw new Error(`JUECE_PROJECTOR_PARTITIONS=${part.count} needs a PostgreSQL record (JUECE_DATABASE_URL): the embedded PGlite folder opens in one process only`);
+  }
   const db = await openDb(target);
   // Connected on first use: the record keeps up from the stream while Temporal is away; repairs wait for it.
   const connection = Connection.lazy({ address: cfg.temporalAddress });
@@ -22,15 +29,17 @@ runService('juece projector', async () => {
     nc,
     db,
     durable: cfg.projectorName,
+    partition: part,
     source: temporalEventSource(new Client({ connection, namespace: cfg.namespace }), { taskQueue: cfg.taskQueue }),
     replicas: cfg.streamReplicas,
     log: (line) => console.log(line),
   });
-  console.log(`juece projector: events from ${cfg.natsUrl} into ${'url' in target ? 'PostgreSQL' : `PGlite at ${target.dir}`}, checked against Temporal at ${cfg.temporalAddress}`);
+  const of = part.count > 1 ? ` (partition ${part.index} of ${part.count}: consumer ${partitionDurable(cfg.projectorName, part)})` : '';
+  console.log(`juece projector${of}: events from ${cfg.natsUrl} into ${'url' in target ? 'PostgreSQL' : `PGlite at ${target.dir}`}, checked against Temporal at ${cfg.temporalAddress}`);
   let reported = '';
   const progress = setInterval(() => {
     const s = projector.stats;
-    const line = `juece projector: ${s.applied} events recorded, ${s.duplicates} duplicates skipped, ${s.failures} retried; ${s.held} held behind a gap, ${s.gapsOpen} gap(s) open, ${s.repaired} repaired from the workflows, ${s.unrepairable} unrepairable, ${s.streamLosses} stream loss(es)`;
+    const line = `juece projector: ${s.applied} events recorded, ${s.duplicates} duplicates skipped, ${s.failures} retried; ${s.held} held behind a gap, ${s.gapsOpen} gap(s) open, ${s.repaired} repaired from the workflows, ${s.unrepairable} unrepairable, ${s.streamLosses} stream loss(es)${part.count > 1 ? `; ${s.otherPartitions} of other partitions passed on` : ''}`;
     if (line === reported) return;
     reported = line;
     console.log(line);

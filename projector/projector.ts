@@ -12,12 +12,18 @@
  *   the last events of a decision, with nothing after them to reveal the gap, are found too;
  * - a stream that comes back with fewer messages than it had handed out (a damaged file) is reported and read again
  *   from its start, so the events published after it do not slip under the consumer's acknowledged floor.
+ *
+ * Scale-out (projector/partition.ts): N projectors keep one record, each the decisions of its partition, on a durable
+ * consumer of its own; each reads the whole stream, applies the events of its partition's decisions and acknowledges
+ * the others at once, and looks for gaps and checks records only in its partition. One partition (the default) is
+ * the whole record, as before.
  */
 import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { ensureEventsStream } from '../activities/events';
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, ProcedureEventSchema, recordKindOf, type RecordKind } from '../domain/events';
 import type { Db } from '../store/db';
 import { applyEvent, releaseHeld } from '../store/record';
+import { owns, partitionDurable, WHOLE_RECORD, type Partition } from './partition';
 import { checkRecords, fillFromSource, heldGaps, unsettledAfter, unsettledRecords, type CheckTarget } from './repair';
 import type { EventSource } from './source';
 
@@ -42,6 +48,8 @@ export interface ProjectorStats {
   stalls: number;
   /** Messages that are not procedure events: logged and dropped. */
   rejected: number;
+  /** Events of decisions in other partitions: acknowledged and left to their projectors. */
+  otherPartitions: number;
   /** Database failures: the event is redelivered, later each time. */
   failures: number;
   lastError?: string;
@@ -58,8 +66,10 @@ export interface Projector {
 export interface ProjectorOptions {
   nc: NatsConnection;
   db: Db;
-  /** Durable consumer name (one per read model). */
+  /** Durable consumer name (one per read model); a partition's consumer is `<durable>-p<index>of<count>`. */
   durable?: string;
+  /** The partition of the record this projector keeps (default: the whole record). */
+  partition?: Partition;
   /** The workflows, read back through Temporal: gaps are repaired from them. Without it gaps are held and reported. */
   source?: EventSource;
   /** JetStream replicas of the events stream (3 on a three-node cluster). */
@@ -78,13 +88,14 @@ export interface ProjectorOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startProjector(o: ProjectorOptions): Promise<Projector> {
-  const durable = o.durable ?? PROJECTOR_CONSUMER;
+  const part = o.partition ?? WHOLE_RECORD;
+  const durable = partitionDurable(o.durable ?? PROJECTOR_CONSUMER, part);
   const log = o.log ?? (() => {});
   const graceMs = o.graceMs ?? 3_000;
   const checkEveryMs = o.checkEveryMs ?? 30_000;
   const checkBatch = o.checkBatch ?? 100;
   const jsm = await o.nc.jetstreamManager();
-  const stats: ProjectorStats = { applied: 0, duplicates: 0, held: 0, gapsOpen: 0, repaired: 0, unrepairable: 0, streamLosses: 0, checked: 0, stalls: 0, rejected: 0, failures: 0 };
+  const stats: ProjectorStats = { applied: 0, duplicates: 0, held: 0, gapsOpen: 0, repaired: 0, unrepairable: 0, streamLosses: 0, checked: 0, stalls: 0, rejected: 0, otherPartitions: 0, failures: 0 };
 
   const consumerConfig = (from: Partial<ConsumerConfig> = { deliver_policy: DeliverPolicy.All }): Partial<ConsumerConfig> => ({
     durable_name: durable,
@@ -148,12 +159,27 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
   /** Some event was held (by this projector, or another as seen at the last look): appends look for held successors. */
   let heldSeen = true;
 
+  /** Where this message stands in the stream: the last one handled, whoever's it was. */
+  const handled = (m: JsMsg) => {
+    mark.last = { seq: m.seq, id: m.headers?.get('Nats-Msg-Id') ?? '', at: new Date(Math.floor(m.info.timestampNanos / 1e6)).toISOString() };
+  };
   const handle = async (m: JsMsg) => {
     lastActivity = Date.now();
-    const parsed = ProcedureEventSchema.safeParse(safeJson(m));
+    const json = safeJson(m);
+    const id = (json as { decisionId?: unknown } | undefined)?.decisionId;
+    if (typeof id === 'string' && !owns(part, id)) {
+      // Another partition's decision: its projector applies it.
+      stats.otherPartitions++;
+      handled(m);
+      return m.ack();
+    }
+    const parsed = ProcedureEventSchema.safeParse(json);
     if (!parsed.success) {
-      stats.rejected++;
-      log(`projector: dropped message ${m.seq} on ${m.subject}: not a procedure event`);
+      // Dropped by every partition's consumer; counted and logged by the first partition's projector only.
+      if (part.index === 0) {
+        stats.rejected++;
+        log(`projector: dropped message ${m.seq} on ${m.subject}: not a procedure event`);
+      }
       return m.term();
     }
     const e = parsed.data;
@@ -164,7 +190,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
         stats.held++;
       } else if (outcome === 'duplicate') stats.duplicates++;
       applied(recorded);
-      mark.last = { seq: m.seq, id: m.headers?.get('Nats-Msg-Id') ?? '', at: new Date(Math.floor(m.info.timestampNanos / 1e6)).toISOString() };
+      handled(m);
       m.ack();
     } catch (err) {
       stats.failures++;
@@ -233,7 +259,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
   const backoff = new Map<string, { at: number; delay: number }>();
   const reportedGaps = new Set<string>();
   const repairGaps = async () => {
-    const all = await heldGaps(o.db);
+    const all = await heldGaps(o.db, part);
     heldSeen = all.length > 0;
     for (const g of all) if (g.first <= g.lastSeq + 1) applied(await releaseHeld(o.db, g.kind, g.decisionId));
     const gaps = all.filter((g) => g.first > g.lastSeq + 1);
@@ -316,13 +342,14 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     const since = watermark;
     const started = new Date(Date.now() - 60_000); // visibility lags a little: look back a minute next time
     const targets = new Map<string, CheckTarget>();
-    for (const r of await unsettledRecords(o.db, checkBatch)) targets.set(`${r.kind} ${r.decisionId}`, r);
+    for (const r of await unsettledRecords(o.db, checkBatch, part)) targets.set(`${r.kind} ${r.decisionId}`, r);
     if (fullSweep) {
-      const page = await unsettledAfter(o.db, fullSweep.after, checkBatch * 5);
+      const page = await unsettledAfter(o.db, fullSweep.after, checkBatch * 5, part);
       for (const r of page) targets.set(`${r.kind} ${r.decisionId}`, r);
       fullSweep = page.length < checkBatch * 5 ? undefined : { after: page.at(-1) };
     }
     for (const r of await bounded('listing recent workflows', o.source.startedSince(since, 1000))) {
+      if (!owns(part, r.decisionId)) continue;
       const key = `${r.kind} ${r.decisionId}`;
       if (!targets.has(key)) targets.set(key, { ...r, mark: null });
     }
@@ -346,7 +373,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
   const saveStatus = () =>
     o.db.query(
       `INSERT INTO projector_status (name, stats, updated_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now()`,
-      [durable, JSON.stringify({ ...stats, stream: mark, watermark: watermark.toISOString() })],
+      [durable, JSON.stringify({ ...stats, ...(part.count > 1 ? { partition: part } : {}), stream: mark, watermark: watermark.toISOString() })],
     );
 
   const every = (ms: number, what: string, job: () => Promise<void>) =>

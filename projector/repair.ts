@@ -9,6 +9,7 @@ import type { RecordKind } from '../domain/events';
 import type { Db, Queryable } from '../store/db';
 import { applyEvent, verifyRecord, type Verification } from '../store/record';
 import type { EventSource, SourceHorizon } from './source';
+import { ownsSql, type Partition } from './partition';
 
 /**
  * A record's verification against its workflow as it is now: incomplete whenever the workflow has published more
@@ -155,31 +156,40 @@ export async function checkRecords(
   return results;
 }
 
-/** Records that may still be behind their workflow (not settled), the longest unchecked first. */
-export async function unsettledRecords(db: Queryable, limit: number): Promise<CheckTarget[]> {
+/** Records that may still be behind their workflow (not settled), the longest unchecked first; of one partition if given. */
+export async function unsettledRecords(db: Queryable, limit: number, partition?: Partition): Promise<CheckTarget[]> {
+  const own = ownsSql(partition, 'decision_id', 2);
   const rows = await db.query<{ kind: RecordKind; decision_id: string; source_mark: string | null }>(
-    'SELECT kind, decision_id, source_mark FROM decisions WHERE NOT settled ORDER BY checked_at NULLS FIRST, decision_id LIMIT $1',
-    [limit],
+    `SELECT kind, decision_id, source_mark FROM decisions WHERE NOT settled${own.sql} ORDER BY checked_at NULLS FIRST, decision_id LIMIT $1`,
+    [limit, ...own.params],
   );
   return rows.map((r) => ({ kind: r.kind, decisionId: r.decision_id, mark: r.source_mark }));
 }
 
-/** Every record not yet settled, a page at a time in key order (after a loss from the stream). */
-export async function unsettledAfter(db: Queryable, after: { kind: string; decisionId: string } | undefined, limit: number): Promise<CheckTarget[]> {
+/** Every record not yet settled (of one partition if given), a page at a time in key order (after a loss from the stream). */
+export async function unsettledAfter(
+  db: Queryable,
+  after: { kind: string; decisionId: string } | undefined,
+  limit: number,
+  partition?: Partition,
+): Promise<CheckTarget[]> {
+  const own = ownsSql(partition, 'decision_id', 4);
   const rows = await db.query<{ kind: RecordKind; decision_id: string; source_mark: string | null }>(
-    `SELECT kind, decision_id, source_mark FROM decisions WHERE NOT settled AND (kind, decision_id) > ($1, $2) ORDER BY kind, decision_id LIMIT $3`,
-    [after?.kind ?? '', after?.decisionId ?? '', limit],
+    `SELECT kind, decision_id, source_mark FROM decisions WHERE NOT settled AND (kind, decision_id) > ($1, $2)${own.sql} ORDER BY kind, decision_id LIMIT $3`,
+    [after?.kind ?? '', after?.decisionId ?? '', limit, ...own.params],
   );
   return rows.map((r) => ({ kind: r.kind, decisionId: r.decision_id, mark: r.source_mark }));
 }
 
-/** Records with events held: how long, the lowest and highest held, and the last recorded (0: none yet). */
-export async function heldGaps(db: Queryable): Promise<{ kind: RecordKind; decisionId: string; ageMs: number; first: number; top: number; held: number; lastSeq: number }[]> {
+/** Records with events held (of one partition if given): how long, the lowest and highest held, and the last recorded (0: none yet). */
+export async function heldGaps(db: Queryable, partition?: Partition): Promise<{ kind: RecordKind; decisionId: string; ageMs: number; first: number; top: number; held: number; lastSeq: number }[]> {
   // The age is the database's own reckoning (held_at is its clock), not this machine's.
+  const own = ownsSql(partition, 'h.decision_id', 1);
   const rows = await db.query<{ kind: RecordKind; decision_id: string; age_ms: number; first: number; top: number; held: number; last_seq: number | null }>(
     `SELECT h.kind, h.decision_id, extract(epoch FROM now() - min(h.held_at)) * 1000 AS age_ms, min(h.seq) AS first, max(h.seq) AS top,
        count(*) AS held, max(d.last_seq) AS last_seq
-     FROM held_events h LEFT JOIN decisions d ON d.kind = h.kind AND d.decision_id = h.decision_id GROUP BY h.kind, h.decision_id`,
+     FROM held_events h LEFT JOIN decisions d ON d.kind = h.kind AND d.decision_id = h.decision_id WHERE true${own.sql} GROUP BY h.kind, h.decision_id`,
+    own.params,
   );
   return rows.map((r) => ({
     kind: r.kind,

@@ -87,14 +87,27 @@ async function openPglite(dir: string): Promise<Db> {
   };
 }
 
-/** Applies the migrations not yet applied, in order, each in its own transaction. */
+/** The advisory lock that lets one process at a time migrate a PostgreSQL record (any number: 'juece' in ASCII). */
+const MIGRATION_LOCK = 0x6a75656365;
+
+/**
+ * Applies the migrations not yet applied, in order, each in its own transaction. Processes started together on one
+ * PostgreSQL (APIs, projectors of several partitions) take turns: each transaction holds an advisory lock and looks
+ * again whether its migration is done.
+ */
 async function migrate(db: Db): Promise<void> {
-  await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  const lock = (q: Queryable) => (db.kind === 'postgres' ? q.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]) : Promise.resolve([]));
+  await db.tx(async (q) => {
+    await lock(q);
+    await q.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  });
   const done = new Set((await db.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
   for (const [i, sql] of MIGRATIONS.entries()) {
     const version = i + 1;
     if (done.has(version)) continue;
     await db.tx(async (q) => {
+      await lock(q);
+      if ((await q.query('SELECT 1 FROM schema_migrations WHERE version = $1', [version])).length) return; // another process applied it meanwhile
       for (const statement of sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await q.query(statement);
       await q.query('INSERT INTO schema_migrations (version) VALUES ($1) ON CONFLICT DO NOTHING', [version]);
     });
