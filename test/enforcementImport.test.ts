@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../api/auth';
 import { sampleEnforcementActor, sampleEnforcementCase } from '../client/sample';
+import { EnforcementImportParser, ImportFileError, type ImportRow } from '../domain/enforcementImport';
 import { shanghaiDate } from '../domain/procedure';
 import { startApiHarness, TEST_JWT_SECRET, uniqueId, until, type ApiHarness } from './helpers';
 
@@ -157,5 +158,51 @@ describe('juece enforcement import', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.json.issues).toEqual([{ path: 'cases.0.decidedOn', message: 'must be a real calendar date in the form YYYY-MM-DD' }]);
     expect((await h.call('POST', '/enforcement-cases/batch', 'amrOffice', { cases: [] })).status).toBe(400);
+  });
+});
+
+describe('reading an export (domain/enforcementImport.ts)', () => {
+  /** The rows of `text`, handed over `size` characters at a time (as a stream cuts it). */
+  const read = (format: 'csv' | 'jsonl', text: string, size = 7): ImportRow[] => {
+    const p = new EnforcementImportParser(format);
+    const rows: ImportRow[] = [];
+    for (let i = 0; i < text.length; i += size) rows.push(...p.push(text.slice(i, i + size)));
+    return [...rows, ...p.end()];
+  };
+  const brief = (rows: ImportRow[]) => rows.map((r) => ('decision' in r ? [r.line, r.decision.caseId, r.decision.kind, r.decision.title] : [r.line, r.reason]));
+
+  it('reads Excel CSV: a BOM, CRLF, Chinese headers and kinds, quotes, a line break inside a cell, blank lines; the line each row starts on', () => {
+    const csv =
+      '\ufeff案件编号,机关代码,机关名称,行政执法机关,决定类别,决定名称,文书号,决定日期,提醒工作日\r\n' +
+      'a-1,shifan-amr,示范市市场监督管理局,示范市市场监督管理局,行政许可,"准予""食品经营""许可",示市监许〔2026〕1号,2026-03-02,5;2\r\n' +
+      '\r\n' +
+      'a-2,shifan-amr,示范市市场监督管理局,示范市市场监督管理局,penalty,"两行\r\n标题",示市监罚〔2026〕2号,2026-03-02,\r\n' +
+      'a-3,shifan-amr,示范市市场监督管理局,示范市市场监督管理局,其他,x"y,示市监〔2026〕3号,2026-03-02,\r\n' +
+      'a-4,shifan-amr\r\n';
+    for (const size of [1, 7, 10_000]) {
+      expect(brief(read('csv', csv, size))).toEqual([
+        [2, 'a-1', 'licensing', '准予"食品经营"许可'],
+        [4, 'a-2', 'penalty', '两行\r\n标题'],
+        [6, 'a quote inside an unquoted cell (quote the whole cell and double the quote: "a ""b"" c")'],
+        [7, 'has 2 cells, the header 9'],
+      ]);
+    }
+    const first = read('csv', csv)[0]!;
+    expect('decision' in first && first.decision.reminderWorkingDays).toEqual([5, 2]);
+  });
+
+  it('refuses a header it cannot read before any row, and reads JSON lines with the same checks', () => {
+    expect(() => read('csv', 'caseId,office,colour\n')).toThrow(new ImportFileError('line 1: unknown column "colour"; the columns are caseId (案件编号), authority.code (机关代码), authority.name (机关名称), office (行政执法机关), kind (决定类别), title (决定名称), documentNumber (决定文书号), decidedOn (决定日期), jurisdiction (日历辖区), reminderWorkingDays (提醒工作日), displayUntil (公示截止日期)'));
+    expect(() => read('csv', 'caseId,office\n')).toThrow('line 1: the header lacks authority.code (机关代码), authority.name (机关名称), kind (决定类别), title (决定名称), documentNumber (决定文书号), decidedOn (决定日期)');
+    const ok = JSON.stringify(sampleEnforcementCase('j-1', { decidedOn: '2026-03-02' }));
+    const jsonl = `${ok}\n\n{"caseId":"j-2"\n${JSON.stringify({ ...JSON.parse(ok), caseId: 'j-3', jurisdiction: 'Guangxi' })}\n${ok}`;
+    const rows = brief(read('jsonl', jsonl));
+    expect(rows[1]![1]).toMatch(/^not JSON: Expected ',' or '}' after property value in JSON at position 15/); // Node's own words (newer versions add the column)
+    expect(rows.map((r, i) => (i === 1 ? [r[0]] : r))).toEqual([
+      [1, 'j-1', 'penalty', '对示范市某食品有限公司的行政处罚决定'],
+      [3],
+      [4, 'jurisdiction: Invalid string: must match pattern /^CN(-[A-Z]{2})?$/'],
+      [5, 'caseId: j-1 is already on line 1 of this file'],
+    ]);
   });
 });
