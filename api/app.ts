@@ -8,7 +8,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { NatsConnection } from 'nats';
 import { z } from 'zod';
-import { DecisionClosed, DecisionRefused, fieldIssues, InvalidInput, type JueceClient } from '../client';
+import { caseWorkflowId, DecisionClosed, DecisionRefused, fieldIssues, IdAlreadyUsed, InvalidInput, type JueceClient } from '../client';
 import { readSubject } from '../client/events';
 import type { CommentIntake } from '../commands/commentIntake';
 import { NOTICES_STREAM } from '../domain/notices';
@@ -21,11 +21,12 @@ import { PublicNoticeSchema } from '../domain/notices';
 import { code, ProposalSchema, type DecisionStatus } from '../domain/schemas';
 import { adoptionReportFiledAt, AdoptionBatchSchema, commentCounts, commentGroups, CommentIntakeClosed, recordAdoption, UnknownCommentGroup } from '../store/comments';
 import type { Db } from '../store/db';
-import { decisionPage, getDecision, idReuseRefusal, recordOf, type DecisionSummary } from '../store/record';
+import { decisionPage, getDecision, idReuseRefusal, recordedKinds, recordOf, type DecisionSummary } from '../store/record';
 import {
   AccessRefusalQuerySchema,
   AssignmentQuerySchema,
   CatalogYearParamSchema,
+  EnforcementBatchSchema,
   GroupQuerySchema,
   ListQuerySchema,
   NoticeAuthoritySchema,
@@ -43,10 +44,12 @@ import {
   type DecisionRecordSchema,
   type DecisionStartedSchema,
   type DecisionStatusAnswerSchema,
+  type EnforcementBatchResultSchema,
   type PublicAdoptionReportSchema,
   type RecordsHealthSchema,
 } from './schemas';
 import { canRead, Forbidden, reportScope, requireActor } from './access';
+import { limiter } from './limiter';
 import { Unauthenticated, type Principal, type Verifier } from './auth';
 import { allowedMethods, openApiDocument } from './openapi';
 import { adoptionPage } from './adoptionPage';
@@ -67,7 +70,12 @@ export interface ApiDeps {
   nats: NatsConnection;
   /** The workspace's development sign-in (embedded defaults, or JUECE_DEV_SIGNIN): a token for a sample actor. */
   devSignIn?: WorkspaceDeps['devSignIn'];
+  /** Workflows a batch of enforcement cases starts at once, across all batches (default 32). */
+  batchStartConcurrency?: number;
 }
+
+/** Workflows started at once by the batches of enforcement cases, unless the deps say otherwise. */
+export const BATCH_START_CONCURRENCY = 32;
 
 type Env = { Variables: { principal: Principal } };
 
@@ -107,12 +115,15 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return c.json({ error: 'internal', message: 'Something went wrong on our side; try again later.' }, 500);
   });
 
-  // Bodies are bounded: a batch of comments up to 16 MiB, anything else 1 MiB.
+  // Bodies are bounded: a batch of comments up to 16 MiB, a batch of enforcement cases 4 MiB, anything else 1 MiB.
   const limited = (maxSize: number) =>
     bodyLimit({ maxSize, onError: (c) => c.json({ error: 'tooLarge', message: `The body is larger than ${maxSize / 2 ** 20} MiB.` }, 413) });
   const commentsLimit = limited(16 * 2 ** 20);
+  const casesLimit = limited(4 * 2 ** 20);
   const defaultLimit = limited(2 ** 20);
-  app.use('*', (c, next) => (/\/comments$/.test(c.req.path) ? commentsLimit(c, next) : defaultLimit(c, next)));
+  app.use('*', (c, next) =>
+    /\/comments$/.test(c.req.path) ? commentsLimit(c, next) : c.req.path === '/enforcement-cases/batch' ? casesLimit(c, next) : defaultLimit(c, next),
+  );
 
   // A path the API has, asked with a method it does not take: 405 with the methods it takes (from the OpenAPI document).
   app.notFound((c) => {
@@ -336,6 +347,43 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (wrongRole) throw new Forbidden(wrongRole);
     if ((k.status as { stage: string }).stage !== 'legalReview') throw new DecisionRefused(`Case ${id} is decided and in publication: its legal review is closed.`);
     return c.json(await deps.client.legalReview(id).act(action, { ...input, requestId, actor: p.actor }));
+  });
+
+  // Enforcement decisions in bulk (行政执法决定公示, 国办发〔2018〕118号): an office's export, a batch at a time. Each case
+  // starts its publication workflow (`enforcement-<caseId>`, REJECT_DUPLICATE): a case already started is answered
+  // alreadyRecorded by Temporal's refusal of the duplicate id, so a batch sent again records nothing twice.
+  const startSlot = limiter(deps.batchStartConcurrency ?? BATCH_START_CONCURRENCY);
+  app.post('/enforcement-cases/batch', async (c) => {
+    const p = c.get('principal');
+    if (p.actor.role !== 'undertakingUnit') throw new Forbidden(`Enforcement decisions are recorded by the enforcement office that made them, not by a ${p.actor.role}.`);
+    const b = parse(EnforcementBatchSchema, await body(c), 'batch of enforcement cases');
+    // Past Temporal's retention only the record still knows an id: one query for the whole batch.
+    const recorded = await recordedKinds(deps.db, b.cases.map((k) => k.caseId));
+    type Result = Ty<typeof EnforcementBatchResultSchema>['results'][number];
+    const one = async (k: (typeof b.cases)[number], index: number): Promise<Result> => {
+      const row = { index, caseId: k.caseId };
+      const refused = (reason: string): Result => ({ ...row, outcome: 'refused', reason });
+      if (k.office !== p.actor.organisation) return refused(`${p.actor.organisation} may record only its own cases, not one of ${k.office}.`);
+      if (k.authority.code !== p.authority) return refused(`${p.actor.organisation} works for ${p.authority}, not ${k.authority.code}.`);
+      const kinds = recorded.get(k.caseId) ?? [];
+      if (kinds.includes('majorDecision')) return refused(`The id ${k.caseId} is already used by a major decision; a decision or case id is never reused.`);
+      if (kinds.includes('enforcement')) return { ...row, outcome: 'alreadyRecorded', workflowId: caseWorkflowId(k.caseId) };
+      try {
+        const h = await startSlot(() => deps.client.recordEnforcementDecision(k));
+        return { ...row, outcome: 'started', workflowId: h.workflowId };
+      } catch (err) {
+        if (err instanceof IdAlreadyUsed && err.by === 'an enforcement case') return { ...row, outcome: 'alreadyRecorded', workflowId: caseWorkflowId(k.caseId) };
+        if (err instanceof DecisionRefused || err instanceof InvalidInput) return refused(err.message);
+        throw err;
+      }
+    };
+    // Every start settles before the answer (or the error: nothing is left running behind it; a batch sent again is harmless).
+    const settled = await Promise.allSettled(b.cases.map(one));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const results = settled.map((s) => (s as PromiseFulfilledResult<Result>).value);
+    const count = (o: Result['outcome']) => results.filter((r) => r.outcome === o).length;
+    return c.json({ started: count('started'), alreadyRecorded: count('alreadyRecorded'), refused: count('refused'), results } satisfies Ty<typeof EnforcementBatchResultSchema>);
   });
 
   // For supervisors: how the procedure record keeps up, and which records are known to be incomplete.

@@ -10,6 +10,7 @@ import { ACTIONS, REVIEW_ACTIONS } from '../domain/actions';
 import { CATALOG_ACTIONS, CatalogStatusSchema, CatalogYearSchema } from '../domain/catalog';
 import { ComplianceReportSchema } from '../domain/compliance';
 import { NoticeAckSchema } from '../domain/enforcement';
+import { MAX_BATCH_CASES } from '../domain/enforcementImport';
 import { CaseStatusSchema, LegalReviewCaseSchema } from '../domain/enforcementReview';
 import { PublicNoticeSchema } from '../domain/notices';
 import { code, ProposalSchema, StepAckSchema } from '../domain/schemas';
@@ -62,6 +63,7 @@ const ANSWERS = {
   CaseSubmitted: A.CaseSubmittedSchema,
   CaseStatus: CaseStatusSchema,
   CaseAck: NoticeAckSchema,
+  EnforcementBatchResult: A.EnforcementBatchResultSchema,
 } satisfies Record<string, z.ZodType>;
 type Answer = keyof typeof ANSWERS;
 
@@ -79,7 +81,7 @@ const ERRORS = {
     'Refused by the procedure: the step is not open, the draft version is stale, the id is used, …; `error: "closed"` with `status` (withdrawn, rejected, stopped, …) when the decision has ended',
     'Refused',
   ),
-  413: jsonAnswer('The body is too large (16 MiB for a batch of comments, 1 MiB for anything else)', 'TooLarge'),
+  413: jsonAnswer('The body is too large (16 MiB for a batch of comments, 4 MiB for a batch of enforcement cases, 1 MiB for anything else)', 'TooLarge'),
 };
 type ErrorStatus = keyof typeof ERRORS;
 const errors = (...statuses: ErrorStatus[]) => Object.fromEntries(statuses.map((s) => [s, ERRORS[s]]));
@@ -336,6 +338,19 @@ export function openApiDocument(): Record<string, unknown> {
     },
   };
   actionPaths('/enforcement-reviews/{id}/actions', [CASE_ID], 'reviewAction', REVIEW_ACTIONS, 'CaseAck', 'acknowledged: the event recorded');
+  paths['/enforcement-cases/batch'] = {
+    post: {
+      operationId: 'recordEnforcementCases',
+      tags: ['enforcement'],
+      summary: "Record enforcement decisions in bulk for publication (行政执法决定公示, 国办发〔2018〕118号): an office's export from its case-handling system, a batch at a time",
+      description: [
+        `For the enforcement office (undertakingUnit) that made the decisions, of its own authority; 1 to ${MAX_BATCH_CASES} cases, each an enforcement decision as the schema says (a case that does not match: 400 naming \`cases.<row>.<field>\`, nothing started).`,
+        'Each case is answered in the batch\'s order: `started` (its publication workflow `enforcement-<caseId>` started, its deadline held), `alreadyRecorded` (a case with this id is already recorded: nothing recorded twice, so a batch sent again, or an interrupted import run again, is harmless), or `refused` with the reason (another office\'s or authority\'s case, an id used by a major decision).',
+      ].join(' '),
+      requestBody: body(json(A.EnforcementBatchSchema)),
+      responses: { 200: jsonAnswer('what became of each case', 'EnforcementBatchResult'), ...errors(400, 401, 403, 413) },
+    },
+  };
 
   cached = {
     openapi: '3.1.0',
@@ -352,7 +367,7 @@ export function openApiDocument(): Record<string, unknown> {
       { name: 'records', description: 'The procedure record, its health and the annual compliance report' },
       { name: 'catalogs', description: 'Annual catalogs of decision matters' },
       { name: 'catalogAction', description: "A catalog's actions" },
-      { name: 'enforcement', description: 'Legal review of major enforcement decisions' },
+      { name: 'enforcement', description: 'Enforcement decisions: their publication, recorded in bulk, and the legal review of major ones' },
       { name: 'reviewAction', description: "A case's legal review actions" },
       { name: 'public', description: 'What the public reads without signing in' },
       { name: 'service', description: 'The service itself' },

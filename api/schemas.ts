@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { CatalogYearSchema } from '../domain/catalog';
-import { EnforcementStateSchema } from '../domain/enforcement';
+import { EnforcementDecisionSchema, EnforcementStateSchema } from '../domain/enforcement';
+import { MAX_BATCH_CASES } from '../domain/enforcementImport';
 import { LegalReviewStateSchema } from '../domain/enforcementReview';
 import { RecordKindSchema } from '../domain/events';
 import { STEP_NAMES } from '../domain/procedure';
@@ -86,6 +87,25 @@ export const CatalogOpenedSchema = z.object({ authority: z.string(), year: z.num
 /** A batch of comments: the route takes `comments` as it is and the intake checks it (commands/commentIntake.ts). */
 export const CommentBatchBodySchema = z.strictObject({ comments: CommentBatchSchema });
 export const OpenCatalogSchema = z.strictObject({ authority: AuthoritySchema, year: CatalogYearSchema });
+
+/** A batch of enforcement decisions from an office's case-handling system (行政执法决定公示, 国办发〔2018〕118号). */
+export const EnforcementBatchSchema = z.strictObject({
+  cases: z.array(EnforcementDecisionSchema).min(1).max(MAX_BATCH_CASES).describe(`1 to ${MAX_BATCH_CASES} enforcement decisions`),
+});
+const batchRow = { index: z.number().int().min(0).describe('the row of `cases`, from 0'), caseId: z.string() };
+/** What became of each case of a batch, in the batch's order. */
+export const EnforcementBatchResultSchema = z.object({
+  started: z.number().int().min(0),
+  alreadyRecorded: z.number().int().min(0),
+  refused: z.number().int().min(0),
+  results: z.array(
+    z.discriminatedUnion('outcome', [
+      z.object({ ...batchRow, outcome: z.literal('started'), workflowId: z.string() }),
+      z.object({ ...batchRow, outcome: z.literal('alreadyRecorded'), workflowId: z.string() }),
+      z.object({ ...batchRow, outcome: z.literal('refused'), reason: z.string() }),
+    ]),
+  ),
+});
 
 /** A decision's status as the API gives it: the workflow's, and the comment store's counts. */
 export const DecisionStatusAnswerSchema = DecisionStatusSchema.extend({ comments: CommentCountsSchema });

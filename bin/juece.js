@@ -28,6 +28,7 @@ const decisionCommands = {
   comments: "a decision's comment groups, largest first: juece comments <decisionId> [--campaigns] [--unanswered] [--answer answers.json]",
   catalog: "the annual catalog of decision matters: juece catalog open|show|act|record <authority> <year> ...",
   watch: "follow a decision's events live from NATS: juece watch <authority> <decisionId>",
+  enforcement: 'enforcement decisions for publication: juece enforcement import <file.csv|file.jsonl> [--report R] (resumable)',
   review: 'legal review of a major enforcement decision: juece review start -f case.yaml | submit <caseId> <action> -f x.json | status <caseId>',
 };
 for (const [name, help] of Object.entries(decisionCommands)) commands[name] = ['cli/decisions.ts', `${help} (over the API: JUECE_API_URL, JUECE_TOKEN; --json)`];

@@ -14,6 +14,7 @@ import { STEPS, type StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
 import { DecisionSortSchema } from '../store/record';
 import { registerCatalogCommand } from './catalog';
+import { registerEnforcementCommand } from './enforcementImport';
 import { registerReportCommand } from './report';
 
 const EXIT: Record<number, number> = { 400: 2, 401: 3, 403: 3, 404: 4, 409: 5 };
@@ -270,6 +271,14 @@ export function program(): Command {
           : `${s.caseId}: decided, in publication: ${s.state}${s.deadline ? `, due ${s.deadline.date}` : ''}`,
       );
     });
+
+  registerEnforcementCommand(cmd, {
+    post: (path, body) => request(g(), 'POST', path, body),
+    // Unreachable, or the server's own error: the batch is sent again (a case it started is then alreadyRecorded).
+    retryable: (err) => err instanceof CliError && err.exit === 1,
+    json: () => g().json,
+    invalid: (message) => new CliError(message, 2),
+  });
 
   registerReportCommand(cmd, { get: (path, raw) => request(g(), 'GET', path, undefined, raw), json: () => g().json, table });
 

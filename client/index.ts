@@ -102,7 +102,8 @@ export class IdAlreadyUsed extends DecisionRefused {
   override name = 'IdAlreadyUsed';
   constructor(
     readonly id: string,
-    by: string,
+    /** What uses it: 'a major decision', 'an enforcement case', 'a catalog'. */
+    readonly by: string,
   ) {
     super(`The id ${id} is already used by ${by}; a decision or case id is never reused.`);
   }

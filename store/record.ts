@@ -440,6 +440,15 @@ export async function recordExists(db: Queryable, decisionId: string): Promise<R
   return rows.map((r) => r.kind);
 }
 
+/** For many ids at once: each id the record holds, with the kinds it is held under (catalogs left out). */
+export async function recordedKinds(db: Queryable, ids: string[]): Promise<Map<string, RecordKind[]>> {
+  const out = new Map<string, RecordKind[]>();
+  if (!ids.length) return out;
+  const rows = await db.query<{ decision_id: string; kind: RecordKind }>("SELECT decision_id, kind FROM decisions WHERE decision_id = ANY($1) AND kind <> 'catalog'", [ids]);
+  for (const r of rows) out.set(r.decision_id, [...(out.get(r.decision_id) ?? []), r.kind]);
+  return out;
+}
+
 const KIND_NAMES: Record<RecordKind, string> = { majorDecision: 'a major decision', enforcement: 'an enforcement case', catalog: 'an annual catalog' };
 
 /** Why a new decision may not take this id (it is in the record already), or undefined when it may. */

@@ -1,0 +1,414 @@
+/**
+ * Benchmark (run on demand: `npm run bench:enforcement`): bulk intake of enforcement decisions (行政执法决定公示), on
+ * real servers started here in a temporary folder (the Temporal dev server on SQLite, NATS, PostgreSQL), the worker in
+ * a process of its own, the HTTP API and the projector in this one. It writes an office's CSV export of BENCH_CASES
+ * generated cases and imports it as `juece enforcement import` does (the same code: cli/enforcementImport.ts, batches
+ * of 500 to POST /enforcement-cases/batch), and prints:
+ *  - cases started per second (answered by the API) and recorded per second (in the procedure record), per 10% slice,
+ *    as open cases pile up on the dev server;
+ *  - the RSS of the worker, the dev server, NATS, PostgreSQL and this process (the API, the importer, the projector)
+ *    at each slice;
+ *  - how long the record takes to hold every case after the import;
+ *  - the redacted texts then arriving in bulk: publishNotice for BENCH_NOTICES of the cases, BENCH_CONCURRENCY at a
+ *    time, notices issued per second and the latency of each, and the notices in the stream.
+ * Then it stops everything it started, says if anything is still open, and exits (90 s at most for the shutdown).
+ *
+ * Sizes (environment variables):
+ *   BENCH_CASES              cases in the file (default 100000; e.g. 5000 for a quick run)
+ *   BENCH_NOTICES            notices published afterwards (default 1000, at most BENCH_CASES; 0: skip)
+ *   BENCH_CONCURRENCY        concurrent publishNotice calls (default 20)
+ *   BENCH_PARALLEL           import batches in flight (default 2, as the CLI)
+ *   BENCH_START_CONCURRENCY  workflows the API starts at once (default 32, as the API)
+ */
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { connect } from 'nats';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { signToken } from '../api/auth';
+import { createApi } from '../api/app';
+import { createVerifier } from '../api/auth';
+import { serve, type ServerType } from '@hono/node-server';
+import { JueceClient } from '../client';
+import { sampleEnforcementActor } from '../client/sample';
+import { CommentIntake } from '../commands/commentIntake';
+import { NOTICES_STREAM } from '../domain/notices';
+import { shanghaiDate } from '../domain/procedure';
+import { importEnforcementFile, type ImportProgress } from '../cli/enforcementImport';
+import { loadConfig } from '../infra/config';
+import { ensureNatsServer, ensurePostgres, ensureTemporalCli } from '../infra/provision';
+import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
+import { startProjector } from '../projector/projector';
+import { openDb } from '../store/db';
+
+/** A whole number from the environment, at least `min`; a bad value stops the benchmark, naming it. */
+function size(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`bench: ${name}=${raw} must be a whole number of at least ${min}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const CASES = size('BENCH_CASES', 100_000, 10);
+const NOTICES = Math.min(size('BENCH_NOTICES', 1000, 0), CASES);
+const CONCURRENCY = size('BENCH_CONCURRENCY', 20, 1);
+const PARALLEL = size('BENCH_PARALLEL', 2, 1);
+const START_CONCURRENCY = size('BENCH_START_CONCURRENCY', 32, 1);
+const SHUTDOWN_LIMIT_MS = 90_000;
+const root = path.resolve(__dirname, '..');
+const taskQueue = 'bench-enforcement';
+const SECRET = 'bench-secret-of-at-least-thirty-two-characters';
+const AUTHORITY = { code: 'shifan-amr', name: '示范市市场监督管理局' };
+
+const LABEL = 56;
+const row = (label: string, ...values: string[]) => console.log(`${label.padEnd(LABEL)} ${values.join('   ')}`);
+const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
+const n = (x: number) => x.toLocaleString('en');
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+/** Resident memory (KiB) of a process and all its descendants, from /proc. */
+function treeRssKiB(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const f = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [p, pp] of parent) if (!tree.has(p) && tree.has(pp)) (tree.add(p), (grew = true));
+  }
+  let kib = 0;
+  for (const p of tree) {
+    try {
+      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kib;
+}
+const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
+
+/** Runs `jobs` with at most `c` at once. */
+async function pool<T>(jobs: (() => Promise<T>)[], c: number): Promise<T[]> {
+  const out: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(c, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]!();
+      }
+    }),
+  );
+  return out;
+}
+
+/** An office's export: CSV with a BOM and Chinese headers, as a case-handling system writes it; written as a stream. */
+async function writeExport(file: string, cases: number, prefix: string): Promise<void> {
+  const out = createWriteStream(file);
+  const write = async (s: string) => {
+    if (!out.write(s)) await once(out, 'drain');
+  };
+  await write('\ufeff案件编号,机关代码,机关名称,行政执法机关,决定类别,决定名称,文书号,决定日期\r\n');
+  const today = shanghaiDate(Date.now());
+  const kinds = ['行政处罚', '行政许可', '其他'];
+  for (let i = 0; i < cases; i++) {
+    await write(`${prefix}-${i},${AUTHORITY.code},${AUTHORITY.name},${AUTHORITY.name},${kinds[i % 3]},对第${i}号当事人的行政执法决定,示市监决〔2026〕${i}号,${today}\r\n`);
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+async function main(shutdown: Shutdown): Promise<void> {
+  const cfg = loadConfig();
+  const dir = mkdtempSync(path.join(tmpdir(), 'juece-bench-enf-'));
+  chmodSync(dir, 0o755);
+  shutdown.add('the temporary folder', async () => rmSync(dir, { recursive: true, force: true }));
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(
+    `importing ${n(CASES)} enforcement cases (CSV, batches of 500, ${PARALLEL} in flight, the API starting ${START_CONCURRENCY} at once); Temporal CLI dev server (SQLite), nats-server, PostgreSQL`,
+  );
+
+  const [cli, natsBin, pgBin] = [await ensureTemporalCli(cfg), await ensureNatsServer(cfg), await ensurePostgres(cfg)];
+  const temporalServer = await startDevServer({ cli, port: await freePort(), uiPort: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.db') });
+  shutdown.add('the Temporal dev server', () => temporalServer.stop());
+  const natsServer = await startNats({ binary: natsBin, port: await freePort(), storeDir: path.join(dir, 'nats') });
+  shutdown.add('nats-server', () => natsServer.stop());
+  const pgServer = await startPostgres({ binDir: pgBin, port: await freePort(), dataDir: path.join(dir, 'pg') });
+  shutdown.add('PostgreSQL', () => pgServer.stop());
+
+  progress('bundling the workflows');
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  const bundlePath = path.join(dir, 'bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const worker = await startWorker(temporalServer, natsServer, bundlePath, shutdown);
+
+  const connection = await Connection.connect({ address: temporalServer.address });
+  shutdown.add('the Temporal client connection', () => connection.close());
+  const client = new JueceClient(new Client({ connection, namespace: 'default' }), taskQueue);
+  const db = await openDb({ url: pgServer.address });
+  shutdown.add('the procedure record (PostgreSQL pool)', () => db.close());
+  const nc = await connect({ servers: natsServer.address });
+  shutdown.add('the NATS connection', () => nc.close());
+  const projector = await startProjector({ nc, db });
+  shutdown.add('the projector', () => projector.stop());
+
+  // The HTTP API, as `juece api` serves it, on a free port.
+  const app = createApi({ client, db, nats: nc, verifier: createVerifier({ secret: SECRET }), intake: new CommentIntake({ db }), batchStartConcurrency: START_CONCURRENCY });
+  const port = await freePort();
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => resolve(s));
+  });
+  shutdown.add('the HTTP API', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const token = await signToken(SECRET, { actor: sampleEnforcementActor, authority: AUTHORITY.code });
+
+  const prefix = `bench-${Date.now().toString(36)}`;
+  const file = path.join(dir, 'cases.csv');
+  progress(`writing ${n(CASES)} cases to ${file}`);
+  await writeExport(file, CASES, prefix);
+
+  const recordedCases = async () => Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM decisions WHERE kind = 'enforcement'"))[0]!.n);
+  const memory = () =>
+    [
+      `worker ${mib(treeRssKiB(worker.child.pid))}`,
+      `dev server ${mib(treeRssKiB(temporalServer.pid))}`,
+      `NATS ${mib(treeRssKiB(natsServer.pid))}`,
+      `PostgreSQL ${mib(treeRssKiB(pgServer.pid))}`,
+      `this process (API, importer, projector) ${mib(process.memoryUsage().rss / 1024)}`,
+    ].join(', ');
+
+  // The import, slice by slice: a line per 10% of the file (watched every 250 ms beside the import).
+  const slice = Math.max(1, Math.ceil(CASES / 10));
+  let latest = 0;
+  let importing = true;
+  const t0 = performance.now();
+  console.log('');
+  row('open cases (started)', 'started/s', '   recorded/s (in the record)', 'RSS');
+  const watcher = (async () => {
+    let last = { t: t0, started: 0, recorded: 0 };
+    for (let next = slice; last.started < CASES; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      const done = latest;
+      if (done < next && !(done === CASES || !importing)) continue;
+      if (done === last.started) break; // the import stopped short (its error is reported)
+      const now = performance.now();
+      const recorded = await recordedCases();
+      const seconds = (now - last.t) / 1000;
+      row(
+        `${n(last.started)}-${n(done)}`,
+        ((done - last.started) / seconds).toFixed(1).padStart(9),
+        `${((recorded - last.recorded) / seconds).toFixed(1)} (${n(recorded)})`.padStart(29),
+        memory(),
+      );
+      last = { t: now, started: done, recorded };
+      next = (Math.floor(done / slice) + 1) * slice;
+    }
+  })();
+  const onProgress = (p: ImportProgress) => void (latest = p.started + p.alreadyRecorded);
+  const summary = await importEnforcementFile({
+    file,
+    post: async (body) => {
+      const res = await fetch(`${apiUrl}/enforcement-cases/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw Object.assign(new Error(`the API answered ${res.status}: ${await res.text()}`), { status: res.status });
+      return (await res.json()) as never;
+    },
+    retryable: (err) => (err as { status?: number }).status === undefined || (err as { status: number }).status >= 500,
+    // Batches small enough that every 10% slice is seen (500 at most, as the CLI).
+    batchSize: Math.max(1, Math.min(500, Math.floor(CASES / 20))),
+    parallel: PARALLEL,
+    onProgress,
+  });
+  const importSeconds = (performance.now() - t0) / 1000;
+  importing = false;
+  latest = summary.started + summary.alreadyRecorded;
+  await watcher;
+  if (summary.started !== CASES || summary.badRows.length) throw new Error(`the import started ${summary.started} of ${CASES} (${summary.badRows.length} bad: ${summary.badRows[0]?.reason})`);
+  console.log('');
+  row('import: cases started', `${n(summary.started)} in ${importSeconds.toFixed(0)} s, ${(summary.started / importSeconds).toFixed(1)} a second`);
+  const tr = performance.now();
+  let recorded = await recordedCases();
+  for (let said = performance.now(); recorded < CASES && performance.now() - tr < 15 * 60_000; ) {
+    await new Promise((r) => setTimeout(r, 2_000));
+    recorded = await recordedCases();
+    if (performance.now() - said > 30_000) {
+      said = performance.now();
+      progress(`the record holds ${n(recorded)} of ${n(CASES)} cases; ${memory()}`);
+    }
+  }
+  const total = (performance.now() - t0) / 1000;
+  row('the record holds every case', recorded === CASES ? `${total.toFixed(0)} s after the import began (${(CASES / total).toFixed(1)} a second)` : `NOT within 15 min: ${n(recorded)} of ${n(CASES)}`);
+  row('RSS with every case open', memory());
+
+  if (NOTICES) {
+    // The redacted texts arrive in bulk: a notice for a sample of the cases, spread over the file.
+    const step = Math.max(1, Math.floor(CASES / NOTICES));
+    const ids = Array.from({ length: NOTICES }, (_, i) => `${prefix}-${i * step}`);
+    const latencies: number[] = [];
+    const tn = performance.now();
+    await pool(
+      ids.map((id, i) => async () => {
+        const t = performance.now();
+        await client.enforcement(id).publishNotice({
+          requestId: `notice-${id}`,
+          actor: sampleEnforcementActor,
+          body: `当事人：第${i}号当事人（个人信息已依法隐去）。处理结果：依法作出行政执法决定。`,
+        });
+        latencies.push(performance.now() - t);
+      }),
+      CONCURRENCY,
+    );
+    const seconds = (performance.now() - tn) / 1000;
+    const jsm = await nc.jetstreamManager();
+    const inStream = (await jsm.streams.info(NOTICES_STREAM)).state.messages;
+    row(`notices published (${n(NOTICES)}, ${CONCURRENCY} at a time)`, `${(NOTICES / seconds).toFixed(1)} a second; latency p50 / p95 / p99 ${pct(latencies, 50).toFixed(0)} / ${pct(latencies, 95).toFixed(0)} / ${pct(latencies, 99).toFixed(0)} ms`);
+    row('notices in the stream', n(inStream));
+    row('RSS after the notices', memory());
+  }
+  console.log(`worker peak RSS ${mib((await worker.usage()).maxRssKiB)}`);
+}
+
+/** The juece worker process (workers/main.ts), with the CPU probe loaded and an IPC channel to ask it. */
+async function startWorker(temporalServer: RunningServer, natsServer: RunningServer, bundlePath: string, shutdown: Shutdown) {
+  const child: ChildProcess = spawn(process.execPath, ['--require', './bench/cpuProbe.cjs', '--import', 'tsx', 'workers/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporalServer.address,
+      NATS_URL: natsServer.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      JUECE_WORKFLOW_BUNDLE: bundlePath,
+      JUECE_NOTICE_OUTBOX: 'off',
+    },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  shutdown.add('the worker process', async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      if (!(await within(exited.then(() => true), 30_000, false))) {
+        console.error('bench: the worker did not exit within 30 s of SIGTERM; killing it');
+        child.kill('SIGKILL');
+        await within(exited, 5_000, undefined);
+      }
+    }
+    process.removeListener('exit', killOnExit);
+    if (child.connected) child.disconnect();
+    child.stdout?.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => String(b).includes('juece worker polling') && resolve());
+    child.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
+  });
+  child.stdout!.resume();
+  return {
+    child,
+    usage(): Promise<{ cpuMicros: number; maxRssKiB: number }> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.off('message', onMessage);
+          reject(new Error('the worker did not answer for its usage within 5 s'));
+        }, 5_000);
+        const onMessage = (m: unknown) => {
+          clearTimeout(timer);
+          resolve(m as { cpuMicros: number; maxRssKiB: number });
+        };
+        child.once('message', onMessage);
+        child.send('usage');
+      });
+    },
+  };
+}
+
+/** `promise`'s outcome, or `late` after `ms` (the timer cleared either way). */
+async function within<T>(promise: Promise<T>, ms: number, late: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(late), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function openResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return counts;
+}
+const resourcesAtStart = openResources();
+
+/** What was started, closed in the reverse order, each step bounded; then the exit (as bench/procedure.ts). */
+class Shutdown {
+  private readonly steps: { what: string; close: () => Promise<unknown> }[] = [];
+  private running: Promise<never> | undefined;
+
+  add(what: string, close: () => Promise<unknown>): void {
+    this.steps.push({ what, close });
+  }
+
+  run(code: number): Promise<never> {
+    this.running ??= this.close(code);
+    return this.running;
+  }
+
+  private async close(code: number): Promise<never> {
+    process.on('uncaughtException', (err) => console.error(`bench: while stopping: ${err instanceof Error ? err.message : err}`));
+    const limit = setTimeout(() => {
+      console.error(`bench: the shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting anyway`);
+      process.exit(code || 1);
+    }, SHUTDOWN_LIMIT_MS);
+    limit.unref();
+    for (const { what, close } of this.steps.reverse()) {
+      const closing = close().then(
+        () => 'closed',
+        (err: unknown) => `failed: ${err instanceof Error ? err.message : err}`,
+      );
+      const outcome = await within(closing, 35_000, 'still closing after 35 s');
+      if (outcome !== 'closed') console.error(`bench: ${what}: ${outcome}`);
+    }
+    clearTimeout(limit);
+    const left = () => [...openResources()].map(([r, k]) => [r, k - (resourcesAtStart.get(r) ?? 0)] as const).filter(([, k]) => k > 0);
+    for (let waited = 0; left().length && waited < 3_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    if (left().length) console.error(`bench: still open after the shutdown: ${left().map(([r, k]) => `${k} × ${r}`).join(', ')}`);
+    process.exit(code);
+  }
+}
+
+const shutdown = new Shutdown();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}; stopping everything`);
+    void shutdown.run(130);
+  });
+}
+main(shutdown).then(
+  () => shutdown.run(0),
+  (err) => {
+    console.error(`bench: ${err instanceof Error ? err.stack : err}`);
+    return shutdown.run(1);
+  },
+);
