@@ -9,7 +9,7 @@
  *  - comment intake: the public comment form of one open consultation (POST /public/consultations/...), each request
  *    another person's comment, so that none is a duplicate.
  * Per route: requests a second, latency p50 / p99, errors and non-2xx answers, which must be none (else it fails);
- * after the intake, the store must hold exactly one comment per 2xx answer. Then it stops everything and exits.
+ * after the intake, the store must hold every comment answered 2xx (and none beyond those sent). Then it stops everything and exits.
  * Sizes: BENCH_DECISIONS (default 300), BENCH_SECONDS (default 20), BENCH_CONNECTIONS (default 50).
  */
 import autocannon from 'autocannon';
@@ -177,9 +177,11 @@ async function main() {
       );
       if (wrong) bad.push(`${l.route}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodeStats)})`);
       if (l.route.startsWith('POST')) {
+        // Every comment answered is stored, once; those still in flight when the time ran out may be stored unanswered.
         const stored = (await commentCounts(db, consultation)).received - before;
-        console.log(`${''.padEnd(42)} ${r['2xx']} comments answered 2xx, ${stored} stored${stored === r['2xx'] ? '' : ' (MISMATCH)'}`);
-        if (stored !== r['2xx']) bad.push(`comment intake: ${r['2xx']} answered 2xx, ${stored} stored`);
+        const ok = stored >= r['2xx'] && stored <= sent;
+        console.log(`${''.padEnd(42)} ${r['2xx']} comments answered 2xx, ${stored} stored (of ${sent} sent)${ok ? '' : ' MISMATCH'}`);
+        if (!ok) bad.push(`comment intake: ${r['2xx']} answered 2xx, ${stored} stored, ${sent} sent`);
       }
     }
     if (bad.length) throw new Error(`the API failed under load:\n  ${bad.join('\n  ')}`);
