@@ -2,7 +2,7 @@
  * Reading a decision's procedure events back from NATS JetStream, in order: to follow a decision live
  * (the demo, later `juece watch`) or to check what was published.
  */
-import { AckPolicy, DeliverPolicy, type Consumer, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, type Consumer, type JetStreamManager, type NatsConnection } from 'nats';
 import { ensureEventsStream } from '../activities/events';
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, ProcedureEventSchema, type ProcedureEvent } from '../domain/events';
 
@@ -12,7 +12,7 @@ export const decisionSubjects = (authority: string, decisionId: string) => `${EV
  * An ephemeral consumer of one decision's events from the first, removed by the server a minute after its last use.
  * (An explicit consumer rather than nats.js's ordered consumer: Debian's nats-server 2.9 does not answer the latter.)
  */
-async function subjectConsumer(nc: NatsConnection, stream: string, subject: string): Promise<{ consumer: Consumer; pending: number }> {
+async function subjectConsumer(nc: NatsConnection, stream: string, subject: string): Promise<{ consumer: Consumer; pending: number; name: string; jsm: JetStreamManager }> {
   const jsm = await nc.jetstreamManager();
   if (stream === EVENTS_STREAM) await ensureEventsStream(jsm);
   const info = await jsm.consumers.add(stream, {
@@ -21,7 +21,7 @@ async function subjectConsumer(nc: NatsConnection, stream: string, subject: stri
     ack_policy: AckPolicy.None,
     inactive_threshold: 60 * 1_000_000_000,
   });
-  return { consumer: await nc.jetstream().consumers.get(stream, info.name), pending: info.num_pending };
+  return { consumer: await nc.jetstream().consumers.get(stream, info.name), pending: info.num_pending, name: info.name, jsm };
 }
 
 /** Calls `onEvent` for each event of one decision, from its first, until `stop()` is called. */
@@ -59,13 +59,20 @@ export async function readSubject(nc: NatsConnection, stream: string, subject: s
     if (/stream not found/i.test((err as Error).message)) return [];
     throw err;
   }
-  const { consumer, pending } = found;
-  const messages: unknown[] = [];
-  if (pending === 0) return messages;
-  const batch = await consumer.fetch({ max_messages: pending, expires: 5_000 });
-  for await (const m of batch) {
-    messages.push(m.json());
-    if (messages.length === pending) break;
+  const { consumer, pending, name, jsm } = found;
+  // Removed once read, not left for the server to drop a minute later: a page read by many at once (the public
+  // consultation page, re-rendered after every comment) would pile up consumers until JetStream refuses new ones
+  // (bench:api: "maximum consumers limit reached" after 1,000 comments, then every comment answered 500).
+  try {
+    const messages: unknown[] = [];
+    if (pending === 0) return messages;
+    const batch = await consumer.fetch({ max_messages: pending, expires: 5_000 });
+    for await (const m of batch) {
+      messages.push(m.json());
+      if (messages.length === pending) break;
+    }
+    return messages;
+  } finally {
+    await jsm.consumers.delete(stream, name).catch(() => {}); // gone already: the server drops it when inactive
   }
-  return messages;
 }

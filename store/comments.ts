@@ -110,10 +110,11 @@ export function ingestComments(db: Db, decisionId: string, batch: Comment[], now
       if (!byHash.has(h)) byHash.set(h, c.text);
     }
     const hashes = [...byHash.keys()];
-    await q.query(
+    const newGroups = await q.query(
       `INSERT INTO comment_groups (decision_id, text_hash, text, first_at)
        SELECT $1, h, t, $4 FROM unnest($2::text[], $3::text[]) AS x(h, t)
-       ON CONFLICT (decision_id, text_hash) DO NOTHING`,
+       ON CONFLICT (decision_id, text_hash) DO NOTHING
+       RETURNING id`,
       [decisionId, hashes, hashes.map((h) => byHash.get(h)), now],
     );
     const groups = await q.query<{ id: string; text_hash: string }>(
@@ -130,17 +131,25 @@ export function ingestComments(db: Db, decisionId: string, batch: Comment[], now
     );
     const added = new Map<string, number>();
     for (const r of inserted) added.set(String(r.group_id), (added.get(String(r.group_id)) ?? 0) + 1);
-    if (added.size) {
-      await q.query(
-        `UPDATE comment_groups g SET comments = g.comments + x.n
-         FROM unnest($1::bigint[], $2::int[]) AS x(id, n) WHERE g.id = x.id`,
-        [[...added.keys()], [...added.values()]],
-      );
+    if (!added.size) {
+      const [{ received }] = (await q.query<{ received: string }>('SELECT received FROM consultations WHERE decision_id = $1', [decisionId])) as [{ received: string }];
+      return { accepted: 0, duplicates: batch.length, total: Number(received) };
     }
-    const [{ total }] = (await q.query<{ total: string }>('SELECT count(*) AS total FROM comments WHERE decision_id = $1', [decisionId])) as [
-      { total: string },
-    ];
-    return { accepted: inserted.length, duplicates: batch.length - inserted.length, total: Number(total) };
+    // The groups grow, and those that reach CAMPAIGN_MIN_SUBMITTERS with this batch become campaigns.
+    const [{ campaigns }] = (await q.query<{ campaigns: string }>(
+      `WITH grown AS (
+         UPDATE comment_groups g SET comments = g.comments + x.n
+         FROM unnest($1::bigint[], $2::int[]) AS x(id, n) WHERE g.id = x.id
+         RETURNING g.comments AS grown_to, x.n AS n)
+       SELECT count(*) FILTER (WHERE grown_to >= $3 AND grown_to - n < $3) AS campaigns FROM grown`,
+      [[...added.keys()], [...added.values()], CAMPAIGN_MIN_SUBMITTERS],
+    )) as [{ campaigns: string }];
+    // The consultation's counts, kept with its comments (the row is locked until the batch commits).
+    const [{ received }] = (await q.query<{ received: string }>(
+      'UPDATE consultations SET received = received + $2, text_groups = text_groups + $3, campaigns = campaigns + $4 WHERE decision_id = $1 RETURNING received',
+      [decisionId, inserted.length, newGroups.length, Number(campaigns)],
+    )) as [{ received: string }];
+    return { accepted: inserted.length, duplicates: batch.length - inserted.length, total: Number(received) };
   });
 }
 
@@ -175,24 +184,21 @@ export interface CommentTally {
 
 /** Counts for a decision's comments, and its largest groups. */
 export async function commentTally(db: Queryable, decisionId: string, limit = 20): Promise<CommentTally> {
-  const [t] = await db.query<{ comments: string; groups: string; campaigns: string; unanswered: string }>(
-    `SELECT coalesce(sum(comments), 0) AS comments, count(*) AS groups,
-            count(*) FILTER (WHERE comments >= $2) AS campaigns, count(*) FILTER (WHERE adopted IS NULL) AS unanswered
-     FROM comment_groups WHERE decision_id = $1`,
-    [decisionId, CAMPAIGN_MIN_SUBMITTERS],
-  );
+  const t = await keptCounts(db, decisionId);
   const rows = await db.query(
     `SELECT ${GROUP_COLUMNS} FROM comment_groups WHERE decision_id = $1 ORDER BY comments DESC, id LIMIT $2`,
     [decisionId, limit],
   );
-  return {
-    decisionId,
-    comments: Number(t?.comments ?? 0),
-    groups: Number(t?.groups ?? 0),
-    campaigns: Number(t?.campaigns ?? 0),
-    unanswered: Number(t?.unanswered ?? 0),
-    top: rows.map(groupOf),
-  };
+  return { decisionId, comments: t.received, groups: t.groups, campaigns: t.campaigns, unanswered: t.groups - t.answered, top: rows.map(groupOf) };
+}
+
+/** The counts the consultation keeps as comments come in and groups are answered (migration 10); none: zeros. */
+async function keptCounts(db: Queryable, decisionId: string): Promise<CommentCounts & { answered: number }> {
+  const [t] = await db.query<{ received: string; text_groups: string; campaigns: string; answered_groups: string }>(
+    'SELECT received, text_groups, campaigns, answered_groups FROM consultations WHERE decision_id = $1',
+    [decisionId],
+  );
+  return { received: Number(t?.received ?? 0), groups: Number(t?.text_groups ?? 0), campaigns: Number(t?.campaigns ?? 0), answered: Number(t?.answered_groups ?? 0) };
 }
 
 export const CommentCountsSchema = z.object({
@@ -207,12 +213,8 @@ export type CommentCounts = z.infer<typeof CommentCountsSchema>;
 
 /** A decision's comment counts (the comment store is their one source; the workflow is never told them). */
 export async function commentCounts(db: Queryable, decisionId: string): Promise<CommentCounts> {
-  const [t] = await db.query<{ received: string; groups: string; campaigns: string }>(
-    `SELECT coalesce(sum(comments), 0) AS received, count(*) AS groups, count(*) FILTER (WHERE comments >= $2) AS campaigns
-     FROM comment_groups WHERE decision_id = $1`,
-    [decisionId, CAMPAIGN_MIN_SUBMITTERS],
-  );
-  return { received: Number(t?.received ?? 0), groups: Number(t?.groups ?? 0), campaigns: Number(t?.campaigns ?? 0) };
+  const { received, groups, campaigns } = await keptCounts(db, decisionId);
+  return { received, groups, campaigns };
 }
 
 const GROUP_COLUMNS = 'id, text, comments, adopted, reason, answered_by, answered_at';
@@ -260,12 +262,21 @@ export async function commentGroups(db: Queryable, decisionId: string, o: Commen
   }
   if (o.answered !== undefined) where.push(`adopted IS ${o.answered ? 'NOT ' : ''}NULL`);
   const filter = where.join(' AND ');
-  const [t] = await db.query<{ total: string }>(`SELECT count(*) AS total FROM comment_groups WHERE ${filter}`, params);
+  const total = (await keptTotal(db, decisionId, o)) ?? Number((await db.query<{ total: string }>(`SELECT count(*) AS total FROM comment_groups WHERE ${filter}`, params))[0]?.total ?? 0);
   const rows = await db.query(
     `SELECT ${GROUP_COLUMNS} FROM comment_groups WHERE ${filter} ORDER BY comments DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
     [...params, limit, offset],
   );
-  return { decisionId, total: Number(t?.total ?? 0), limit, offset, groups: rows.map(groupOf) };
+  return { decisionId, total, limit, offset, groups: rows.map(groupOf) };
+}
+
+/** The number of groups matching one filter (or none), from the consultation's kept counts; undefined for both filters. */
+async function keptTotal(db: Queryable, decisionId: string, o: CommentGroupQuery): Promise<number | undefined> {
+  if (o.campaign !== undefined && o.answered !== undefined) return undefined;
+  const t = await keptCounts(db, decisionId);
+  if (o.campaign !== undefined) return o.campaign ? t.campaigns : t.groups - t.campaigns;
+  if (o.answered !== undefined) return o.answered ? t.answered : t.groups - t.answered;
+  return t.groups;
 }
 
 /** An answer names a group that is not one of the decision's. */
@@ -287,20 +298,45 @@ export class UnknownCommentGroup extends Error {
  */
 export async function recordAdoption(db: Db, decisionId: string, answers: Adoption[], by?: AdoptionActor, at = new Date()): Promise<void> {
   await db.tx(async (q) => {
+    let newlyAnswered = 0;
     for (const [i, a] of answers.entries()) {
-      const updated = await q.query(
-        'UPDATE comment_groups SET adopted = $3, reason = $4, answered_by = $5, answered_at = $6 WHERE decision_id = $1 AND id = $2 RETURNING id',
+      const updated = await q.query<{ was_open: boolean }>(
+        `UPDATE comment_groups g SET adopted = $3, reason = $4, answered_by = $5, answered_at = $6
+         FROM (SELECT id, adopted IS NULL AS was_open FROM comment_groups WHERE decision_id = $1 AND id = $2 FOR UPDATE) o
+         WHERE g.id = o.id RETURNING o.was_open`,
         [decisionId, a.groupId, a.adopted, a.reason, by ? JSON.stringify(by) : null, at],
       );
       if (!updated.length) throw new UnknownCommentGroup(decisionId, a.groupId, i);
+      if (updated[0]!.was_open) newlyAnswered++;
     }
+    if (newlyAnswered) await q.query('UPDATE consultations SET answered_groups = answered_groups + $2 WHERE decision_id = $1', [decisionId, newlyAnswered]);
   });
 }
 
-/** The adoption report: every group with its answer, largest first. */
+/**
+ * The adoption report, streamed: every group with its answer, largest first, read `pageSize` at a time after the last
+ * one read (by size and id, on the size index), never all at once: a consultation may hold millions of groups.
+ */
+export async function* adoptionReportGroups(db: Queryable, decisionId: string, pageSize = 2000): AsyncGenerator<CommentGroup> {
+  const select = `SELECT ${GROUP_COLUMNS} FROM comment_groups WHERE decision_id = $1`;
+  let rows = await db.query(`${select} ORDER BY comments DESC, id LIMIT $2`, [decisionId, pageSize]);
+  while (rows.length) {
+    for (const r of rows) yield groupOf(r);
+    if (rows.length < pageSize) return;
+    const last = { comments: Number(rows.at(-1)!.comments), id: Number(rows.at(-1)!.id) };
+    // After the last one read: the rest of its size, then the smaller ones; each a range of the size index.
+    rows = await db.query(`${select} AND comments = $2 AND id > $3 ORDER BY id LIMIT $4`, [decisionId, last.comments, last.id, pageSize]);
+    if (rows.length < pageSize) {
+      rows = rows.concat(await db.query(`${select} AND comments < $2 ORDER BY comments DESC, id LIMIT $3`, [decisionId, last.comments, pageSize - rows.length]));
+    }
+  }
+}
+
+/** The whole adoption report in memory, largest first: for a consultation of a size that fits (else adoptionReportGroups). */
 export async function adoptionReport(db: Queryable, decisionId: string): Promise<CommentGroup[]> {
-  const rows = await db.query(`SELECT ${GROUP_COLUMNS} FROM comment_groups WHERE decision_id = $1 ORDER BY comments DESC, id`, [decisionId]);
-  return rows.map(groupOf);
+  const groups: CommentGroup[] = [];
+  for await (const g of adoptionReportGroups(db, decisionId)) groups.push(g);
+  return groups;
 }
 
 /**

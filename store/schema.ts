@@ -8,7 +8,7 @@
  *   unacknowledged window), recorded as soon as the gap is filled;
  * - projector_status: what each projector last reported (events recorded, gaps found and repaired, stream losses).
  * The compliance report reads record_entries by kind, type and time (index of migration 5). Kinds: majorDecision,
- * enforcement, catalog (migration 6).
+ * enforcement, catalog (migration 7). A consultation keeps its comment counts (migration 10).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -158,5 +158,21 @@ CREATE INDEX decisions_assignees ON decisions USING gin (assignees jsonb_path_op
   // 9: a consultation held elsewhere (补录) keeps its original notice: the comments it received are recorded with their own times.
   `
 ALTER TABLE consultations ADD COLUMN retroactive jsonb
+`,
+  // 10: a consultation's counts kept as its comments come in and its groups are answered, not summed over millions of
+  // rows on every read or batch (bench:comments): comments received, groups (distinct texts), campaigns (groups of
+  // 20 submitters or more: CAMPAIGN_MIN_SUBMITTERS when this was written), groups answered in the adoption report.
+  // Answered groups found by size without scanning the unanswered ones.
+  `
+ALTER TABLE consultations ADD COLUMN received bigint NOT NULL DEFAULT 0;
+ALTER TABLE consultations ADD COLUMN text_groups bigint NOT NULL DEFAULT 0;
+ALTER TABLE consultations ADD COLUMN campaigns bigint NOT NULL DEFAULT 0;
+ALTER TABLE consultations ADD COLUMN answered_groups bigint NOT NULL DEFAULT 0;
+UPDATE consultations c SET received = g.received, text_groups = g.text_groups, campaigns = g.campaigns, answered_groups = g.answered_groups
+  FROM (SELECT decision_id, sum(comments) AS received, count(*) AS text_groups, count(*) FILTER (WHERE comments >= 20) AS campaigns,
+               count(*) FILTER (WHERE adopted IS NOT NULL) AS answered_groups
+        FROM comment_groups GROUP BY decision_id) g
+  WHERE g.decision_id = c.decision_id;
+CREATE INDEX comment_groups_answered ON comment_groups (decision_id, comments DESC, id) WHERE adopted IS NOT NULL
 `,
 ];
