@@ -7,7 +7,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from 'nats';
@@ -20,6 +20,7 @@ import { startApiHarness, syntheticEvent, uniqueId, until, type ApiHarness } fro
 
 const root = path.resolve(__dirname, '..');
 const temp = mkdtempSync(path.join(tmpdir(), 'juece-ops-'));
+chmodSync(temp, 0o755); // the projector's PostgreSQL runs as its own user and keeps its cluster in here
 let natsOptions: Parameters<typeof startNats>[0];
 let nats: RunningServer;
 
