@@ -169,16 +169,18 @@ describe('the API', () => {
 
 describe('the projector process', () => {
   it('shows its lag growing while its PostgreSQL is gone (503 naming it), and 0 once caught up', async () => {
+    // A stream of its own: nothing but this test's events in it.
+    const ownNats = await startNats({ binary: inject('natsServerPath'), port: await freePort(), storeDir: path.join(temp, 'nats-projector') });
     const pgOptions = { binDir: inject('postgresBinDir'), port: await freePort(), dataDir: path.join(temp, 'postgres') };
     let pg = await startPostgres(pgOptions);
     const port = await freePort();
     const ops = `http://127.0.0.1:${port}`;
     const projector = await juece(
       'projector/main.ts',
-      { NATS_URL: nats.address, JUECE_DATABASE_URL: pg.address, JUECE_PROJECTOR_NAME: 'ops', JUECE_PROJECTOR_METRICS_PORT: String(port) },
+      { NATS_URL: ownNats.address, JUECE_DATABASE_URL: pg.address, JUECE_PROJECTOR_NAME: 'ops', JUECE_PROJECTOR_METRICS_PORT: String(port) },
       'juece projector: events from',
     );
-    const nc: NatsConnection = await connect({ servers: nats.address });
+    const nc: NatsConnection = await connect({ servers: ownNats.address });
     const decisionId = uniqueId('ops-lag');
     const publish = async (from: number, to: number) => {
       for (let seq = from; seq <= to; seq++) {
@@ -219,6 +221,7 @@ describe('the projector process', () => {
       await nc.close();
       expect(await projector.stop()).toBe(0);
       await pg.stop();
+      await ownNats.stop();
     }
     const logged = projector.lines.filter((l) => l.trim()).map((l) => JSON.parse(l));
     expect(logged).toContainEqual(expect.objectContaining({ process: 'projector', level: 'warn', decisionId, kind: 'majorDecision' }));
