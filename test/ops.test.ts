@@ -7,7 +7,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from 'nats';
@@ -211,6 +211,8 @@ describe('the projector process', () => {
       await publish(6, 9);
       await until('four events behind', 10_000, async () => (await behind()) === 4);
 
+      // Its postmaster is gone (runuser may return before it has shut down): the cluster can start again.
+      await until('PostgreSQL shut down', 30_000, async () => !existsSync(path.join(pgOptions.dataDir, 'postmaster.pid')));
       pg = await startPostgres(pgOptions);
       await until('ready again', 20_000, async () => (await get(`${ops}/readyz`)).status === 200);
       await until('caught up', 60_000, async () => (await behind()) === 0);
