@@ -60,6 +60,11 @@ import { recordPage } from './page';
 import { reportCsv, reportPage } from './reportPage';
 import { complianceReport } from '../store/report';
 import { incompleteRecords, verifyAgainstSource } from '../projector/repair';
+import type { Registry } from 'prom-client';
+import { createLog, type Log } from '../infra/log';
+import { httpMetrics, processRegistry } from '../infra/metrics';
+import { metricsText, natsCheck, postgresCheck, readiness, readinessAnswer, temporalCheck } from '../infra/ops';
+import { requestMetrics } from './metrics';
 import { temporalEventSource } from '../projector/source';
 
 export interface ApiDeps {
@@ -72,6 +77,9 @@ export interface ApiDeps {
   devSignIn?: WorkspaceDeps['devSignIn'];
   /** Workflows a batch of enforcement cases starts at once, across all batches (default 32). */
   batchStartConcurrency?: number;
+  /** The process's metrics registry, served at /metrics (default: one of its own). */
+  registry?: Registry;
+  log?: Log;
 }
 
 /** Workflows started at once by the batches of enforcement cases, unless the deps say otherwise. */
@@ -83,6 +91,9 @@ const asBoolean = (v: 'true' | 'false' | undefined) => (v === undefined ? undefi
 
 export function createApi(deps: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
+  const registry = deps.registry ?? processRegistry();
+  const log = deps.log ?? createLog({ process: 'api' });
+  app.use('*', requestMetrics(httpMetrics(registry)));
 
   const refuse = async (c: Context<Env>, status: 401 | 403 | 409, reason: string, answer: Record<string, unknown> = {}) => {
     const p = c.get('principal') as Principal | undefined;
@@ -111,7 +122,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (err instanceof UnknownCommentGroup) return c.json({ error: 'refused', message: err.message }, 409);
     if (err instanceof CommentIntakeClosed) return c.json({ error: 'closed', message: err.message }, 409);
     if (err instanceof WorkflowNotFoundError || err instanceof NotFound) return c.json({ error: 'notFound', message: err.message }, 404);
-    console.error(`juece api: ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    log.error(`juece api: ${c.req.method} ${c.req.path}: ${err.stack ?? err}`, { method: c.req.method, path: c.req.path });
     return c.json({ error: 'internal', message: 'Something went wrong on our side; try again later.' }, 500);
   });
 
@@ -134,6 +145,14 @@ export function createApi(deps: ApiDeps): Hono<Env> {
 
   // Open routes.
   app.get('/health', (c) => c.json({ ok: true }));
+  // The operator's: the process is up; the servers it needs answer (503 naming those that do not); its metrics.
+  app.get('/livez', (c) => c.json({ status: 'live' }));
+  const checks = [temporalCheck(deps.client.client.connection), natsCheck(deps.nats), postgresCheck(deps.db)];
+  app.get('/readyz', async (c) => {
+    const r = await readiness(checks);
+    return c.json(readinessAnswer(r), r.ready ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => c.body(await metricsText(registry), 200, { 'content-type': registry.contentType, 'cache-control': 'no-store' }));
   // Browsers ask for it on every page; there is none, and asking is no refused access.
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));

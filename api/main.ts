@@ -8,15 +8,17 @@ import { runService } from '../infra/service';
 import { openDb } from '../store/db';
 import { startApi } from './server';
 import { connectNats } from '../infra/nats';
+import { processLog } from '../infra/log';
 
 runService('juece api', async () => {
   const cfg = loadConfig();
+  const log = processLog('api', cfg);
   const db = await openDb(recordDbTarget(cfg));
   const client = await JueceClient.connect({ address: cfg.temporalAddress, namespace: cfg.namespace, taskQueue: cfg.taskQueue });
   const nats = await connectNats(cfg.natsServers, 'juece-api');
-  const api = await startApi(cfg, { client, db, nats });
-  console.log(`juece api on ${api.url} (OpenAPI at ${api.url}/openapi.json)`);
-  if (api.devTokens) console.log('Tokens: development secret in the data folder; `juece token` prints one for each role.');
+  const api = await startApi(cfg, { client, db, nats, log });
+  log.info(`juece api on ${api.url} (OpenAPI at ${api.url}/openapi.json; /livez, /readyz, /metrics)`, { url: api.url });
+  if (api.devTokens) log.warn('Tokens: development secret in the data folder; `juece token` prints one for each role.');
   return async () => {
     await api.stop();
     await nats.drain().catch(() => {});

@@ -37,6 +37,8 @@ function actionBody(schema: z.ZodType): JsonSchema {
 /** The answers' schemas, by name, in components (generated clients get one type for each). */
 const ANSWERS = {
   Health: A.HealthSchema,
+  Liveness: A.LivenessSchema,
+  Readiness: A.ReadinessSchema,
   Invalid: A.InvalidSchema,
   Unauthenticated: A.UnauthenticatedSchema,
   Forbidden: A.ForbiddenSchema,
@@ -145,6 +147,27 @@ export function openApiDocument(): Record<string, unknown> {
 
   paths['/health'] = {
     get: { operationId: 'health', tags: ['service'], summary: 'Liveness', security: [], responses: { 200: jsonAnswer('ok', 'Health') } },
+  };
+  paths['/livez'] = {
+    get: { operationId: 'livez', tags: ['service'], summary: 'Liveness: the process is up', security: [], responses: { 200: jsonAnswer('live', 'Liveness') } },
+  };
+  paths['/readyz'] = {
+    get: {
+      operationId: 'readyz',
+      tags: ['service'],
+      summary: 'Readiness: Temporal, NATS and PostgreSQL answer',
+      security: [],
+      responses: { 200: jsonAnswer('ready', 'Readiness'), 503: jsonAnswer('a server the API needs does not answer: `failed` names it', 'Readiness') },
+    },
+  };
+  paths['/metrics'] = {
+    get: {
+      operationId: 'metrics',
+      tags: ['service'],
+      summary: 'Metrics in the Prometheus text format (README: Operating juece)',
+      security: [],
+      responses: { 200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
   };
   paths['/openapi.json'] = {
     get: {

@@ -63,6 +63,13 @@ export const RequestIdSchema = requestId;
 // Answers.
 
 export const HealthSchema = z.object({ ok: z.literal(true) });
+export const LivenessSchema = z.object({ status: z.literal('live') });
+/** /readyz: ready when every server the API needs (Temporal, NATS, PostgreSQL) answered; `failed` names the others. */
+export const ReadinessSchema = z.object({
+  status: z.enum(['ready', 'unready']),
+  failed: z.array(z.string()),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() })),
+});
 
 /** 400: the input does not match its schema; `issues` names each field. */
 export const InvalidSchema = z.object({

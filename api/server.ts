@@ -11,6 +11,9 @@ import type { Db } from '../store/db';
 import { createApi } from './app';
 import { createVerifier, devSecret, signToken, type Principal } from './auth';
 import { sampleSignIns } from '../client/sample';
+import type { Registry } from 'prom-client';
+import type { Log } from '../infra/log';
+import { commentMetrics, processRegistry } from '../infra/metrics';
 
 export interface RunningApi {
   url: string;
@@ -19,14 +22,19 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi(cfg: JueceConfig, deps: { client: JueceClient; db: Db; nats: NatsConnection }, port = cfg.apiPort): Promise<RunningApi> {
+export async function startApi(
+  cfg: JueceConfig,
+  deps: { client: JueceClient; db: Db; nats: NatsConnection; registry?: Registry; log?: Log },
+  port = cfg.apiPort,
+): Promise<RunningApi> {
+  const registry = deps.registry ?? processRegistry();
   const devTokens = !cfg.jwtSecret && !cfg.jwksUrl;
   const secret = cfg.jwtSecret ?? (devTokens ? devSecret(cfg.dataDir) : undefined);
   const verifier = createVerifier({ secret, jwksUrl: cfg.jwksUrl });
-  const intake = new CommentIntake({ db: deps.db });
+  const intake = new CommentIntake({ db: deps.db, metrics: commentMetrics(registry) });
   // The workspace's development sign-in: on embedded defaults, or when asked for (never with a JWKS alone).
   const devSignIn = secret && (devTokens || cfg.devSignIn) ? { actors: sampleSignIns(), sign: (p: Principal) => signToken(secret, p) } : undefined;
-  const app = createApi({ ...deps, verifier, intake, devSignIn });
+  const app = createApi({ ...deps, registry, verifier, intake, devSignIn });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: cfg.apiHost, port }, () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) =>

@@ -5,11 +5,14 @@
  */
 import { fieldIssues, InvalidInput } from '../client';
 import { describeZodError } from '../domain/schemas';
+import type { CommentMetrics } from '../infra/metrics';
 import type { Db } from '../store/db';
-import { CommentBatchSchema, ingestComments, type IngestResult } from '../store/comments';
+import { CommentBatchSchema, CommentIntakeClosed, ingestComments, type IngestResult } from '../store/comments';
 
 export interface CommentIntakeOptions {
   db: Db;
+  /** Counts what comes in (juece_comments_received_total, juece_comment_batches_total). */
+  metrics?: CommentMetrics;
 }
 
 export class CommentIntake {
@@ -17,8 +20,21 @@ export class CommentIntake {
 
   /** Stores a batch of comments for a decision; refused as a whole if any is malformed or the period is over. */
   async submit(decisionId: string, comments: unknown): Promise<IngestResult> {
+    const m = this.o.metrics;
     const parsed = CommentBatchSchema.safeParse(comments);
-    if (!parsed.success) throw new InvalidInput(`Invalid comments: ${describeZodError(parsed.error)}`, fieldIssues(parsed.error));
-    return ingestComments(this.o.db, decisionId, parsed.data);
+    if (!parsed.success) {
+      m?.batches.inc({ outcome: 'invalid' });
+      throw new InvalidInput(`Invalid comments: ${describeZodError(parsed.error)}`, fieldIssues(parsed.error));
+    }
+    try {
+      const result = await ingestComments(this.o.db, decisionId, parsed.data);
+      m?.batches.inc({ outcome: 'stored' });
+      m?.comments.inc({ outcome: 'accepted' }, result.accepted);
+      m?.comments.inc({ outcome: 'duplicate' }, result.duplicates);
+      return result;
+    } catch (err) {
+      if (err instanceof CommentIntakeClosed) m?.batches.inc({ outcome: 'closed' });
+      throw err;
+    }
   }
 }

@@ -9,6 +9,7 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Msg, NatsConnection, Subscription } from 'nats';
+import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import { DecisionClosed, DecisionRefused, InvalidInput, type JueceClient } from '../client';
 import { describeZodError, ProposalSchema } from '../domain/schemas';
@@ -53,7 +54,10 @@ export function startCommandResponder(o: {
   intake: CommentIntake;
   /** The procedure record: a decision id it already holds is refused (never reused). */
   db?: Queryable;
-  log?: (line: string) => void;
+  /** A line for the operator, with the ids it concerns (decisionId, command) and its level. */
+  log?: (line: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error') => void;
+  /** Counts each command answered by outcome (juece_commands_total). */
+  answered?: Counter<'command' | 'outcome'>;
 }): CommandResponder {
   const handlers: Record<CommandName, (body: never) => Promise<unknown>> = {
     startDecision: async (b: z.infer<typeof CommandSchemas.startDecision>) => {
@@ -94,9 +98,18 @@ export function startCommandResponder(o: {
       return { ok: true, result: await handlers[name](parsed.data as never) };
     } catch (err) {
       const reply = replyFor(err);
-      if (!reply.ok && reply.error.code === 'internal') o.log?.(`commands: ${name} failed: ${(err as Error).stack ?? err}`);
+      if (!reply.ok && reply.error.code === 'internal') {
+        const decisionId = (parsed.data as { decisionId?: string; proposal?: { decisionId?: string } }).decisionId ?? (parsed.data as { proposal?: { decisionId?: string } }).proposal?.decisionId;
+        o.log?.(`commands: ${name} failed: ${(err as Error).stack ?? err}`, { command: name, decisionId }, 'error');
+      }
       return reply;
     }
+  };
+  const counted = async (m: Msg): Promise<CommandReply> => {
+    const reply = await answer(m);
+    const name = m.subject.slice(COMMANDS_PREFIX.length + 1);
+    o.answered?.inc({ command: Object.hasOwn(CommandSchemas, name) ? name : 'unknown', outcome: reply.ok ? 'ok' : reply.error.code });
+    return reply;
   };
 
   const sub: Subscription = o.nc.subscribe(`${COMMANDS_PREFIX}.*`, { queue: COMMANDS_QUEUE });
@@ -104,7 +117,7 @@ export function startCommandResponder(o: {
   const loop = (async () => {
     for await (const m of sub) {
       // Each command answered on its own: a slow Update does not hold up the others.
-      const done = answer(m).then((reply) => {
+      const done = counted(m).then((reply) => {
         if (m.reply) m.respond(JSON.stringify(reply));
       });
       inFlight.add(done);

@@ -6,8 +6,11 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { MAX_PARTITIONS, type Partition } from '../projector/partition';
+import { LOG_LEVELS, type LogFormat, type LogLevel } from './log';
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** A port, or 0 for none (the listener is off). */
+const portOrOff = z.coerce.number().int().min(0).max(65535);
 
 const EnvSchema = z.object({
   /** Where provisioned binaries (Temporal CLI, Java test server) are cached, per machine. */
@@ -59,6 +62,16 @@ const EnvSchema = z.object({
   JUECE_PROJECTOR_PARTITION: z.coerce.number().int().min(0).default(0),
   /** Use the PostgreSQL server binaries in this folder (tests) instead of Debian's. */
   POSTGRES_BIN_DIR: z.string().min(1).optional(),
+  /** The least severe log line written: trace, debug, info, warn, error. */
+  JUECE_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** json: one JSON object per line; pretty: readable lines; unset: pretty on a terminal, JSON otherwise. */
+  JUECE_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** Where the worker's, projector's and commands process's metrics and health listeners bind. */
+  JUECE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port of each process's /metrics, /livez and /readyz; 0 or unset: none (the API serves them on its own port). */
+  JUECE_WORKER_METRICS_PORT: portOrOff.default(0),
+  JUECE_PROJECTOR_METRICS_PORT: portOrOff.default(0),
+  JUECE_COMMANDS_METRICS_PORT: portOrOff.default(0),
 });
 
 /** Every variable juece reads (docker-compose.yml is checked against this list). */
@@ -98,6 +111,12 @@ export type JueceConfig = {
   devSignIn: boolean;
   /** The browser of the browser tests (CHROMIUM_PATH; default Debian's, provisioned). */
   chromiumPath?: string;
+  logLevel: LogLevel;
+  /** Unset: readable on a terminal, JSON otherwise. */
+  logFormat?: LogFormat;
+  metricsHost: string;
+  /** Each process's metrics and health port (0: none). */
+  metricsPorts: { worker: number; projector: number; commands: number };
 };
 
 /** Reads and validates the configuration; throws a readable error naming each bad variable. */
@@ -139,6 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     jwksUrl: e.JUECE_JWKS_URL,
     noticeOutbox: e.JUECE_NOTICE_OUTBOX === 'off' ? undefined : path.resolve(e.JUECE_NOTICE_OUTBOX ?? path.join(e.JUECE_DATA_DIR ?? path.join(process.cwd(), '.data'), 'outbox')),
     postgresBinDir: e.POSTGRES_BIN_DIR,
+    logLevel: e.JUECE_LOG_LEVEL,
+    logFormat: e.JUECE_LOG_FORMAT,
+    metricsHost: e.JUECE_METRICS_HOST,
+    metricsPorts: { worker: e.JUECE_WORKER_METRICS_PORT, projector: e.JUECE_PROJECTOR_METRICS_PORT, commands: e.JUECE_COMMANDS_METRICS_PORT },
   };
 }
 

@@ -1,8 +1,11 @@
 /**
  * A long-running juece process (API, projector, command responder): starts it, stops it cleanly on SIGINT or
- * SIGTERM, and on a start-up failure prints one readable line and exits 1.
+ * SIGTERM, and on a start-up failure logs one readable error line and exits 1.
  */
+import { logFatal } from './log';
+
 export function runService(name: string, start: () => Promise<() => Promise<void>>): void {
+  const processName = name.replace(/^juece /, '');
   start().then(
     (stop) => {
       const shutdown = async () => {
@@ -10,7 +13,7 @@ export function runService(name: string, start: () => Promise<() => Promise<void
           await stop();
           process.exit(0);
         } catch (err) {
-          console.error(`${name}: stopping failed: ${err instanceof Error ? err.message : err}`);
+          logFatal(processName, `${name}: stopping failed: ${err instanceof Error ? err.message : err}`);
           process.exit(1);
         }
       };
@@ -18,7 +21,7 @@ export function runService(name: string, start: () => Promise<() => Promise<void
       process.once('SIGTERM', shutdown);
     },
     (err) => {
-      console.error(`${name}: ${err instanceof Error ? err.message : err}`);
+      logFatal(processName, `${name}: ${err instanceof Error ? err.message : err}`);
       process.exit(1);
     },
   );

@@ -80,7 +80,8 @@ export interface ProjectorOptions {
   checkEveryMs?: number;
   /** At most this many records per check. */
   checkBatch?: number;
-  log?: (line: string) => void;
+  /** A line for the operator, with the ids it concerns (kind, decisionId, workflowId) and its level (default info). */
+  log?: (line: string, fields?: ProjectorLogFields, level?: 'info' | 'warn' | 'error') => void;
   /** Called after each applied event (the benchmarks time it). */
   onApplied?: (decisionId: string, seq: number, kind: RecordKind) => void;
 }
@@ -178,7 +179,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
       // Dropped by every partition's consumer; counted and logged by the first partition's projector only.
       if (part.index === 0) {
         stats.rejected++;
-        log(`projector: dropped message ${m.seq} on ${m.subject}: not a procedure event`);
+        log(`projector: dropped message ${m.seq} on ${m.subject}: not a procedure event`, { streamSeq: m.seq, subject: m.subject }, 'warn');
       }
       return m.term();
     }
@@ -195,7 +196,9 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     } catch (err) {
       stats.failures++;
       const message = (err as Error).message;
-      if (stats.lastError !== message) log(`projector: cannot record ${recordKindOf(e)} ${e.decisionId} #${e.seq} yet (${message}); it will be redelivered`);
+      if (stats.lastError !== message) {
+        log(`projector: cannot record ${recordKindOf(e)} ${e.decisionId} #${e.seq} yet (${message}); it will be redelivered`, { kind: recordKindOf(e), decisionId: e.decisionId, workflowId: e.workflowId, seq: e.seq }, 'warn');
+      }
       stats.lastError = message;
       // Backs off: 1 s, 2 s, 4 s … up to 30 s between deliveries of the same event.
       m.nak(Math.min(30_000, 1000 * 2 ** Math.min(5, m.info.redeliveryCount - 1)));
@@ -233,7 +236,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
         }
       } catch (err) {
         if (!stopped) {
-          log(`projector: consumer interrupted (${(err as Error).message}); resuming`);
+          log(`projector: consumer interrupted (${(err as Error).message}); resuming`, {}, 'warn');
           await pause(1000);
         }
       }
@@ -243,7 +246,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
   let lastProblem = '';
   const problem = (what: string, err: unknown) => {
     const line = `projector: ${what}: ${(err as Error).message}`;
-    if (line !== lastProblem) log(line);
+    if (line !== lastProblem) log(line, {}, 'warn');
     lastProblem = line;
   };
   /** Events found lost beyond repair are counted and logged once each. */
@@ -252,7 +255,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     const fresh = seqs.filter((seq) => !reportedLost.has(`${key}#${seq}`));
     for (const seq of fresh) reportedLost.add(`${key}#${seq}`);
     stats.unrepairable += fresh.length;
-    if (fresh.length) log(`projector: ${key}: events ${fresh.join(', ')} are lost from the stream and from the workflow's history; the record stays incomplete`);
+    if (fresh.length) log(`projector: ${key}: events ${fresh.join(', ')} are lost from the stream and from the workflow's history; the record stays incomplete`, idsOf(key), 'error');
   };
 
   // 1. Gaps: held events let through once their predecessor is in, or repaired from the workflow after `graceMs`.
@@ -269,7 +272,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
       const key = `${g.kind} ${g.decisionId}`;
       open.add(key);
       if (!reportedGaps.has(key)) {
-        log(`projector: ${key}: ${g.held} event(s) up to #${g.top} wait for an earlier one missing from the stream`);
+        log(`projector: ${key}: ${g.held} event(s) up to #${g.top} wait for an earlier one missing from the stream`, idsOf(key), 'warn');
         reportedGaps.add(key);
       }
       const b = backoff.get(key);
@@ -282,7 +285,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
           lostBeyondRepair(key, lost);
           backoff.set(key, { at: Date.now() + 10 * 60_000, delay: 10 * 60_000 });
         } else {
-          log(`projector: ${key}: ${repaired} event(s) missing from the stream recorded from the workflow's history; the chain is whole again`);
+          log(`projector: ${key}: ${repaired} event(s) missing from the stream recorded from the workflow's history; the chain is whole again`, idsOf(key));
           backoff.delete(key);
         }
       } catch (err) {
@@ -314,7 +317,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     mark.deleted = deleted;
     if (losses.length) {
       stats.streamLosses++;
-      log(`projector: the events stream ${losses.join('; ')}. Every record not yet settled is checked against its workflow now.`);
+      log(`projector: the events stream ${losses.join('; ')}. Every record not yet settled is checked against its workflow now.`, {}, 'error');
       fullSweep = { after: undefined };
       mark.last = undefined;
       // An older server keeps the consumer's floor above a stream that went back: later events would never come.
@@ -365,7 +368,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     for (const r of results) {
       stats.repaired += r.repaired;
       applied(r.released);
-      if (r.repaired) log(`projector: ${r.kind} ${r.decisionId}: ${r.repaired} event(s) its workflow published were not in the record; recorded from the workflow's history`);
+      if (r.repaired) log(`projector: ${r.kind} ${r.decisionId}: ${r.repaired} event(s) its workflow published were not in the record; recorded from the workflow's history`, { kind: r.kind, decisionId: r.decisionId });
       lostBeyondRepair(`${r.kind} ${r.decisionId}`, r.lost);
     }
   };
@@ -419,6 +422,19 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
       await Promise.race([saveStatus().catch(() => undefined), sleep(500)]);
     },
   };
+}
+
+export interface ProjectorLogFields {
+  kind?: string;
+  decisionId?: string;
+  workflowId?: string;
+  [field: string]: unknown;
+}
+
+/** The ids in a record's key ("majorDecision d-1"). */
+function idsOf(key: string): ProjectorLogFields {
+  const [kind, decisionId] = key.split(' ');
+  return { kind, decisionId };
 }
 
 function safeJson(m: JsMsg): unknown {

@@ -21,7 +21,9 @@ type Service = {
   environment?: Record<string, string>;
   depends_on?: string[] | Record<string, unknown>;
   ports?: string[];
+  expose?: string[];
   volumes?: string[];
+  healthcheck?: { test?: string[] };
 };
 const compose = YAML.parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
@@ -67,6 +69,20 @@ describe('docker-compose.yml', () => {
       for (const v of env) expect(CONFIG_VARIABLES, `${name} sets ${v}`).toContain(v);
       for (const v of needs[name]!) expect(env, `${name} needs ${v}`).toContain(v);
       expect(s.environment!.TEMPORAL_ADDRESS ?? 'temporal:7233').toBe('temporal:7233');
+    }
+  });
+
+  it("checks each juece process's readiness on the port it serves /readyz on, reachable from the network", () => {
+    for (const [name, s] of juece) {
+      const env = s.environment!;
+      const port = name === 'api' ? env.JUECE_API_PORT : env[`JUECE_${name.toUpperCase()}_METRICS_PORT`];
+      expect(port, `${name}'s metrics port`).toMatch(/^[1-9]\d*$/);
+      expect(JSON.stringify(s.healthcheck?.test), `${name}'s healthcheck`).toContain(`http://127.0.0.1:${port}/readyz`);
+      if (name !== 'api') {
+        expect(env.JUECE_METRICS_HOST, `${name} listens beyond its container`).toBe('0.0.0.0');
+        expect(s.expose, `${name} exposes its metrics port`).toContain(port);
+      }
+      expect(env.JUECE_LOG_FORMAT, `${name} logs JSON lines`).toBe('json');
     }
   });
 

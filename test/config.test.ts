@@ -41,4 +41,12 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost' })).toThrow('Address "localhost" has no port');
   });
+
+  it('logs at info and serves no metrics listener of the worker, projector or commands process unless given a port', () => {
+    expect(loadConfig({})).toMatchObject({ logLevel: 'info', logFormat: undefined, metricsHost: '127.0.0.1', metricsPorts: { worker: 0, projector: 0, commands: 0 } });
+    const cfg = loadConfig({ JUECE_LOG_LEVEL: 'debug', JUECE_LOG_FORMAT: 'json', JUECE_WORKER_METRICS_PORT: '9464', JUECE_PROJECTOR_METRICS_PORT: '0' });
+    expect(cfg).toMatchObject({ logLevel: 'debug', logFormat: 'json', metricsPorts: { worker: 9464, projector: 0, commands: 0 } });
+    expect(() => loadConfig({ JUECE_LOG_LEVEL: 'verbose' })).toThrow(/JUECE_LOG_LEVEL/);
+    expect(() => loadConfig({ JUECE_COMMANDS_METRICS_PORT: '70000' })).toThrow(/JUECE_COMMANDS_METRICS_PORT/);
+  });
 });

@@ -36,6 +36,8 @@ export interface JueceWorkerOptions {
 export interface JueceWorker {
   worker: Worker;
   nats: NatsConnection;
+  /** The worker's connection to Temporal (its readiness asks the frontend through it). */
+  connection: NativeConnection;
   /** Closes the NATS and Temporal connections this function opened (NATS within a few seconds, even when it is gone). */
   close(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function createWorker(o: JueceWorkerOptions): Promise<JueceWorker> 
   return {
     worker,
     nats,
+    connection,
     async close() {
       await closeNats(nats);
       if (!o.connection) await connection.close();
