@@ -152,7 +152,9 @@ describe('enforcementLegalReview', () => {
   // Last on purpose: the Java time-skipping server stops skipping time for good once a workflow has continued as new
   // (sdk-java #1539; the same server, its every later env.sleep would hang), and this case continues as new into its
   // publication.
-  it('a passed proposal is decided and goes on, in the same workflow and record, to its 7 working-day publication', async () => {
+  // About 85 s on this machine: after the continue-as-new the server no longer skips time, and the publication run's
+  // waits take real time; a limit of its own keeps a loaded run from failing it.
+  it('a passed proposal is decided and goes on, in the same workflow and record, to its 7 working-day publication', { timeout: 300_000 }, async () => {
     const r = await h.client.startLegalReview(sampleLegalReviewCase(uniqueId('lr-pass')));
     await until(r, 'deadlineSet');
     const submitted = await r.status();
