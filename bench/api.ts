@@ -28,17 +28,7 @@ import { startProjector } from '../projector/projector';
 import { commentCounts } from '../store/comments';
 import { openDb } from '../store/db';
 import { startChild } from './child';
-
-function size(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench: ${name}=${raw} must be a whole number of at least ${min}`);
-    process.exit(2);
-  }
-  return n;
-}
+import { size, pool } from './common';
 
 const DECISIONS = size('BENCH_DECISIONS', 300, 3);
 const SECONDS = size('BENCH_SECONDS', 20, 1);
@@ -46,14 +36,6 @@ const CONNECTIONS = size('BENCH_CONNECTIONS', 50, 1);
 const SECRET = 'bench-secret-of-at-least-thirty-two-characters';
 const taskQueue = 'bench-api';
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
-
-/** Runs `jobs` with at most `c` at a time. */
-async function pool(jobs: (() => Promise<unknown>)[], c: number): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (next < jobs.length) await jobs[next++]!();
-  }));
-}
 
 async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !(await probe()); ) {

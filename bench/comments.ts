@@ -18,17 +18,7 @@ import { freePort, startPostgres, type RunningServer } from '../infra/servers';
 import { adoptionReportGroups, CAMPAIGN_MIN_SUBMITTERS, commentCounts, commentGroups, ingestComments, MAX_BATCH, normalizeComment, recordAdoption } from '../store/comments';
 import { openDb, type Db } from '../store/db';
 import { campaignText, commentAt, Expected } from './commentMix';
-
-function size(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench: ${name}=${raw} must be a whole number of at least ${min}`);
-    process.exit(2);
-  }
-  return n;
-}
+import { size } from './common';
 
 const COMMENTS = size('BENCH_COMMENTS', 1_000_000, MAX_BATCH);
 const SLICES = size('BENCH_SLICES', 10, 1);

@@ -43,18 +43,7 @@ import { ensureNatsServer, ensurePostgres, ensureTemporalCli } from '../infra/pr
 import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
 import { startProjector } from '../projector/projector';
 import { openDb } from '../store/db';
-
-/** A whole number from the environment, at least `min`; a bad value stops the benchmark, naming it. */
-function size(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench: ${name}=${raw} must be a whole number of at least ${min}`);
-    process.exit(2);
-  }
-  return n;
-}
+import { size, pool } from './common';
 
 const CASES = size('BENCH_CASES', 100_000, 10);
 const NOTICES = Math.min(size('BENCH_NOTICES', 1000, 0), CASES);
@@ -105,21 +94,6 @@ function treeRssKiB(pid: number | undefined): number {
   return kib;
 }
 const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
-
-/** Runs `jobs` with at most `c` at once. */
-async function pool<T>(jobs: (() => Promise<T>)[], c: number): Promise<T[]> {
-  const out: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(c, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        out[i] = await jobs[i]!();
-      }
-    }),
-  );
-  return out;
-}
 
 /** An office's export: CSV with a BOM and Chinese headers, as a case-handling system writes it; written as a stream. */
 async function writeExport(file: string, cases: number, prefix: string): Promise<void> {

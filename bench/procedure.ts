@@ -29,7 +29,7 @@ import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, 
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { connect } from 'nats';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { JueceClient, type DecisionHandle } from '../client';
@@ -44,24 +44,13 @@ import { openDb, type Db } from '../store/db';
 import { applyEvent, listDecisions } from '../store/record';
 import { baselineDecision, baselineStep, type DecisionShape } from './baseline';
 import { historiesOf, shapeOf, type Counted } from './shape';
+import { size, pool, treeCpuS, machineBusyS } from './common';
 
 /** What the worker's CPU probe (bench/cpuProbe.cjs) answers. */
 interface WorkerUsage {
   /** Its process.cpuUsage(), user + system, in microseconds. */
   cpuMicros: number;
   maxRssKiB: number;
-}
-
-/** A whole number from the environment, at least `min`; a bad value stops the benchmark, naming it. */
-function size(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench: ${name}=${raw} must be a whole number of at least ${min}`);
-    process.exit(2);
-  }
-  return n;
 }
 
 const N = size('BENCH_DECISIONS', 30, 1);
@@ -92,52 +81,6 @@ const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
 const spread = (xs: number[], digits: number, unit = '') =>
   xs.length ? `${Math.min(...xs).toFixed(digits)} / ${median(xs).toFixed(digits)} / ${Math.max(...xs).toFixed(digits)}${unit}` : 'n/a';
 
-/** Runs `jobs` with at most `c` at once. */
-async function pool<T>(jobs: (() => Promise<T>)[], c: number): Promise<T[]> {
-  const out: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(c, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        out[i] = await jobs[i]!();
-      }
-    }),
-  );
-  return out;
-}
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** CPU seconds of a process and all its descendants (those that ended count through their parent's cutime/cstime). */
-function treeCpuS(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const f = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const s = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(name), { ppid: Number(s[1]), ticks: Number(s[11]) + Number(s[12]) + Number(s[13]) + Number(s[14]) });
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  let ticks = 0;
-  const todo = [pid];
-  while (todo.length) {
-    const p = todo.pop()!;
-    ticks += stats.get(p)?.ticks ?? 0;
-    for (const [child, s] of stats) if (s.ppid === p) todo.push(child);
-  }
-  return ticks / CLOCK_TICKS;
-}
-
-/** CPU seconds the whole machine has been busy (every core: user, nice, system, irq, softirq, steal). */
-function machineBusyS(): number {
-  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS;
-}
 
 interface CpuSnapshot {
   worker: number;

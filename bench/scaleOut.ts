@@ -20,7 +20,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { connect } from 'nats';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { JueceClient } from '../client';
@@ -32,17 +32,8 @@ import { partition } from '../projector/partition';
 import { startProjector, type Projector } from '../projector/projector';
 import { openDb } from '../store/db';
 import { WORKFLOWS_PATH } from '../workers/worker';
+import { size, pool, treeCpuS, machineBusyS } from './common';
 
-function size(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench: ${name}=${raw} must be a whole number of at least ${min}`);
-    process.exit(2);
-  }
-  return n;
-}
 const N = size('BENCH_DECISIONS', 30, 1);
 const C = size('BENCH_CONCURRENCY', 12, 1);
 const REPETITIONS = size('BENCH_REPETITIONS', 3, 1);
@@ -59,43 +50,6 @@ const median = (xs: number[]) => {
 };
 const spread = (xs: number[], digits: number, unit = '') => `${Math.min(...xs).toFixed(digits)} / ${median(xs).toFixed(digits)} / ${Math.max(...xs).toFixed(digits)}${unit}`;
 const row = (label: string, ...values: string[]) => console.log(`${label.padEnd(52)} ${values.map((v) => v.padStart(22)).join(' ')}`);
-
-async function pool(jobs: (() => Promise<void>)[], c: number): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(c, jobs.length) }, async () => {
-    while (next < jobs.length) await jobs[next++]!();
-  }));
-}
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-/** CPU seconds of a process and its descendants. */
-function treeCpuS(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const f = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const s = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(name), { ppid: Number(s[1]), ticks: Number(s[11]) + Number(s[12]) + Number(s[13]) + Number(s[14]) });
-    } catch {
-      // ended meanwhile
-    }
-  }
-  let ticks = 0;
-  const todo = [pid];
-  while (todo.length) {
-    const p = todo.pop()!;
-    ticks += stats.get(p)?.ticks ?? 0;
-    for (const [child, s] of stats) if (s.ppid === p) todo.push(child);
-  }
-  return ticks / CLOCK_TICKS;
-}
-/** CPU seconds the whole machine has been busy (every core). */
-function machineBusyS(): number {
-  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS;
-}
 
 /** What was started, closed in reverse order, each step bounded (35 s); the process exits after at most 90 s anyway. */
 const steps: { what: string; close: () => Promise<unknown> }[] = [];
