@@ -359,7 +359,7 @@ export function createWorkspace(deps: WorkspaceDeps): Hono<Env> {
           <ul>
             {notices.map((n) => (
               <li>
-                {n.title}（{n.documentNumber}，{beijingTime(n.at)}{n.action === 'takeDown' ? `，${T.takenDown}` : ''}）
+                {n.title}（{[n.documentNumber, beijingTime(n.at), n.action === 'takeDown' ? T.takenDown : ''].filter(Boolean).join('，')}）
               </li>
             ))}
           </ul>
