@@ -21,7 +21,6 @@
  *   BENCH_START_CONCURRENCY  workflows the API starts at once (default 32, as the API)
  */
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { connect } from 'nats';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +42,7 @@ import { ensureNatsServer, ensurePostgres, ensureTemporalCli } from '../infra/pr
 import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
 import { startProjector } from '../projector/projector';
 import { openDb } from '../store/db';
+import { bundleWorkflows } from '../workers/worker';
 import { size, pool } from './common';
 
 const CASES = size('BENCH_CASES', 100_000, 10);
@@ -130,7 +130,7 @@ async function main(shutdown: Shutdown): Promise<void> {
   shutdown.add('PostgreSQL', () => pgServer.stop());
 
   progress('bundling the workflows');
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  const bundle = await bundleWorkflows();
   const bundlePath = path.join(dir, 'bundle.js');
   writeFileSync(bundlePath, bundle.code);
   const worker = await startWorker(temporalServer, natsServer, bundlePath, shutdown);
@@ -266,7 +266,7 @@ async function main(shutdown: Shutdown): Promise<void> {
 
 /** The juece worker process (workers/main.ts), with the CPU probe loaded and an IPC channel to ask it. */
 async function startWorker(temporalServer: RunningServer, natsServer: RunningServer, bundlePath: string, shutdown: Shutdown) {
-  const child: ChildProcess = spawn(process.execPath, ['--require', './bench/cpuProbe.cjs', '--import', 'tsx', 'workers/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_WORKER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROFILE}`] : []), '--require', './bench/cpuProbe.cjs', '--import', 'tsx', 'workers/main.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -299,6 +299,12 @@ async function startWorker(temporalServer: RunningServer, natsServer: RunningSer
     child.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
   });
   child.stdout!.resume();
+  // A worker that dies mid-run would leave the import waiting for a record that never comes: stop at once.
+  child.once('exit', (code, signal) => {
+    if (shutdown.stopping) return;
+    console.error(`bench: the worker exited (${signal ?? `code ${code}`}) before the benchmark ended; stopping`);
+    void shutdown.run(1);
+  });
   return {
     child,
     usage(): Promise<{ cpuMicros: number; maxRssKiB: number }> {
@@ -342,6 +348,10 @@ class Shutdown {
 
   add(what: string, close: () => Promise<unknown>): void {
     this.steps.push({ what, close });
+  }
+
+  get stopping(): boolean {
+    return this.running !== undefined;
   }
 
   run(code: number): Promise<never> {

@@ -26,7 +26,6 @@
  *   BENCH_RECORD_OPEN   open decisions in the procedure record for the list query (default 10000; 0: skip)
  */
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { connect } from 'nats';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +43,7 @@ import { openDb, type Db } from '../store/db';
 import { applyEvent, listDecisions } from '../store/record';
 import { baselineDecision, baselineStep, type DecisionShape } from './baseline';
 import { historiesOf, shapeOf, type Counted } from './shape';
+import { bundleWorkflows } from '../workers/worker';
 import { size, pool, treeCpuS, machineBusyS } from './common';
 
 /** What the worker's CPU probe (bench/cpuProbe.cjs) answers. */
@@ -132,7 +132,7 @@ async function main(shutdown: Shutdown): Promise<void> {
   shutdown.add('PostgreSQL', () => pgServer.stop());
 
   progress('bundling the workflows');
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'bench/workflows.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  const bundle = await bundleWorkflows(path.join(root, 'bench/workflows.ts'));
   const bundlePath = path.join(dir, 'bundle.js');
   writeFileSync(bundlePath, bundle.code);
   const worker = await startWorker(temporalServer, natsServer, bundlePath, shutdown);

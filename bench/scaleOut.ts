@@ -17,7 +17,6 @@
  *   BENCH_PARTITIONS    projectors keeping the record, one partition each (default 2)
  */
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { connect } from 'nats';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +30,7 @@ import { freePort, startDevServer, startNats, startPostgres, type RunningServer 
 import { partition } from '../projector/partition';
 import { startProjector, type Projector } from '../projector/projector';
 import { openDb } from '../store/db';
-import { WORKFLOWS_PATH } from '../workers/worker';
+import { bundleWorkflows } from '../workers/worker';
 import { size, pool, treeCpuS, machineBusyS } from './common';
 
 const N = size('BENCH_DECISIONS', 30, 1);
@@ -126,7 +125,7 @@ async function main(): Promise<void> {
   steps.push({ what: 'PostgreSQL', close: () => pg.stop() });
 
   progress('bundling the workflows');
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  const bundle = await bundleWorkflows();
   const bundlePath = path.join(dir, 'bundle.js');
   writeFileSync(bundlePath, bundle.code);
 

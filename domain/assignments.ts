@@ -6,6 +6,7 @@
  * the person assigned may submit the expert opinion or the legality review opinion.
  */
 import { z } from 'zod';
+import { matching } from './pattern';
 import { action, code, text } from './schemas';
 
 export const ASSIGNMENT_BASIS = {
@@ -32,7 +33,7 @@ export const ExpertPoolSchema = z.strictObject({
   authority: code,
   title: text(300),
   /** When the pool was last revised (the entry checked is recorded with the assignment). */
-  revisedOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  revisedOn: matching(/^\d{4}-\d{2}-\d{2}$/),
   experts: z.array(PoolExpertSchema).min(1),
 });
 export type ExpertPool = z.infer<typeof ExpertPoolSchema>;

@@ -7,11 +7,12 @@
  * (全国年节及纪念日放假办法, 2024 revision) and every result that depends on it is marked provisional.
  */
 import { z } from 'zod';
+import { matching } from './pattern';
 
 /** One year's official schedule for a jurisdiction, as an administrator adds it when the notice is published. */
 export const YearScheduleSchema = z
   .strictObject({
-    jurisdiction: z.string().regex(/^CN(-[A-Z]{2})?$/, 'must be CN or a province code such as CN-GX'),
+    jurisdiction: matching(/^CN(-[A-Z]{2})?$/, 'must be CN or a province code such as CN-GX'),
     year: z.number().int().min(2000).max(2100),
     /** The notice the schedule comes from, e.g. 国务院办公厅关于2027年部分节假日安排的通知. */
     reference: z.string().min(1),
@@ -46,7 +47,7 @@ export type DayOffRule =
 
 /** A regional calendar layered on the national one (e.g. 广西 壮族三月三). */
 export const RegionalOverlaySchema = z.strictObject({
-  jurisdiction: z.string().regex(/^CN-[A-Z]{2}$/, 'must be a province code such as CN-GX'),
+  jurisdiction: matching(/^CN-[A-Z]{2}$/, 'must be a province code such as CN-GX'),
   name: z.string().min(1),
   reference: z.string().min(1),
   rules: z.array(

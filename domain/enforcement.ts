@@ -4,6 +4,7 @@
  * remade, or whose display period has expired, is taken down from the publication platform.
  */
 import { z } from 'zod';
+import { matching } from './pattern';
 import type { DeadlineRuleName } from './deadlines';
 import { ActorSchema, AuthoritySchema, code, DeadlineSpecSchema, HistoryEntrySchema, isoDate, requestId, text } from './schemas';
 
@@ -35,7 +36,7 @@ export const EnforcementDecisionSchema = z.strictObject({
   documentNumber: text(100),
   decidedOn: isoDate,
   /** Calendar jurisdiction: CN, or a province code with a regional calendar. */
-  jurisdiction: z.string().regex(/^CN(-[A-Z]{2})?$/).default('CN'),
+  jurisdiction: matching(/^CN(-[A-Z]{2})?$/).default('CN'),
   /** Remind the office so many working days before the deadline. */
   reminderWorkingDays: z.array(z.number().int().min(1).max(19)).max(5).default([3, 1]),
   /** The last day the notice stays up, where the rules set a display period. */

@@ -6,6 +6,7 @@
  * recorded. A passed proposal is decided and goes on to its 7/20 working-day publication (domain/enforcement.ts).
  */
 import { z } from 'zod';
+import { matching } from './pattern';
 import { EnforcementKindSchema, EnforcementStatusSchema } from './enforcement';
 import { ActorSchema, AuthoritySchema, code, DeadlineSpecSchema, HistoryEntrySchema, isoDate, requestId, text } from './schemas';
 
@@ -49,7 +50,7 @@ export const LegalReviewCaseSchema = z.strictObject({
   grounds: z.array(z.enum(Object.keys(MAJOR_GROUNDS) as [keyof typeof MAJOR_GROUNDS, ...(keyof typeof MAJOR_GROUNDS)[]])).min(1).max(6),
   materials: ReviewMaterialsSchema,
   submittedBy: ActorSchema,
-  jurisdiction: z.string().regex(/^CN(-[A-Z]{2})?$/).default('CN'),
+  jurisdiction: matching(/^CN(-[A-Z]{2})?$/).default('CN'),
   reminderWorkingDays: z.array(z.number().int().min(1).max(6)).max(5).default([3, 1]),
 });
 export type LegalReviewCase = z.input<typeof LegalReviewCaseSchema>;

@@ -3,6 +3,7 @@
  * (delivered as a Temporal Update), the status a query returns. Types are inferred from them: one source of truth.
  */
 import { z } from 'zod';
+import { calendarDate, matching } from './pattern';
 import { COMMENT_PERIOD, STEP_NAMES } from './procedure';
 import { RULE_SETS } from './rules';
 
@@ -42,11 +43,9 @@ export const text = (max: number) =>
     .trim()
     .meta({ maxLength: max, pattern: TEXT_PATTERN });
 /** ASCII identifiers: they appear in workflow ids and NATS subjects. */
-export const code = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
+export const code = matching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
 /** A real calendar date, YYYY-MM-DD (JSON Schema's `format: date`, with the pattern that checks it). */
-export const isoDate = z.iso.date({ error: 'must be a real calendar date in the form YYYY-MM-DD' });
+export const isoDate = calendarDate('must be a real calendar date in the form YYYY-MM-DD');
 /** A request id: the Update id, so a repeated request is answered once. */
 export const requestId = chars(8, 128);
 
@@ -77,7 +76,7 @@ export const AuthoritySchema = z.strictObject({ code, name: text(200) });
 
 export type Role = z.infer<typeof RoleSchema>;
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest');
+const sha256 = matching(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest');
 
 /** The five kinds of major administrative decision (art. 3). */
 export const DECISION_CATEGORIES = ['publicPolicy', 'plan', 'resourceDevelopment', 'constructionProject', 'publicInterest'] as const;
@@ -128,7 +127,7 @@ export const ProposalSchema = z.strictObject({
   /** Urgency, with its stated reason: allows a shorter comment period (art. 15). */
   urgency: z.strictObject({ reason: text(1000) }).optional(),
   /** Calendar jurisdiction for the decision's deadlines: CN, or a province code with a regional calendar. */
-  jurisdiction: z.string().regex(/^CN(-[A-Z]{2})?$/, 'must be CN or a province code such as CN-GX').default('CN'),
+  jurisdiction: matching(/^CN(-[A-Z]{2})?$/, 'must be CN or a province code such as CN-GX').default('CN'),
   /** The rule set the decision follows (domain/rules.ts), pinned when it starts. */
   ruleSet: z
     .enum(Object.keys(RULE_SETS) as [string, ...string[]], { error: (issue) => `Unknown rule set "${String(issue.input)}"; known: ${Object.keys(RULE_SETS).join(', ')}` })

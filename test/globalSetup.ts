@@ -12,7 +12,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../infra/config';
 import { ensureApiFuzzer, ensureChromium, ensurePostgres, provisionAll, type ApiFuzzer } from '../infra/provision';
 import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
-import { WORKFLOWS_PATH } from '../workers/worker';
+import { workflowBundleOptions } from '../workers/worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -59,7 +59,7 @@ export default async function setup(project: TestProject) {
       startNats({ binary: natsServer, port: natsPort, storeDir: path.join(dir, 'nats') }),
       startNats({ binary: natsServer, port: fastNatsPort, storeDir: path.join(dir, 'nats-time-skipping'), sync: 'default' }),
       startPostgres({ binDir: postgresBin, port: pgPort, dataDir: path.join(dir, 'postgres') }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+      bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger }),
     ]);
     servers.push(temporal, nats, fastNats, postgres);
     const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
