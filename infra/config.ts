@@ -47,6 +47,8 @@ const EnvSchema = z.object({
   JUECE_NOTICE_OUTBOX: z.string().min(1).optional(),
   /** A workflow bundle built beforehand (bundleWorkflowCode): the worker starts without bundling. */
   JUECE_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** Open workflows the worker keeps in memory (its sticky cache; the others are replayed when they next wake); 0: none. */
+  JUECE_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   /** The HTTP API's address. */
   JUECE_API_HOST: z.string().min(1).default('127.0.0.1'),
   JUECE_API_PORT: port.default(8080),
@@ -101,6 +103,8 @@ export type JueceConfig = {
   /** The partition of the record this projector keeps (JUECE_PROJECTOR_PARTITION of JUECE_PROJECTOR_PARTITIONS). */
   projectorPartition: Partition;
   workflowBundle?: string;
+  /** JUECE_WORKER_MAX_CACHED_WORKFLOWS; unset: the SDK's default (from the heap size). */
+  maxCachedWorkflows?: number;
   apiHost: string;
   apiPort: number;
   jwtSecret?: string;
@@ -152,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JueceConfig {
     projectorName: e.JUECE_PROJECTOR_NAME,
     projectorPartition: { index: e.JUECE_PROJECTOR_PARTITION, count: e.JUECE_PROJECTOR_PARTITIONS },
     workflowBundle: e.JUECE_WORKFLOW_BUNDLE ? path.resolve(e.JUECE_WORKFLOW_BUNDLE) : undefined,
+    maxCachedWorkflows: e.JUECE_WORKER_MAX_CACHED_WORKFLOWS,
     apiHost: e.JUECE_API_HOST,
     apiPort: e.JUECE_API_PORT,
     jwtSecret: e.JUECE_JWT_SECRET,

@@ -32,6 +32,7 @@ async function main() {
     streamReplicas: cfg.streamReplicas,
     calendarDir: cfg.calendarDir,
     poolDir: cfg.poolDir,
+    maxCachedWorkflows: cfg.maxCachedWorkflows,
     noticeOutbox: cfg.noticeOutbox,
     ...(cfg.workflowBundle ? { workflowBundle: { codePath: cfg.workflowBundle } } : {}),
   });
