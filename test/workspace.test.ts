@@ -47,12 +47,12 @@ async function signIn(name: string): Promise<{ ctx: BrowserContext; page: Page }
 }
 
 /** Reloads until `text` is on the page: the record (timeline, inbox) follows the workflow within moments. */
-async function reloadUntil(page: Page, text: string): Promise<void> {
+async function reloadUntil(page: Page, text: string, exact = false): Promise<void> {
   // Opened afresh (never reloaded: the page after a refused form is that form's POST, and a reload would send it again).
   const url = page.url().replace(/\/actions\/\w+$/, '').replace(/\?.*$/, '');
   await until(`"${text}" on ${url}`, 20_000, async () => {
     await page.goto(url);
-    return (await page.getByText(text).count()) > 0;
+    return (await page.getByText(text, { exact }).count()) > 0;
   });
 }
 const text = async (l: ReturnType<Page['locator']>) => (await l.textContent()) ?? '';
@@ -178,7 +178,12 @@ describe('the workspace in a browser', () => {
     expect(await other.page.getByText('您目前在本事项中没有可办理的操作。').count()).toBe(1);
 
     // The record of it all, in the timeline; times in Beijing time.
-    await reloadUntil(office.page, 'expertOpinionSubmitted');
+    await reloadUntil(office.page, '专家论证意见', true); // exactly: the form '提交专家论证意见' is on the page too
+    // Each event named in Chinese (the machine name only as the cell's title), the first the decision's start.
+    const kinds = await office.page.locator('table.timeline tbody td:nth-child(4)').allTextContents();
+    expect(kinds[0]).toBe('决策启动');
+    expect(kinds).toContain('专家论证意见');
+    expect(kinds.filter((k) => /^[a-z]+[A-Z]/.test(k))).toEqual([]);
     // Expert review still open: the refused close was not taken, and nothing was sent twice.
     expect(await text(office.page.getByRole('row', { name: /^专家论证/ }))).toContain('进行中');
     const times = await office.page.locator('table.timeline tbody td:nth-child(2)').allTextContents();

@@ -3,7 +3,7 @@
  * roles), labels of the fields the forms are built from, and the messages people read.
  */
 import type { ActionName } from '../domain/actions';
-import type { Role } from '../domain/schemas';
+import type { EventType, Role } from '../domain/schemas';
 
 export const T = {
   app: '重大行政决策工作台',
@@ -231,4 +231,59 @@ export const D = {
   none: '无',
   list: '事项清单',
   shown: (n: number, total: number) => `显示 ${n} 项，共 ${total} 项。`,
+};
+
+/** What each kind of procedure event is called in the timeline (every EventType must have its name). */
+export const EVENT_LABELS: Record<EventType, string> = {
+  decisionStarted: '决策启动',
+  stepOpened: '环节开始',
+  consultationOpened: '公开征求意见',
+  commentPeriodClosed: '征求意见期满',
+  stepCompleted: '环节完成',
+  stepReturned: '退回补充',
+  archived: '立卷归档',
+  deadlineSet: '期限确定',
+  deadlineRecomputed: '期限重新计算',
+  deadlineReminder: '期限提醒',
+  deadlineOverdue: '已逾期',
+  deadlineEscalated: '逾期督办',
+  deadlineMet: '按期完成',
+  deadlineMissed: '逾期完成',
+  enforcementDecisionRecorded: '执法决定登记',
+  noticePublished: '公示发布',
+  noticeTakenDown: '公示撤下',
+  stepSkipped: '环节不适用',
+  draftVersionSubmitted: '草案提交',
+  commentsRecorded: '意见登记',
+  hearingScheduled: '听证安排',
+  hearingHeld: '听证举行',
+  expertOpinionSubmitted: '专家论证意见',
+  legalityReviewRequested: '送请合法性审查',
+  decisionDeferred: '暂缓决策',
+  decisionWithdrawn: '决策撤回',
+  partyCommitteeReported: '向党委请示报告',
+  executionReported: '执行情况报告',
+  executionSuspended: '暂停执行',
+  executionResumed: '恢复执行',
+  executionStopped: '停止执行',
+  evaluationRecorded: '决策后评估',
+  catalogOpened: '目录编制启动',
+  catalogDrafted: '目录草案',
+  catalogSubmitted: '目录报批',
+  catalogApproved: '目录批准',
+  catalogPublished: '目录公布',
+  catalogItemAdded: '目录事项增加',
+  catalogItemRemoved: '目录事项调出',
+  catalogItemStarted: '目录事项启动',
+  offCatalogDecisionStarted: '目录外事项启动',
+  catalogClosed: '目录年度结束',
+  expertsAssigned: '遴选专家',
+  expertReassigned: '专家更换',
+  legalityReviewerAssigned: '指定审查人员',
+  legalityReviewerReassigned: '审查人员更换',
+  legalityReviewSignedFor: '审查签收',
+  legalReviewSubmitted: '送交法制审核',
+  legalReviewOpinion: '法制审核意见',
+  enforcementDecisionRefused: '执法决定未获通过',
+  legalReviewWithdrawn: '法制审核撤回',
 };

@@ -18,7 +18,7 @@ import { Dashboard, dashboardCsv, DashboardQuerySchema, type DashboardData } fro
 import { ActionForm, fieldsOf, inputFrom } from './forms';
 import { beijingTime, Page, STYLESHEET } from './layout';
 import { csrfOk, csrfToken, endSession, pageHeaders, sessionToken, startSession } from './session';
-import { D, T } from './text';
+import { D, EVENT_LABELS, T } from './text';
 
 export interface WorkspaceDeps {
   /** The API itself: pages read and act through it, in-process, as the signed-in person. */
@@ -553,7 +553,7 @@ function Timeline(p: { entries: ProcedureEvent[] }): Child {
             <td>{e.seq}</td>
             <td>{beijingTime(e.at)}</td>
             <td>{e.step ? STEPS[e.step as StepName]?.term : ''}</td>
-            <td>{e.type}</td>
+            <td title={e.type}>{EVENT_LABELS[e.type] ?? e.type}</td>
             <td>{e.summary}</td>
             <td>{e.actor ? `${e.actor.name}（${e.actor.organisation}）` : ''}</td>
             <td>{e.basis ?? ''}</td>
