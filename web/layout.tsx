@@ -95,7 +95,7 @@ form.inline{display:inline}
 form.inline button{background:#444}
 .grid{display:flex;flex-wrap:wrap;gap:1em}.grid table{width:auto;min-width:16em}
 caption{text-align:left;font-weight:bold;padding:.2em 0}
-.timeline td:nth-child(2),.timeline td:nth-child(3){white-space:nowrap}
+.timeline td:nth-child(2),.timeline td:nth-child(3),.timeline td:nth-child(4){white-space:nowrap}
 .mono{font-family:monospace;word-break:break-all}
 .signin-actors button{margin:.25em .5em .25em 0}
 @media print{header nav,.skip,form,button,details.action{display:none}main{padding:0;max-width:none}a{color:inherit;text-decoration:none}}
