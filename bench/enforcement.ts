@@ -43,6 +43,7 @@ import { freePort, startDevServer, startNats, startPostgres, type RunningServer 
 import { startProjector } from '../projector/projector';
 import { openDb } from '../store/db';
 import { bundleWorkflows } from '../workers/worker';
+import { runBench, Shutdown, within } from './shutdown';
 import { size, pool } from './common';
 
 const CASES = size('BENCH_CASES', 100_000, 10);
@@ -50,7 +51,6 @@ const NOTICES = Math.min(size('BENCH_NOTICES', 1000, 0), CASES);
 const CONCURRENCY = size('BENCH_CONCURRENCY', 20, 1);
 const PARALLEL = size('BENCH_PARALLEL', 2, 1);
 const START_CONCURRENCY = size('BENCH_START_CONCURRENCY', 32, 1);
-const SHUTDOWN_LIMIT_MS = 90_000;
 const root = path.resolve(__dirname, '..');
 const taskQueue = 'bench-enforcement';
 const SECRET = 'bench-secret-of-at-least-thirty-two-characters';
@@ -324,75 +324,4 @@ async function startWorker(temporalServer: RunningServer, natsServer: RunningSer
   };
 }
 
-/** `promise`'s outcome, or `late` after `ms` (the timer cleared either way). */
-async function within<T>(promise: Promise<T>, ms: number, late: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(late), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function openResources(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
-  return counts;
-}
-const resourcesAtStart = openResources();
-
-/** What was started, closed in the reverse order, each step bounded; then the exit (as bench/procedure.ts). */
-class Shutdown {
-  private readonly steps: { what: string; close: () => Promise<unknown> }[] = [];
-  private running: Promise<never> | undefined;
-
-  add(what: string, close: () => Promise<unknown>): void {
-    this.steps.push({ what, close });
-  }
-
-  get stopping(): boolean {
-    return this.running !== undefined;
-  }
-
-  run(code: number): Promise<never> {
-    this.running ??= this.close(code);
-    return this.running;
-  }
-
-  private async close(code: number): Promise<never> {
-    process.on('uncaughtException', (err) => console.error(`bench: while stopping: ${err instanceof Error ? err.message : err}`));
-    const limit = setTimeout(() => {
-      console.error(`bench: the shutdown did not finish within ${SHUTDOWN_LIMIT_MS / 1000} s; exiting anyway`);
-      process.exit(code || 1);
-    }, SHUTDOWN_LIMIT_MS);
-    limit.unref();
-    for (const { what, close } of this.steps.reverse()) {
-      const closing = close().then(
-        () => 'closed',
-        (err: unknown) => `failed: ${err instanceof Error ? err.message : err}`,
-      );
-      const outcome = await within(closing, 35_000, 'still closing after 35 s');
-      if (outcome !== 'closed') console.error(`bench: ${what}: ${outcome}`);
-    }
-    clearTimeout(limit);
-    const left = () => [...openResources()].map(([r, k]) => [r, k - (resourcesAtStart.get(r) ?? 0)] as const).filter(([, k]) => k > 0);
-    for (let waited = 0; left().length && waited < 3_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
-    if (left().length) console.error(`bench: still open after the shutdown: ${left().map(([r, k]) => `${k} × ${r}`).join(', ')}`);
-    process.exit(code);
-  }
-}
-
-const shutdown = new Shutdown();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`bench: ${signal}; stopping everything`);
-    void shutdown.run(130);
-  });
-}
-main(shutdown).then(
-  () => shutdown.run(0),
-  (err) => {
-    console.error(`bench: ${err instanceof Error ? err.stack : err}`);
-    return shutdown.run(1);
-  },
-);
+runBench(main);
