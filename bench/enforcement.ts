@@ -22,7 +22,6 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { connect } from 'nats';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -39,11 +38,12 @@ import { shanghaiDate } from '../domain/procedure';
 import { importEnforcementFile, type ImportProgress } from '../cli/enforcementImport';
 import { loadConfig } from '../infra/config';
 import { ensureNatsServer, ensurePostgres, ensureTemporalCli } from '../infra/provision';
-import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
+import { freePort, startDevServer, startNats, startPostgres } from '../infra/servers';
 import { startProjector } from '../projector/projector';
 import { openDb } from '../store/db';
 import { bundleWorkflows } from '../workers/worker';
-import { runBench, Shutdown, within } from './shutdown';
+import { runBench, type Shutdown } from './shutdown';
+import { startWorker } from './worker';
 import { size, pool } from './common';
 
 const CASES = size('BENCH_CASES', 100_000, 10);
@@ -133,7 +133,7 @@ async function main(shutdown: Shutdown): Promise<void> {
   const bundle = await bundleWorkflows();
   const bundlePath = path.join(dir, 'bundle.js');
   writeFileSync(bundlePath, bundle.code);
-  const worker = await startWorker(temporalServer, natsServer, bundlePath, shutdown);
+  const worker = await startWorker({ temporal: temporalServer, nats: natsServer, bundlePath, taskQueue, shutdown });
 
   const connection = await Connection.connect({ address: temporalServer.address });
   shutdown.add('the Temporal client connection', () => connection.close());
@@ -262,66 +262,6 @@ async function main(shutdown: Shutdown): Promise<void> {
     row('RSS after the notices', memory());
   }
   console.log(`worker peak RSS ${mib((await worker.usage()).maxRssKiB)}`);
-}
-
-/** The juece worker process (workers/main.ts), with the CPU probe loaded and an IPC channel to ask it. */
-async function startWorker(temporalServer: RunningServer, natsServer: RunningServer, bundlePath: string, shutdown: Shutdown) {
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_WORKER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROFILE}`] : []), '--require', './bench/cpuProbe.cjs', '--import', 'tsx', 'workers/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporalServer.address,
-      NATS_URL: natsServer.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      JUECE_WORKFLOW_BUNDLE: bundlePath,
-      JUECE_NOTICE_OUTBOX: 'off',
-    },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  shutdown.add('the worker process', async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      if (!(await within(exited.then(() => true), 30_000, false))) {
-        console.error('bench: the worker did not exit within 30 s of SIGTERM; killing it');
-        child.kill('SIGKILL');
-        await within(exited, 5_000, undefined);
-      }
-    }
-    process.removeListener('exit', killOnExit);
-    if (child.connected) child.disconnect();
-    child.stdout?.destroy();
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => String(b).includes('juece worker polling') && resolve());
-    child.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
-  });
-  child.stdout!.resume();
-  // A worker that dies mid-run would leave the import waiting for a record that never comes: stop at once.
-  child.once('exit', (code, signal) => {
-    if (shutdown.stopping) return;
-    console.error(`bench: the worker exited (${signal ?? `code ${code}`}) before the benchmark ended; stopping`);
-    void shutdown.run(1);
-  });
-  return {
-    child,
-    usage(): Promise<{ cpuMicros: number; maxRssKiB: number }> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          child.off('message', onMessage);
-          reject(new Error('the worker did not answer for its usage within 5 s'));
-        }, 5_000);
-        const onMessage = (m: unknown) => {
-          clearTimeout(timer);
-          resolve(m as { cpuMicros: number; maxRssKiB: number });
-        };
-        child.once('message', onMessage);
-        child.send('usage');
-      });
-    },
-  };
 }
 
 runBench(main);

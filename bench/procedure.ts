@@ -27,7 +27,6 @@
  */
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { connect } from 'nats';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -37,22 +36,17 @@ import { EVENT_SCHEMA_V1 } from '../domain/events';
 import type { StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
 import { ensureNatsServer, ensurePostgres, ensureTemporalCli } from '../infra/provision';
-import { freePort, startDevServer, startNats, startPostgres, type RunningServer } from '../infra/servers';
+import { freePort, startDevServer, startNats, startPostgres } from '../infra/servers';
 import { startProjector } from '../projector/projector';
 import { openDb, type Db } from '../store/db';
 import { applyEvent, listDecisions } from '../store/record';
 import { baselineDecision, baselineStep, type DecisionShape } from './baseline';
 import { historiesOf, shapeOf, type Counted } from './shape';
 import { bundleWorkflows } from '../workers/worker';
-import { runBench, Shutdown, within } from './shutdown';
+import { runBench, type Shutdown } from './shutdown';
+import { startWorker } from './worker';
 import { size, pool, treeCpuS, machineBusyS } from './common';
 
-/** What the worker's CPU probe (bench/cpuProbe.cjs) answers. */
-interface WorkerUsage {
-  /** Its process.cpuUsage(), user + system, in microseconds. */
-  cpuMicros: number;
-  maxRssKiB: number;
-}
 
 const N = size('BENCH_DECISIONS', 30, 1);
 const C = size('BENCH_CONCURRENCY', 10, 1);
@@ -135,7 +129,7 @@ async function main(shutdown: Shutdown): Promise<void> {
   const bundle = await bundleWorkflows(path.join(root, 'bench/workflows.ts'));
   const bundlePath = path.join(dir, 'bundle.js');
   writeFileSync(bundlePath, bundle.code);
-  const worker = await startWorker(temporalServer, natsServer, bundlePath, shutdown);
+  const worker = await startWorker({ temporal: temporalServer, nats: natsServer, bundlePath, taskQueue, shutdown });
 
   // Every call of the clients to the Temporal frontend, counted by method while a batch runs.
   const rpcs = new Map<string, number>();
@@ -400,62 +394,6 @@ async function recordListQuery(db: Db): Promise<void> {
     if (page.length < 1000) break;
   }
   row(`list all waiting on legality review (of ${RECORD_OPEN.toLocaleString('en')})`, `${found} in ${(performance.now() - t0).toFixed(0)} ms`);
-}
-
-/** The juece worker process (workers/main.ts), with the CPU probe loaded and an IPC channel to ask it. */
-async function startWorker(temporalServer: RunningServer, natsServer: RunningServer, bundlePath: string, shutdown: Shutdown) {
-  const child: ChildProcess = spawn(process.execPath, ['--require', './bench/cpuProbe.cjs', '--import', 'tsx', 'workers/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporalServer.address,
-      NATS_URL: natsServer.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      JUECE_WORKFLOW_BUNDLE: bundlePath,
-      JUECE_NOTICE_OUTBOX: 'off',
-    },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // Killed with this process, however it ends: never a worker left polling on its own.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  shutdown.add('the worker process', async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM'); // the worker finishes what it has in hand, then closes its connections and exits
-      if (!(await within(exited.then(() => true), 30_000, false))) {
-        console.error('bench: the worker did not exit within 30 s of SIGTERM; killing it');
-        child.kill('SIGKILL');
-        await within(exited, 5_000, undefined);
-      }
-    }
-    process.removeListener('exit', killOnExit);
-    if (child.connected) child.disconnect();
-    child.stdout?.destroy();
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => String(b).includes('juece worker polling') && resolve());
-    child.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
-  });
-  child.stdout!.resume();
-  return {
-    child,
-    /** The worker's own process.cpuUsage() and peak RSS, asked over IPC. */
-    usage(): Promise<WorkerUsage> {
-      return new Promise<WorkerUsage>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          child.off('message', onMessage);
-          reject(new Error('the worker did not answer for its CPU usage within 5 s'));
-        }, 5_000);
-        const onMessage = (m: unknown) => {
-          clearTimeout(timer);
-          resolve(m as WorkerUsage);
-        };
-        child.once('message', onMessage);
-        child.send('usage');
-      });
-    },
-  };
 }
 
 runBench(main);
