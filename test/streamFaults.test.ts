@@ -137,7 +137,14 @@ describe('a three-node JetStream cluster', () => {
       }
     };
     const node = (name: string) => cluster.nodes.find((n) => n.name === name)!;
-    const leader = async () => (await jsm.streams.info(EVENTS_STREAM)).cluster?.leader;
+    // While the stream elects a leader its info request may time out (or find no responder): no leader yet, asked again.
+    const leader = async () =>
+      (
+        await jsm.streams.info(EVENTS_STREAM).catch((err: { code?: string }) => {
+          if (err.code === 'TIMEOUT' || err.code === '503') return undefined;
+          throw err;
+        })
+      )?.cluster?.leader;
     try {
       expect((await jsm.streams.info(EVENTS_STREAM)).config.num_replicas).toBe(3);
       const lanes = [steady(0), steady(1)];
