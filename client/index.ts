@@ -47,7 +47,7 @@ import {
   type CatalogActionName,
   type CatalogStatus,
 } from '../domain/catalog';
-import { JueceAuthority, JueceDeadlineProvisional } from '../domain/searchAttributes';
+import { JueceAuthority, JueceDeadlineProvisional, JueceStatus, STARTED_STATUS } from '../domain/searchAttributes';
 import type { annualCatalog } from '../workflows/annualCatalog';
 import type { enforcementLegalReview } from '../workflows/enforcementLegalReview';
 import type { enforcementPublication } from '../workflows/enforcementPublication';
@@ -332,7 +332,10 @@ export class JueceClient {
         // A decision id, once used, never starts again: not while it runs, nor after it closed.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{ proposal: p, rules }],
-        typedSearchAttributes: [{ key: JueceAuthority, value: p.authority.code }],
+        typedSearchAttributes: [
+          { key: JueceAuthority, value: p.authority.code },
+          { key: JueceStatus, value: STARTED_STATUS },
+        ],
       }),
     );
     return new DecisionHandle(handle);

@@ -29,6 +29,8 @@ describe('replay of saved workflow histories', () => {
     expect(saved).toEqual(expect.arrayContaining(['catalog-year-end.v7.json', 'decision-on-catalog-item.v7.json', 'legal-review-passed.v7.json', 'legal-review-passed-run2.v7.json']));
     // v8: a full decision with its experts asked from the pool and its reviewer named (assignments).
     expect(saved).toEqual(expect.arrayContaining(['full-decision.v8.json', 'full-decision-run2.v8.json']));
+    // v9 (release 9): one patch for the release, where-it-stands no longer in the search attributes.
+    expect(saved).toEqual(expect.arrayContaining(['full-decision.v9.json', 'full-decision-run2.v9.json', 'enforcement-provisional.v9.json', 'legal-review-passed.v9.json']));
     const first = historyFromJSON(read('full-decision.v6.json')).events!;
     expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
@@ -44,6 +46,17 @@ describe('replay of saved workflow histories', () => {
     const day = new Date((Number(started.seconds) + 8 * 3600) * 1000).toISOString().slice(0, 10);
     expect(opening?.openedOn! < day).toBe(true);
     await expect(replay('backdated-consultation.v6.json')).resolves.toBeUndefined();
+  });
+
+  it('has each run of release 9 record one patch marker (release-9) and upsert no step or deadline attribute', () => {
+    for (const file of saved.filter((f) => f.endsWith('.v9.json'))) {
+      const events = historyFromJSON(read(file)).events!;
+      const patches = events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [e] : []));
+      expect(patches, file).toHaveLength(1);
+      const upserted = events.flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+      expect(upserted.filter((k) => k === 'TemporalChangeVersion'), file).toHaveLength(1);
+      for (const dropped of ['JueceStep', 'JueceOpenSteps', 'JueceNextDeadline']) expect(upserted, file).not.toContain(dropped);
+    }
   });
 
   it.each(saved)('%s replays through the current workflow code', async (file) => {

@@ -4,7 +4,8 @@
  * supervisor when it passes, and once the thing is done, `deadlineMet` or `deadlineMissed` by so many working days.
  * A period (the comment period) simply ends when it runs out. A provisional deadline is recomputed when the
  * `calendarUpdated` signal (`juece calendar announce`) says a new year's schedule is published. The nearest deadline
- * held is in the search attributes and in every event's standing; held deadlines are carried across continue-as-new.
+ * held is in every event's standing (and JueceDeadlineProvisional says if one is provisional); held deadlines are
+ * carried across continue-as-new.
  */
 import { condition, setHandler } from '@temporalio/workflow';
 import type { ComputeDeadline } from '../activities/deadlines';

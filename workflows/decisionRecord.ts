@@ -4,17 +4,18 @@
  * nothing changes) when the actor's role may not take it, its step is not open, or it concerns a superseded draft.
  * All of it is plain data, carried whole to the next run when the workflow continues as new.
  */
-import { condition, patched, setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { roleRefusal, type ActionName } from '../domain/actions';
 import { ARCHIVE_RULE, STEP_NAMES, STEPS, type StepName } from '../domain/procedure';
 import { applicableSteps, type RuleSet } from '../domain/rules';
 import { DecisionStatusValue, type Actor, type DecisionStatus, type OpenConsultation, type Proposal, type ScheduleHearing, type StepAck } from '../domain/schemas';
-import { JueceAuthority, JueceOpenSteps, JueceStatus, JueceStep } from '../domain/searchAttributes';
+import { JueceAuthority, JueceOpenSteps, JueceStatus, JueceStep, STARTED_STATUS } from '../domain/searchAttributes';
 import type { AssignedReviewer } from '../domain/assignments';
 import type { Standing } from '../domain/events';
-import { ProcedureRecord, refuse, type CarriedRecord, type RecordInput } from './procedureRecord';
+import { released, since } from './patches';
+import { nextRound, ProcedureRecord, refuse, type CarriedRecord, type RecordInput } from './procedureRecord';
 
 export { refuse };
 
@@ -130,7 +131,7 @@ export class DecisionRecord extends ProcedureRecord {
     super('majorDecision', proposal.decisionId, proposal.authority.code, carried?.record);
     this.runs = carried?.runs ?? 0;
     this.s = carried?.state ?? {
-      status: 'inProgress',
+      status: STARTED_STATUS,
       steps: Object.fromEntries(STEP_NAMES.map((step) => [step, { state: 'pending', basis: STEPS[step].basis }])) as Record<StepName, StepState>,
       drafts: [],
       consultationAnnounced: false,
@@ -191,7 +192,8 @@ export class DecisionRecord extends ProcedureRecord {
    * the decision then stands: the caller needs no status query to find the next step open.
    */
   protected override settled<R>(answer: R | Promise<R>): R | Promise<R> {
-    if (!patched(SETTLED_ANSWERS_PATCH)) return answer;
+    if (!since(SETTLED_ANSWERS_PATCH)) return answer;
+    if (released()) return this.settledInRounds(answer);
     return (async () => {
       const a = await answer;
       for (let quiet = 0; quiet < 3; ) {
@@ -201,6 +203,25 @@ export class DecisionRecord extends ProcedureRecord {
       }
       return a && typeof a === 'object' ? { ...a, standing: this.standing() } : a;
     })();
+  }
+
+  /**
+   * Release 9: the answer waits for the activities it set off, then for two rounds of the workflow's conditions with
+   * none in flight (a step completed lets the procedure open the next one in the round after it). Fewer promises than
+   * the loop before it: the SDK records a stack for each promise a workflow makes.
+   */
+  private async settledInRounds<R>(answer: R | Promise<R>): Promise<R> {
+    const a = await answer;
+    for (let quiet = 0; quiet < 2; ) {
+      if (this.busy > 0) {
+        quiet = 0;
+        await condition(() => this.busy === 0);
+      } else {
+        quiet++;
+        await nextRound();
+      }
+    }
+    return a && typeof a === 'object' ? { ...a, standing: this.standing() } : a;
   }
 
   override standing(): Standing {

@@ -4,7 +4,7 @@
  * deadline with reminders and escalation, issues the notice when the office hands over its text, and takes it down
  * when the decision is revoked, confirmed unlawful or ordered to be remade, or its display period ends.
  */
-import { allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   EnforcementDecisionSchema,
   PUBLICATION_RULE,
@@ -21,6 +21,7 @@ import type { DeadlineSpec } from '../domain/schemas';
 import { io, parseInput } from './io';
 import { legacyEnforcementPublication } from './legacy/enforcementPublication';
 import { LIFETIME_PATCH } from './majorDecision';
+import { since } from './patches';
 import { enforcementStatusQuery, publishNotice, takeDownNotice } from './messages';
 import { ProcedureRecord, refuse, type CarriedRecord } from './procedureRecord';
 
@@ -39,7 +40,7 @@ class CaseRecord extends ProcedureRecord {
  * into this workflow, same workflow id, so the case keeps one record and its sequence numbers run on).
  */
 export async function enforcementPublication(input: EnforcementDecision, carried?: CarriedRecord): Promise<EnforcementStatus> {
-  if (!patched(LIFETIME_PATCH)) return legacyEnforcementPublication(input);
+  if (!since(LIFETIME_PATCH)) return legacyEnforcementPublication(input);
   const c = parseInput(EnforcementDecisionSchema, input, 'enforcement decision', 'InvalidEnforcementDecision');
   const rec = new CaseRecord('enforcement', c.caseId, c.authority.code, carried);
   let busy = false; // a notice is being delivered or taken down

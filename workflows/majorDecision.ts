@@ -16,7 +16,6 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -32,6 +31,7 @@ import { CarriedDecisionSchema, DecisionRecord, refuse, type CarriedDecision } f
 import { io, parseInput } from './io';
 import { legacyMajorDecision } from './legacy/majorDecision';
 import * as msg from './messages';
+import { since } from './patches';
 
 /** Runs started before this patch (v5 and earlier) go on in the frozen code they started with. */
 export const LIFETIME_PATCH = 'lifetime';
@@ -49,7 +49,7 @@ export const CATALOG_TOLD_BY_DECISION_PATCH = 'catalog-told-by-decision';
 export const ACTIONS_PER_RUN = 500;
 
 export async function majorDecision(input: msg.StartDecision): Promise<S.DecisionStatus> {
-  if (!patched(LIFETIME_PATCH)) return legacyMajorDecision(input);
+  if (!since(LIFETIME_PATCH)) return legacyMajorDecision(input);
   const proposal = parseInput(S.ProposalSchema, input?.proposal, 'proposal', 'InvalidProposal');
   const rules = parseInput(RuleSetSchema, input?.rules, 'rule set', 'InvalidRuleSet');
   const carried =
@@ -61,7 +61,7 @@ export async function majorDecision(input: msg.StartDecision): Promise<S.Decisio
   if (carried) d.resumed();
   else {
     d.started();
-    if (patched(CATALOG_TOLD_BY_DECISION_PATCH)) tellCatalog(proposal);
+    if (since(CATALOG_TOLD_BY_DECISION_PATCH)) tellCatalog(proposal);
   }
   const beforeDecision = new CancellationScope();
   acceptResults(d, () => beforeDecision.cancel());
@@ -283,7 +283,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
       );
     }
     return () => {
-      const retroactive = c.retroactive && patched(RETROACTIVE_CONSULTATION_PATCH) ? c.retroactive : undefined;
+      const retroactive = c.retroactive && since(RETROACTIVE_CONSULTATION_PATCH) ? c.retroactive : undefined;
       // Its closing time comes from the calendar: the comment period's deadline, computed next.
       s.consultation = { ...c, retroactive, urgencyReason: c.periodDays < min.value ? urgency : c.urgencyReason };
       const shortened = c.periodDays < min.value ? `, shortened for urgency: ${urgency}` : '';

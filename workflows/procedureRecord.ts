@@ -11,12 +11,24 @@ import type { z } from 'zod';
 import { EVENT_SCHEMA_V1, type EventType, type ProcedureEvent, type RecordKind, type Standing } from '../domain/events';
 import type { StepName } from '../domain/procedure';
 import { describeZodError, RECENT_ENTRIES, type HistoryEntry } from '../domain/schemas';
+import { JueceAuthority, JueceDeadlineProvisional, JueceNextDeadline, JueceOpenSteps, JueceStatus, JueceStep } from '../domain/searchAttributes';
 import { Deadlines, type HeldDeadline } from './deadlines';
 import { io } from './io';
+import { released, since } from './patches';
 
 /** A refusal the caller sees as the Update's failure message; nothing in the record changes. */
 export function refuse(reason: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'Refused', message: reason, nonRetryable: true });
+}
+
+/** Resolves in the workflow's next round of conditions: once what this round's changes set off has run. */
+export function nextRound(): Promise<void> {
+  let first = true;
+  return condition(() => {
+    if (!first) return true;
+    first = false; // condition() looks once at once: not yet
+    return false;
+  });
 }
 
 export type RecordInput = Omit<HistoryEntry, 'seq' | 'at' | 'type'>;
@@ -26,6 +38,16 @@ export type RecordInput = Omit<HistoryEntry, 'seq' | 'at' | 'type'>;
  * its value changed (before it, every change was an upsert of its own: 30 a decision, each a visibility write).
  */
 export const COALESCED_SEARCH_ATTRIBUTES_PATCH = 'coalesced-search-attributes';
+
+/**
+ * Since release 9 (workflows/patches.ts) a run keeps only these in Temporal's visibility, what finds a workflow: each
+ * upserted when its value changes, a few times in a decision's life. Where a decision stands (its open steps, its
+ * next deadline) is in every event's standing and the procedure record: before, 13 upserts a decision, each a
+ * visibility write, about 40% of the dev server's work for a decision (bench:procedure).
+ */
+const KEPT_ATTRIBUTES = new Set([JueceAuthority.name, JueceStatus.name, JueceDeadlineProvisional.name]);
+/** What runs before release 9 kept as well: cleared when such a run next changes where it stands. */
+const DROPPED_ATTRIBUTES = [JueceStep, JueceOpenSteps, JueceNextDeadline];
 
 /** Events waiting to be published go out together, up to this many in one activity. */
 const BATCH = 100;
@@ -54,6 +76,8 @@ export abstract class ProcedureRecord {
   private draining = false;
   /** Set when the run is about to continue as new: the batch in flight finishes, the rest waits for the next run. */
   private paused = false;
+  /** Where the events are published: a scope no withdrawal cancels (made where the workflow starts, in its root). */
+  private readonly publisher = new CancellationScope({ cancellable: false });
   /** Statutory deadlines held with timers (one mechanism for all of them). */
   readonly deadlines: Deadlines;
   /** Actions accepted in this run: a run continues as new long before Temporal's 2,000 Updates. */
@@ -66,6 +90,7 @@ export abstract class ProcedureRecord {
   private coalesced?: boolean;
   private readonly attributesPending = new Map<string, SearchAttributeUpdatePair>();
   private readonly attributesSet = new Map<string, string>();
+  private droppedCleared = false;
 
   /** `id` and `authority` name the subject of the events: `juece.events.<authority>.<id>.<type>`. */
   constructor(
@@ -130,7 +155,9 @@ export abstract class ProcedureRecord {
       while (this.waiting.length && !this.paused) {
         this.inFlight = this.waiting.splice(0, BATCH);
         // Not cancellable: a withdrawal that cancels the procedure must not cancel the publication of its record.
-        await CancellationScope.nonCancellable(() => io.publishEvents(this.inFlight));
+        // Since release 9 every batch in the one scope made for it (a scope costs the SDK a few promises).
+        const batch = this.inFlight;
+        await (released() ? this.publisher.run(() => io.publishEvents(batch)) : CancellationScope.nonCancellable(() => io.publishEvents(batch)));
         this.inFlight = [];
       }
     } finally {
@@ -152,6 +179,7 @@ export abstract class ProcedureRecord {
    * nothing else to do, each only if its value changed; before it (a run that started earlier), at once.
    */
   setSearchAttributes(pairs: SearchAttributeUpdatePair[]): void {
+    if (released()) return this.upsertChanged(pairs);
     if (this.coalesced === undefined) {
       this.coalesced = patched(COALESCED_SEARCH_ATTRIBUTES_PATCH);
       if (this.coalesced) void this.upsertWhenSettled();
@@ -160,8 +188,22 @@ export abstract class ProcedureRecord {
     for (const pair of pairs) this.attributesPending.set(pair.key.name, pair);
   }
 
+  /** Release 9: the kept attributes whose value changed, at once (the run's search attributes say what they are). */
+  private upsertChanged(pairs: SearchAttributeUpdatePair[]): void {
+    this.attributesPending.clear(); // an older run going on: nothing it had pending is upserted any more
+    const now = workflowInfo().typedSearchAttributes;
+    const same = (p: SearchAttributeUpdatePair) => JSON.stringify(now.get(p.key) ?? null) === JSON.stringify(p.value ?? null);
+    const changed = pairs.filter((p) => KEPT_ATTRIBUTES.has(p.key.name) && !same(p));
+    if (!this.droppedCleared) {
+      this.droppedCleared = true;
+      for (const key of DROPPED_ATTRIBUTES) if (now.get(key) !== undefined) changed.push({ key, value: null } as SearchAttributeUpdatePair);
+    }
+    if (changed.length) upsertSearchAttributes(changed);
+  }
+
   /** Upserts the search attributes still pending now: before the run ends or continues as new (the last command). */
   flushSearchAttributes(): void {
+    if (this.coalesced && released()) return this.attributesPending.clear(); // an older run, going on in release 9
     const changed = [...this.attributesPending.values()].filter((p) => this.attributesSet.get(p.key.name) !== JSON.stringify(p.value ?? null));
     this.attributesPending.clear();
     if (!changed.length) return;
@@ -259,7 +301,7 @@ export abstract class ProcedureRecord {
    * behind its patch, so that an Update that an older version accepted replays as it ran.
    */
   newRule(patchId: string): boolean {
-    return this.validating || patched(patchId);
+    return this.validating || since(patchId);
   }
 
   private remember(requestId: string, answer: unknown): void {

@@ -1,0 +1,24 @@
+/**
+ * Which code a workflow run follows (Temporal's `patched`). A patch asked for costs the run a marker in its history
+ * and, the first time, an upsert of the `TemporalChangeVersion` search attribute (a visibility write on the server):
+ * a run started since RELEASE_PATCH asks for that one patch alone, which stands for every patch before it. A run
+ * started earlier replays by the patches it recorded, and goes on with the current code once it runs live again.
+ */
+import { patched } from '@temporalio/workflow';
+
+/**
+ * Release 9: every earlier patch of juece's workflows at once; and since it, search attributes only for what Temporal
+ * itself needs to find a workflow (JueceAuthority, JueceStatus, JueceDeadlineProvisional), each upserted when its
+ * value changes (where a decision stands is in the procedure record), and answers settled in condition rounds.
+ */
+export const RELEASE_PATCH = 'release-9';
+
+/** Whether this run follows the code of release 9 or later. */
+export function released(): boolean {
+  return patched(RELEASE_PATCH);
+}
+
+/** Whether this run follows the code of `patchId`: a run of release 9 or later does, without its own marker. */
+export function since(patchId: string): boolean {
+  return released() || patched(patchId);
+}
