@@ -471,7 +471,6 @@ describe('majorDecision: the statutory procedure', () => {
     const events = (await d.handle.fetchHistory()).events ?? [];
     let task: Record<string, string> = {};
     const last: Record<string, string> = {};
-    let upserts = 0;
     const upserted = new Set<string>();
     const versions: string[] = [];
     const statusUpserts: string[] = [];
@@ -484,9 +483,8 @@ describe('majorDecision: the statutory procedure', () => {
           continue;
         }
         upserted.add(key);
-        upserts++;
-        if (key === 'JueceStatus') statusUpserts.push(Buffer.from(payload.data ?? []).toString());
         const value = Buffer.from(payload.data ?? []).toString();
+        if (key === 'JueceStatus') statusUpserts.push(value);
         expect(task[key], `${key} upserted twice in one task`).toBeUndefined();
         expect(last[key], `${key} upserted again with the same value`).not.toBe(value);
         task[key] = last[key] = value;

@@ -175,8 +175,9 @@ export abstract class ProcedureRecord {
   }
 
   /**
-   * Sets search attributes. Behind COALESCED_SEARCH_ATTRIBUTES_PATCH they are upserted once the workflow task has
-   * nothing else to do, each only if its value changed; before it (a run that started earlier), at once.
+   * Sets search attributes. Since release 9 only the kept ones, each upserted at once if its value changed. Runs
+   * before it: behind COALESCED_SEARCH_ATTRIBUTES_PATCH once the workflow task has nothing else to do, each only if its
+   * value changed; before that patch, at once.
    */
   setSearchAttributes(pairs: SearchAttributeUpdatePair[]): void {
     if (released()) return this.upsertChanged(pairs);
