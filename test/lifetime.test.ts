@@ -20,7 +20,7 @@ import { commentCounts, ingestComments } from '../store/comments';
 import { openDb, type Db } from '../store/db';
 import { getDecision, listDecisions, recordOf, verifyRecord } from '../store/record';
 import { ACTIONS_PER_RUN } from '../workflows/majorDecision';
-import { createTestDatabase, startHarness, startRecordHarness, timeSkippingEnv, uniqueId, type Harness, type RecordHarness } from './helpers';
+import { continuedAsNew, createTestDatabase, startHarness, startRecordHarness, timeSkippingEnv, uniqueId, type Harness, type RecordHarness } from './helpers';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -86,7 +86,9 @@ async function toExecution(d: DecisionHandle, today: string) {
   await d.recordCollectiveDecision({ ...sampleInput.collectiveDecision('adopt', 1), heldOn: today });
   await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport());
   await d.recordPublication({ ...sampleInput.publication(), publishedOn: today });
-  await until(async () => (await d.status()).status === 'inExecution', 'execution');
+  // Entering execution, the decision continues as new; nothing is asked of it until the new run is there.
+  await continuedAsNew(d.handle);
+  expect((await d.status()).status).toBe('inExecution');
 }
 
 describe('a decision over its whole life', () => {
@@ -127,8 +129,6 @@ describe('a decision over its whole life', () => {
     await commentPeriodClosed(d);
     await d.completePublicParticipation({ ...sampleInput.publicParticipationReport(), commentsReceived: 5000 });
     await toExecution(d, await today());
-    // Entering execution, the decision continued as new: its procedure so far is one short run.
-    await until(async () => (await d.handle.describe()).runId !== firstRunId, 'the run for execution');
     await d.reportExecution({ requestId: uniqueId('req'), actor: a.undertakingUnit, period: '第1期', summary: '执行平稳。' });
     await d.stopExecution({ requestId: uniqueId('req'), actor: a.head, reason: '新方案取代', procedureReference: '示政发〔2030〕1号' });
     const final = await d.result();
@@ -153,7 +153,6 @@ describe('a decision over its whole life', () => {
     await d.completePublicParticipation(sampleInput.publicParticipationReport());
     const today = shanghaiDate(Date.now());
     await toExecution(d, today);
-    await until(async () => (await d.handle.describe()).runId !== firstRunId, 'the run for execution');
 
     // Years of execution: 200 reports, 200 suspensions and resumptions, then the stop.
     const report = (i: number) => ({ requestId: uniqueId('req'), actor: a.undertakingUnit, period: `第${i}期`, summary: '执行平稳。' });

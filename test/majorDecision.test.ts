@@ -111,9 +111,9 @@ describe('majorDecision: the statutory procedure', () => {
     await d.recordPartyCommitteeReport(sampleInput.partyCommitteeReport());
     const publishedOn = await today();
     await d.recordPublication({ ...sampleInput.publication(), publishedOn });
-    await eventually(async () => (await d.status()).status === 'inExecution');
-    // Entering execution the decision continues as new; what follows is asked of the new run (see continuedAsNew).
+    // Entering execution the decision continues as new; nothing is asked of it until the new run is there (see continuedAsNew).
     await continuedAsNew(d.handle);
+    expect((await d.status()).status).toBe('inExecution');
     await d.reportExecution({ requestId: uniqueId('req'), actor: a.undertakingUnit, period: '2027年第一季度', summary: '新票价平稳实施。' });
     await expect(
       d.recordEvaluation({ requestId: uniqueId('req'), actor: a.riskAssessor, trigger: 'authorityChoice', findings: '—' }),
