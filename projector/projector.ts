@@ -72,6 +72,11 @@ export interface ProjectorOptions {
   partition?: Partition;
   /** The workflows, read back through Temporal: gaps are repaired from them. Without it gaps are held and reported. */
   source?: EventSource;
+  /**
+   * A consumer made new (none yet under this durable) reads the stream from this time, not from its beginning: for a
+   * read model of what happens from now on (each test's own record, on a stream all the tests share).
+   */
+  startAt?: Date;
   /** JetStream replicas of the events stream (3 on a three-node cluster). */
   replicas?: number;
   /** How long an event may wait for a missing predecessor before the record is repaired from the workflow. */
@@ -113,7 +118,7 @@ export async function startProjector(o: ProjectorOptions): Promise<Projector> {
     try {
       await jsm.consumers.info(EVENTS_STREAM, durable);
     } catch {
-      await jsm.consumers.add(EVENTS_STREAM, consumerConfig());
+      await jsm.consumers.add(EVENTS_STREAM, consumerConfig(o.startAt ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: o.startAt.toISOString() } : undefined));
     }
     return o.nc.jetstream().consumers.get(EVENTS_STREAM, durable);
   };

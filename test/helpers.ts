@@ -196,11 +196,16 @@ export interface RecordHarness extends DevHarness {
   projector: Projector;
 }
 
-/** The dev harness with a procedure record of its own: a new database and a projector with its own consumer. */
+/**
+ * The dev harness with a procedure record of its own: a new database and a projector with its own consumer, which
+ * reads the shared stream from the harness's start (from its beginning it would first project every earlier test's
+ * events: tens of thousands late in the suite, which made late tests wait past their limits).
+ */
 export async function startRecordHarness(prefix: string, o: { poolDir?: string } = {}): Promise<RecordHarness> {
+  const startAt = new Date();
   const dev = await startDevHarness({ prefix, ...o });
   const db = await openDb({ url: await createTestDatabase(prefix) });
-  const projector = await startProjector({ nc: dev.nc, db, durable: uniqueId(`proj-${prefix}`) });
+  const projector = await startProjector({ nc: dev.nc, db, durable: uniqueId(`proj-${prefix}`), startAt });
   return {
     ...dev,
     db,
