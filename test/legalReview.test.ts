@@ -149,9 +149,9 @@ describe('enforcementLegalReview', () => {
     expect((await r.status()).history).toHaveLength(before);
     await withdraw(r);
   });
-  // Last on purpose: the Java time-skipping server stops skipping time for good once a workflow has continued as new
-  // (sdk-java #1539; the same server, its every later env.sleep would hang), and this case continues as new into its
-  // publication.
+  // Last on purpose: the Java time-skipping server may stop skipping time once a workflow has continued as new
+  // (sdk-java #1539: a 3-day env.sleep after one took 0.2 s once and 174 s the next), and this case continues as new
+  // into its publication.
   it('a passed proposal is decided and goes on, in the same workflow and record, to its 7 working-day publication', async () => {
     const r = await h.client.startLegalReview(sampleLegalReviewCase(uniqueId('lr-pass')));
     await until(r, 'deadlineSet');
