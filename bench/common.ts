@@ -13,6 +13,18 @@ export function size(name: string, fallback: number, min: number): number {
   return n;
 }
 
+/** The middle value of `xs` (the mean of the two middle ones when their number is even). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** `min / median / max` of `xs`, each with `digits` decimals (`n/a` for none). */
+export function spread(xs: number[], digits: number, unit = ''): string {
+  return xs.length ? `${Math.min(...xs).toFixed(digits)} / ${median(xs).toFixed(digits)} / ${Math.max(...xs).toFixed(digits)}${unit}` : 'n/a';
+}
+
 /** Runs `jobs` with at most `c` at once; their results in order. */
 export async function pool<T>(jobs: (() => Promise<T>)[], c: number): Promise<T[]> {
   const out: T[] = [];

@@ -45,7 +45,7 @@ import { historiesOf, shapeOf, type Counted } from './shape';
 import { bundleWorkflows } from '../workers/worker';
 import { runBench, type Shutdown } from './shutdown';
 import { startWorker } from './worker';
-import { size, pool, treeCpuS, machineBusyS } from './common';
+import { size, pool, treeCpuS, machineBusyS, median, spread } from './common';
 
 
 const N = size('BENCH_DECISIONS', 30, 1);
@@ -62,18 +62,10 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const LABEL = 52;
 const row = (label: string, ...values: string[]) => console.log(`${label.padEnd(LABEL)} ${values.map((v) => v.padStart(24)).join(' ')}`);
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
-/** min / median / max, each with `digits` decimals. */
-const spread = (xs: number[], digits: number, unit = '') =>
-  xs.length ? `${Math.min(...xs).toFixed(digits)} / ${median(xs).toFixed(digits)} / ${Math.max(...xs).toFixed(digits)}${unit}` : 'n/a';
 
 
 interface CpuSnapshot {

@@ -31,7 +31,7 @@ import { partition } from '../projector/partition';
 import { startProjector, type Projector } from '../projector/projector';
 import { openDb } from '../store/db';
 import { bundleWorkflows } from '../workers/worker';
-import { size, pool, treeCpuS, machineBusyS } from './common';
+import { size, pool, treeCpuS, machineBusyS, median, spread } from './common';
 
 const N = size('BENCH_DECISIONS', 30, 1);
 const C = size('BENCH_CONCURRENCY', 12, 1);
@@ -42,12 +42,6 @@ const root = path.resolve(__dirname, '..');
 const taskQueue = 'bench-scale-out';
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const spread = (xs: number[], digits: number, unit = '') => `${Math.min(...xs).toFixed(digits)} / ${median(xs).toFixed(digits)} / ${Math.max(...xs).toFixed(digits)}${unit}`;
 const row = (label: string, ...values: string[]) => console.log(`${label.padEnd(52)} ${values.map((v) => v.padStart(22)).join(' ')}`);
 
 /** What was started, closed in reverse order, each step bounded (35 s); the process exits after at most 90 s anyway. */
