@@ -3,6 +3,7 @@
  * Input is validated here with the same zod schemas the workflow uses, and refusals come back as readable errors.
  */
 import {
+  ApplicationFailure,
   Client,
   Connection,
   WorkflowExecutionAlreadyStartedError,
@@ -25,6 +26,7 @@ import {
   type ReviewActionName,
 } from '../domain/actions';
 import { LegalReviewCaseSchema, type LegalReviewCase, type LegalReviewStatus } from '../domain/enforcementReview';
+import { COMMENT_PERIOD_OPEN } from '../domain/procedure';
 import { ruleSet } from '../domain/rules';
 import { describeZodError, ProposalSchema, type DecisionStatus, type Standing, type StepAck } from '../domain/schemas';
 import {
@@ -77,6 +79,11 @@ export const fieldIssues = (error: z.ZodError): FieldIssue[] => error.issues.map
 /** The decision refused an action (wrong step, closed decision, bad input caught by the workflow's validator). */
 export class DecisionRefused extends Error {
   override name = 'DecisionRefused';
+}
+
+/** The report on the comments was refused because the comment period is still open (art. 15). */
+export class CommentPeriodOpen extends DecisionRefused {
+  override name = 'CommentPeriodOpen';
 }
 
 /**
@@ -181,7 +188,10 @@ async function sendUpdate<R, S extends z.ZodType<{ requestId: string }>>(
   try {
     return await handle.executeUpdate(update, { args: [args], updateId: args.requestId });
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new DecisionRefused(err.cause?.message ?? err.message);
+    if (err instanceof WorkflowUpdateFailedError) {
+      const message = err.cause?.message ?? err.message;
+      throw err.cause instanceof ApplicationFailure && err.cause.type === COMMENT_PERIOD_OPEN ? new CommentPeriodOpen(message) : new DecisionRefused(message);
+    }
     // The server answers an Update to a completed workflow with NOT_FOUND ("workflow execution already completed").
     if (err instanceof WorkflowNotFoundError) throw (await closedAs(handle)) ?? err;
     throw err;

@@ -5,6 +5,12 @@
  */
 import { DEADLINE_RULES } from './deadlines';
 
+/**
+ * The failure type of an action refused because the comment period (征求意见期限, art. 15) is still open: the report
+ * on the comments waits for its end. A client that tries first and waits only on this refusal asks nothing else.
+ */
+export const COMMENT_PERIOD_OPEN = 'CommentPeriodOpen';
+
 /** The steps in order; the statute fixes no order among the first three, which run side by side. */
 export const STEP_NAMES = [
   'publicParticipation',

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readSubject } from '../client/events';
 import { outboxPath } from '../activities/notices';
 import { NOTICES_STREAM } from '../domain/notices';
-import { DecisionRefused, InvalidInput, type DecisionHandle } from '../client';
+import { CommentPeriodOpen, DecisionRefused, InvalidInput, type DecisionHandle } from '../client';
 import { commentPeriodClosed, sampleActors as a, sampleEnforcementActor, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import { shanghaiDate } from '../domain/procedure';
 import type { EventType } from '../domain/schemas';
@@ -88,6 +88,10 @@ describe('majorDecision: the statutory procedure', () => {
     await d.submitExpertOpinion(sampleInput.expertOpinion(1, a.secondExpert));
     await d.completeExpertReview(sampleInput.completeExpertReview());
     await d.completeRiskAssessment(sampleInput.riskAssessment());
+    // Too early: the report on the comments is refused as CommentPeriodOpen, the one refusal a client waits out.
+    const early = d.completePublicParticipation(sampleInput.publicParticipationReport());
+    await expect(early).rejects.toBeInstanceOf(CommentPeriodOpen);
+    await expect(early).rejects.toThrow(/^The comment period is open until /);
     const t0 = performance.now();
     await env.sleep('40 days');
     const wallMs = performance.now() - t0;

@@ -24,7 +24,7 @@ import * as As from '../domain/assignments';
 import { decisionParties, expertCheckRefusal, type ExpertCheck } from '../domain/assignments';
 import { REMINDER_WORKING_DAYS } from '../domain/deadlines';
 import type { NoticeKind } from '../domain/notices';
-import { LEGALITY_GATE, RISK_GATE, shanghaiDate, STEPS, type StepName } from '../domain/procedure';
+import { COMMENT_PERIOD_OPEN, LEGALITY_GATE, RISK_GATE, shanghaiDate, STEPS, type StepName } from '../domain/procedure';
 import { RuleSetSchema } from '../domain/rules';
 import * as S from '../domain/schemas';
 import { CarriedDecisionSchema, DecisionRecord, refuse, type CarriedDecision } from './decisionRecord';
@@ -343,7 +343,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
   d.onAction(a.completePublicParticipation, 'completePublicParticipation', S.PublicParticipationReportSchema, (r) => {
     d.requireOpen('publicParticipation');
     if (!s.consultation) throw refuse('The consultation has not been opened yet.');
-    if (!s.commentPeriodClosed) throw refuse(`The comment period is open${s.consultation.closesAt ? ` until ${s.consultation.closesAt}` : ''}.`);
+    if (!s.commentPeriodClosed) throw refuse(`The comment period is open${s.consultation.closesAt ? ` until ${s.consultation.closesAt}` : ''}.`, COMMENT_PERIOD_OPEN);
     if (s.hearing && !s.hearing.held) throw refuse(`The hearing of ${s.hearing.hearingDate} has not been recorded as held.`);
     if (d.proposal.flags.hearingRequiredByLaw && !s.hearing) throw refuse('A hearing is required by law for this matter (art. 16).');
     return () => d.complete('publicParticipation', r.actor, `${r.commentsReceived} comments received; report on their adoption filed`, { details: { adoptionReport: r.adoptionReport } });

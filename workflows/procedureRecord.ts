@@ -16,9 +16,9 @@ import { Deadlines, type HeldDeadline } from './deadlines';
 import { io } from './io';
 import { released, since } from './patches';
 
-/** A refusal the caller sees as the Update's failure message; nothing in the record changes. */
-export function refuse(reason: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'Refused', message: reason, nonRetryable: true });
+/** A refusal the caller sees as the Update's failure message (and `type`); nothing in the record changes. */
+export function refuse(reason: string, type = 'Refused'): ApplicationFailure {
+  return ApplicationFailure.create({ type, message: reason, nonRetryable: true });
 }
 
 /** Resolves in the workflow's next round of conditions: once what this round's changes set off has run. */
