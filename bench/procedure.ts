@@ -331,7 +331,7 @@ async function main(shutdown: Shutdown): Promise<void> {
     .map((u) => [u, perDecision(juece, (b) => b.waits.get(u) ?? 0)] as const)
     .filter(([, w]) => w >= 1)
     .map(([u, w]) => `${u} ${w.toFixed(0)}`);
-  console.log(`    before (ms): ${waitsBefore.join(', ')}`);
+  console.log(`    before (ms): ${waitsBefore.length ? waitsBefore.join(', ') : 'none of 1 ms or more'}`);
   const allLatencies = (bs: BatchResult[]) => bs.flatMap((b) => b.updateLatencies);
   row(
     'Update latency p50 / p95 / p99',
