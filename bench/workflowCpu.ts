@@ -3,7 +3,7 @@
  * server and no activity. It replays the saved histories of the newest release (test/histories/*.v<N>.json), each run
  * of a decision in turn, and prints for each the worker's CPU time per replay (min / median / max over the
  * repetitions) and the promises the workflow code made in one replay: the SDK records a source-mapped stack for each
- * promise a workflow makes, the largest share of the workflow thread's time, so the count says where it goes. A
+ * promise a workflow makes (about 40% of a replay's time), so the count says much of where it goes. A
  * change to the workflows can be weighed here in a minute rather than in `bench:procedure`'s quarter of an hour.
  *
  *   BENCH_HISTORIES    a comma-separated list of files in test/histories/ (default: every file of the newest release)
@@ -11,12 +11,12 @@
  *   BENCH_REPETITIONS  repetitions (default 3)
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { workflowBundleOptions } from '../workers/worker';
+import { bundleWorkflows } from '../workers/worker';
 import { size, spread } from './common';
 
 const REPLAYS = size('BENCH_REPLAYS', 20, 1);
@@ -35,12 +35,14 @@ function historyFiles(): string[] {
     }
     return named;
   }
+  if (!all.length) {
+    console.error('bench: test/histories holds no saved history (JUECE_SAVE_HISTORIES=<tag> saves them)');
+    process.exit(2);
+  }
   const tag = (f: string) => Number(/\.v(\d+)\.json$/.exec(f)![1]);
   const newest = Math.max(...all.map(tag));
   return all.filter((f) => tag(f) === newest).sort();
 }
-
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
 
 /**
  * Replays each history of `histories` `n` times, round-robin, through one replay worker; the worker's CPU milliseconds
@@ -92,7 +94,7 @@ async function main() {
   const files = historyFiles();
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
   process.stderr.write('  … bundling the workflows\n');
-  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quiet });
+  const bundle = await bundleWorkflows();
   const histories = new Map(files.map((f) => [f, JSON.parse(readFileSync(path.join(dir, f), 'utf8'))]));
   await replayAll(bundle, histories, 3); // warm-up: the sandbox, the JIT
 

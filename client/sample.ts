@@ -180,8 +180,8 @@ export function sampleSteps(d: DecisionHandle, consultation: ConsultationOpening
     () => d.completeExpertReview(sampleInput.completeExpertReview()),
     () => d.completeRiskAssessment(sampleInput.riskAssessment()),
     async () => {
-      // A consultation recorded after the fact has its period over once the workflow has computed its end: try at
-      // once, and wait for the close (asking the decision's status) only if it is refused as still open.
+      // Usually the period is over by now (a consultation recorded after the fact, or one whose period the caller
+      // waited out): send the report at once, and wait for the close (asking the status) only if refused as open.
       try {
         return await d.completePublicParticipation(sampleInput.publicParticipationReport());
       } catch (err) {
