@@ -4,7 +4,7 @@
  * for the procedure record. Used by the demo, `juece dev-server`, the benchmarks and the test setup alike.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'nats';
 import net from 'node:net';
 import path from 'node:path';
@@ -33,16 +33,44 @@ export function isListening(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The range the kernel hands out for listen(0) and outgoing connections (Linux), read once. */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low = NaN, high = NaN] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {
+    // not Linux: the IANA dynamic range
+  }
+  return [49152, 65535];
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on the loopback interface, chosen at random below the kernel's ephemeral range. A port from
+ * listen(0) lies inside that range, where the kernel may give it to anyone's next listen(0) or outgoing connection
+ * before our server binds it (the Temporal dev server picks its own internal ports that way: once it took the Web
+ * UI port we had just chosen for it). Below the range only another explicit choice can take it.
+ */
+export async function freePort(): Promise<number> {
+  const [ephemeralLow] = ephemeralRange();
+  const low = 10_000;
+  const high = Math.max(low + 1_000, ephemeralLow) - 1;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`No free TCP port found between ${low} and ${high} on 127.0.0.1`);
 }
 
 /** Servers this process started: stopped when it exits, however it exits, so none is left running orphaned. */
@@ -272,17 +300,7 @@ export async function startNatsCluster(o: NatsClusterOptions): Promise<NatsClust
   const timeoutMs = o.timeoutMs ?? 60_000;
   mkdirSync(o.dir, { recursive: true });
   const specs: { name: string; port: number; clusterPort: number; httpPort: number }[] = [];
-  const taken = new Set<number>();
-  const pick = async () => {
-    for (;;) {
-      const p = await freePort();
-      if (!taken.has(p)) {
-        taken.add(p);
-        return p;
-      }
-    }
-  };
-  for (let i = 1; i <= count; i++) specs.push({ name: `n${i}`, port: await pick(), clusterPort: await pick(), httpPort: await pick() });
+  for (let i = 1; i <= count; i++) specs.push({ name: `n${i}`, port: await freePort(), clusterPort: await freePort(), httpPort: await freePort() });
 
   const nodes: ClusterNode[] = specs.map((spec) => {
     const storeDir = path.join(o.dir, spec.name);
