@@ -4,12 +4,13 @@
  *  - juece against a bare baseline: decisions driven through every step (the sample decision, then the stop of its
  *    execution) by C concurrent clients, and the same number of baseline workflows (bench/baseline.ts), each taking
  *    exactly the Updates of one of those juece decisions and running exactly its activities, spread over its Updates
- *    as that decision's histories (every run, continued-as-new ones too) spread them. The two sides alternate batch by
+ *    as that decision's histories (every run, continued-as-new ones too) spread them (juece's local activities, the
+ *    deadline arithmetic, the bare baseline runs as the plain activities a workflow would use without that care). The two sides alternate batch by
  *    batch (juece, then the baseline that repeats it), REPETITIONS times, after an untimed warm-up of each, so that
  *    machine noise falls on both; each figure is given as min / median / max over the repetitions: decisions completed
  *    per second and their ratio (juece / baseline), and where the time goes: CPU time per decision of the worker
  *    (its own process.cpuUsage()), the dev server, NATS, PostgreSQL and this process (the clients and the projector),
- *    and the server round trips per decision (Updates + activities + workflow tasks, counted in the histories), the
+ *    and the server round trips per decision (Updates + activities not local + workflow tasks, counted in the histories), the
  *    client's calls by kind, and Update latency;
  *  - decisions started per second, batch by batch, as open decisions pile up on the dev server;
  *  - listing the decisions waiting on legality review among RECORD_OPEN open ones in the procedure record;
@@ -187,7 +188,7 @@ async function main(shutdown: Shutdown): Promise<void> {
 
   const countAll = async (ids: { workflowId: string; firstRunId: string }[]) => {
     const shaped = await pool(ids.map((id) => async () => shapeOf(await historiesOf(client.client, id.workflowId, id.firstRunId))), 4);
-    const counted: Counted = { runs: 0, updates: 0, activities: 0, workflowTasks: 0, historyEvents: 0, upserts: 0 };
+    const counted: Counted = { runs: 0, updates: 0, activities: 0, localActivities: 0, workflowTasks: 0, historyEvents: 0, upserts: 0 };
     for (const s of shaped) for (const k of Object.keys(counted) as (keyof Counted)[]) counted[k] += s.counted[k];
     return { counted, shapes: shaped.map((s) => s.shape), names: shaped.map((s) => s.names) };
   };
@@ -317,8 +318,9 @@ async function main(shutdown: Shutdown): Promise<void> {
   mean('  runs (continued as new)', (b) => b.counted.runs, 2);
   mean('  Updates', (b) => b.counted.updates);
   mean('  activities', (b) => b.counted.activities);
+  mean('    of which local (run within a workflow task)', (b) => b.counted.localActivities);
   mean('  workflow tasks', (b) => b.counted.workflowTasks);
-  mean('  server round trips (Updates + activities + wf tasks)', (b) => b.counted.updates + b.counted.activities + b.counted.workflowTasks);
+  mean('  server round trips (Updates + activities not local + wf tasks)', (b) => b.counted.updates + b.counted.activities - b.counted.localActivities + b.counted.workflowTasks);
   mean('  history events', (b) => b.counted.historyEvents);
   mean('    of which search attribute upserts', (b) => b.counted.upserts);
   mean('  events published to JetStream', (b) => b.events);

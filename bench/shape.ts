@@ -25,6 +25,8 @@ export interface Counted {
   runs: number;
   updates: number;
   activities: number;
+  /** Of the activities, those run as local activities (a marker in the history, no round trip through the server). */
+  localActivities: number;
   workflowTasks: number;
   /** History events in all, and of them search attribute upserts (each one a visibility write on the server). */
   historyEvents: number;
@@ -40,18 +42,19 @@ export interface Counted {
 export function shapeOf(runs: HistoryEvent[][]): { shape: DecisionShape; names: string[]; counted: Counted } {
   const shape: DecisionShape = { start: 0, updates: [] };
   const names: string[] = [];
-  const counted: Counted = { runs: runs.length, updates: 0, activities: 0, workflowTasks: 0, historyEvents: 0, upserts: 0 };
+  const counted: Counted = { runs: runs.length, updates: 0, activities: 0, localActivities: 0, workflowTasks: 0, historyEvents: 0, upserts: 0 };
   for (const events of runs) {
     // The workflow task whose commands follow (an event after WorkflowTaskCompleted n is a command of task n).
     let task = 0;
-    // Activities scheduled since the last Update was accepted, by the task that scheduled them.
-    let pending: number[] = [];
+    // Activities scheduled since the last Update was accepted, by the task that scheduled them (a local one: that ran it).
+    let pending: { task: number; local: boolean }[] = [];
     let open: { id: string | undefined; task: number } | undefined;
     const settle = (completedInTask: number | undefined) => {
       const last = shape.updates.at(-1);
       if (!last) return;
-      for (const t of pending) {
-        if (completedInTask !== undefined && open && t >= open.task && t < completedInTask) last.inHandler++;
+      for (const { task: t, local } of pending) {
+        // A local activity's marker is recorded by the task that ran it: before the answer in that task, waited for.
+        if (completedInTask !== undefined && open && t >= open.task && (t < completedInTask || (local && t === completedInTask))) last.inHandler++;
         else last.after++;
       }
       pending = [];
@@ -75,9 +78,11 @@ export function shapeOf(runs: HistoryEvent[][]): { shape: DecisionShape; names: 
         settle(task);
         open = undefined;
       }
-      if (e.activityTaskScheduledEventAttributes) {
+      const local = e.markerRecordedEventAttributes?.markerName === 'core_local_activity';
+      if (e.activityTaskScheduledEventAttributes || local) {
         counted.activities++;
-        if (shape.updates.length) pending.push(task);
+        if (local) counted.localActivities++;
+        if (shape.updates.length) pending.push({ task, local });
         else shape.start++;
       }
     }

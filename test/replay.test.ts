@@ -31,6 +31,8 @@ describe('replay of saved workflow histories', () => {
     expect(saved).toEqual(expect.arrayContaining(['full-decision.v8.json', 'full-decision-run2.v8.json']));
     // v9 (release 9): one patch for the release, where-it-stands no longer in the search attributes.
     expect(saved).toEqual(expect.arrayContaining(['full-decision.v9.json', 'full-decision-run2.v9.json', 'enforcement-provisional.v9.json', 'legal-review-passed.v9.json']));
+    // v10 (release 10): the deadline arithmetic as local activities.
+    expect(saved).toEqual(expect.arrayContaining(['full-decision.v10.json', 'full-decision-run2.v10.json', 'enforcement-provisional.v10.json', 'legal-review-passed.v10.json']));
     const first = historyFromJSON(read('full-decision.v6.json')).events!;
     expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
@@ -57,6 +59,23 @@ describe('replay of saved workflow histories', () => {
       expect(upserted.filter((k) => k === 'TemporalChangeVersion'), file).toHaveLength(1);
       for (const dropped of ['JueceStep', 'JueceOpenSteps', 'JueceNextDeadline']) expect(upserted, file).not.toContain(dropped);
     }
+  });
+
+  it('has each run of release 10 record one patch marker (release-10) and compute its deadlines in the workflow task, no activity of the server', () => {
+    let computed = 0;
+    for (const file of saved.filter((f) => f.endsWith('.v10.json'))) {
+      const events = historyFromJSON(read(file)).events!;
+      const patches = events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [e] : []));
+      expect(patches, file).toHaveLength(1);
+      const upserted = events.flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+      expect(upserted.filter((k) => k === 'TemporalChangeVersion'), file).toHaveLength(1);
+      const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+      expect(scheduled, file).not.toContain('computeDeadline');
+      expect(scheduled, file).not.toContain('workingDaysEarly');
+      computed += events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    }
+    // Every case and decision holds at least one deadline, each computed by a local activity (a marker).
+    expect(computed).toBeGreaterThanOrEqual(saved.filter((f) => f.endsWith('.v10.json') && !f.includes('run2')).length);
   });
 
   it.each(saved)('%s replays through the current workflow code', async (file) => {

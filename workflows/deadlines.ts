@@ -1,5 +1,5 @@
 /**
- * The one mechanism for every statutory deadline and period of a workflow: computed by an activity on the
+ * The one mechanism for every statutory deadline and period of a workflow: computed by a (local) activity on the
  * working-day calendar, then held with durable timers: reminders before it, an overdue event and escalation to the
  * supervisor when it passes, and once the thing is done, `deadlineMet` or `deadlineMissed` by so many working days.
  * A period (the comment period) simply ends when it runs out. A provisional deadline is recomputed when the
@@ -13,7 +13,7 @@ import type { Standing } from '../domain/events';
 import type { StepName } from '../domain/procedure';
 import type { DeadlineSpec } from '../domain/schemas';
 import { JueceDeadlineProvisional, JueceNextDeadline } from '../domain/searchAttributes';
-import { io } from './io';
+import { arithmetic } from './io';
 import { calendarUpdated } from './messages';
 import type { ProcedureRecord } from './procedureRecord';
 
@@ -160,7 +160,7 @@ export class Deadlines {
       this.releaseOwn(name, h);
       this.rec.busy++;
       try {
-        const early = await io.workingDaysEarly({ jurisdiction: spec.jurisdiction, deadlineDate: spec.date, doneOn: done });
+        const early = await arithmetic().workingDaysEarly({ jurisdiction: spec.jurisdiction, deadlineDate: spec.date, doneOn: done });
         this.rec.record(early >= 0 ? 'deadlineMet' : 'deadlineMissed', {
           step: o.step,
           summary: early >= 0 ? `${spec.term}: done on ${done}, ${early} working day(s) before the deadline` : `${spec.term}: done on ${done}, ${-early} working day(s) late`,
@@ -180,7 +180,7 @@ export class Deadlines {
   private async compute(request: ComputeDeadline): Promise<DeadlineSpec> {
     this.rec.busy++;
     try {
-      return await io.computeDeadline(request);
+      return await arithmetic().computeDeadline(request);
     } finally {
       this.rec.busy--;
     }

@@ -28,7 +28,7 @@ import { COMMENT_PERIOD_OPEN, LEGALITY_GATE, RISK_GATE, shanghaiDate, STEPS, typ
 import { RuleSetSchema } from '../domain/rules';
 import * as S from '../domain/schemas';
 import { CarriedDecisionSchema, DecisionRecord, refuse, type CarriedDecision } from './decisionRecord';
-import { io, parseInput } from './io';
+import { arithmetic, io, parseInput } from './io';
 import { legacyMajorDecision } from './legacy/majorDecision';
 import * as msg from './messages';
 import { since } from './patches';
@@ -310,7 +310,7 @@ function acceptResults(d: DecisionRecord, cancelBeforeDecision: () => void): voi
     return async () => {
       // Materials reach the participants so many days before the hearing, on the official calendar (art. 17).
       const days = d.rules.hearingMaterialsDaysBefore;
-      const materials = await io.computeDeadline({ rule: 'hearingMaterials', from: h.hearingDate, length: days.value, jurisdiction: d.proposal.jurisdiction });
+      const materials = await arithmetic().computeDeadline({ rule: 'hearingMaterials', from: h.hearingDate, length: days.value, jurisdiction: d.proposal.jurisdiction });
       if (h.materialsDeliveredOn > materials.date) {
         throw refuse(`Hearing materials must reach the participants ${days.value} days before the hearing, by ${materials.date} (${days.basis}).`);
       }

@@ -13,9 +13,22 @@ import { patched } from '@temporalio/workflow';
  */
 export const RELEASE_PATCH = 'release-9';
 
+/**
+ * Release 10: the working-day arithmetic (computeDeadline, workingDaysEarly) runs as local activities, inside the
+ * workflow task that needs it: its result is a marker in the history, as a deadline computed by an activity always
+ * was, without a round trip through the server: the deadline is pure calculation on the pinned calendar.
+ * A run started since asks for this one patch alone, which stands for release 9 and every patch before it.
+ */
+export const RELEASE_10_PATCH = 'release-10';
+
+/** Whether this run follows the code of release 10 (a run of release 9 that goes on live switches to it). */
+export function release10(): boolean {
+  return patched(RELEASE_10_PATCH);
+}
+
 /** Whether this run follows the code of release 9 or later. */
 export function released(): boolean {
-  return patched(RELEASE_PATCH);
+  return release10() || patched(RELEASE_PATCH);
 }
 
 /** Whether this run follows the code of `patchId`: a run of release 9 or later does, without its own marker. */
