@@ -5,7 +5,8 @@
  *    execution) by C concurrent clients, and the same number of baseline workflows (bench/baseline.ts), each taking
  *    exactly the Updates of one of those juece decisions and running exactly its activities, spread over its Updates
  *    as that decision's histories (every run, continued-as-new ones too) spread them (juece's local activities, the
- *    deadline arithmetic, the bare baseline runs as the plain activities a workflow would use without that care). The two sides alternate batch by
+ *    deadline arithmetic, the bare baseline runs as the plain activities a workflow would use without that care; juece's
+ *    start carries its first Update, update-with-start, where the baseline starts and then sends it). The two sides alternate batch by
  *    batch (juece, then the baseline that repeats it), REPETITIONS times, after an untimed warm-up of each, so that
  *    machine noise falls on both; each figure is given as min / median / max over the repetitions: decisions completed
  *    per second and their ratio (juece / baseline), and where the time goes: CPU time per decision of the worker
@@ -31,8 +32,8 @@ import { connect } from 'nats';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import { JueceClient, type DecisionHandle } from '../client';
-import { retroactiveConsultation, sampleActors, sampleProposal, sampleSteps, stepOpen } from '../client/sample';
+import { JueceClient } from '../client';
+import { retroactiveConsultation, sampleActors, sampleInput, sampleProposal, sampleSteps, stepOpen } from '../client/sample';
 import { EVENT_SCHEMA_V1 } from '../domain/events';
 import type { StepName } from '../domain/procedure';
 import { loadConfig } from '../infra/config';
@@ -186,8 +187,11 @@ async function main(shutdown: Shutdown): Promise<void> {
     return { seconds, cpu, rpcs: new Map(rpcs) };
   };
 
-  const countAll = async (ids: { workflowId: string; firstRunId: string }[]) => {
-    const shaped = await pool(ids.map((id) => async () => shapeOf(await historiesOf(client.client, id.workflowId, id.firstRunId))), 4);
+  /** A run id for each workflow: the first of its chain (a juece decision started with its first Update: asked here). */
+  const firstRun = async (id: { workflowId: string; firstRunId?: string }) =>
+    id.firstRunId ?? (await client.client.workflow.getHandle(id.workflowId).describe()).raw.workflowExecutionInfo!.firstRunId!;
+  const countAll = async (ids: { workflowId: string; firstRunId?: string }[]) => {
+    const shaped = await pool(ids.map((id) => async () => shapeOf(await historiesOf(client.client, id.workflowId, await firstRun(id)))), 4);
     const counted: Counted = { runs: 0, updates: 0, activities: 0, localActivities: 0, workflowTasks: 0, historyEvents: 0, upserts: 0 };
     for (const s of shaped) for (const k of Object.keys(counted) as (keyof Counted)[]) counted[k] += s.counted[k];
     return { counted, shapes: shaped.map((s) => s.shape), names: shaped.map((s) => s.names) };
@@ -196,16 +200,21 @@ async function main(shutdown: Shutdown): Promise<void> {
   /** n juece decisions through every step, C at a time. */
   const jueceBatch = async (n: number, label: string, track: boolean): Promise<BatchResult> => {
     const latencies: number[] = [];
-    const ids: { workflowId: string; firstRunId: string }[] = [];
+    const ids: { workflowId: string; firstRunId?: string }[] = [];
     const waits = new Map<string, number>();
     let events = 0;
     const t = await timed(async () => {
       await pool(
         Array.from({ length: n }, (_, i) => async () => {
           const proposal = sampleProposal(`bench-${label}-${i}-${Date.now()}`);
-          const d: DecisionHandle = await client.startDecision(proposal);
-          // The time from the last answer (or the start) to the next Update, by the Update's name.
+          const consultation = retroactiveConsultation();
+          // The start carries the first step (update-with-start): the consultation opens with it.
+          const t0 = performance.now();
+          const { decision: d, ack: opened } = await client.startDecisionWith(proposal, 'openConsultation', sampleInput.openConsultation(consultation));
           let stepStart = performance.now();
+          latencies.push(stepStart - t0);
+          if (track) updateDone.set(`${proposal.decisionId}/${opened.seq}`, stepStart);
+          // The time from the last answer (or the start) to the next Update, by the Update's name.
           const original = d.handle.executeUpdate.bind(d.handle);
           (d.handle as { executeUpdate: typeof original }).executeUpdate = (async (...args: Parameters<typeof original>) => {
             const t0 = performance.now();
@@ -219,18 +228,17 @@ async function main(shutdown: Shutdown): Promise<void> {
             return ack;
           }) as typeof original;
           const steps = [
-            ...sampleSteps(d, retroactiveConsultation()),
+            ...sampleSteps(d, consultation).slice(1), // the consultation opened with the start
             async () => {
               // The decision enters execution once its publication deadline is settled (an activity after the answer).
               await stepOpen(d, 'execution');
               return d.stopExecution({ requestId: `stop-${proposal.decisionId}`, actor: sampleActors.head, reason: '基准测试结束', procedureReference: '基准' });
             },
           ];
-          stepStart = performance.now();
           for (const step of steps) await step();
           const status = await d.result(); // (not `events += await …`: that would read `events` before the wait)
           events += status.events ?? 0;
-          ids.push({ workflowId: d.workflowId, firstRunId: (d.handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId });
+          ids.push({ workflowId: d.workflowId }); // its first run asked once the batch is timed (update-with-start names none)
         }),
         C,
       );
@@ -277,7 +285,9 @@ async function main(shutdown: Shutdown): Promise<void> {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   console.log(
     `juece and the baseline alternate: ${REPETITIONS} × (${N} juece decisions, then ${N} baseline workflows of the same shapes), ` +
-      `${C} concurrent clients, after a warm-up of ${WARMUP} each; Temporal CLI dev server (SQLite), nats-server, PostgreSQL\n`,
+      `${C} concurrent clients, after a warm-up of ${WARMUP} each; Temporal CLI dev server (SQLite), nats-server, PostgreSQL\n` +
+      `juece starts each decision with its consultation (update-with-start) and computes deadlines in local activities; ` +
+      `the baseline starts, then sends the same Updates, and runs every activity through the server\n`,
   );
 
   if (WARMUP > 0) {

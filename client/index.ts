@@ -9,6 +9,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WithStartWorkflowOperation,
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -188,14 +189,19 @@ async function sendUpdate<R, S extends z.ZodType<{ requestId: string }>>(
   try {
     return await handle.executeUpdate(update, { args: [args], updateId: args.requestId });
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      const message = err.cause?.message ?? err.message;
-      throw err.cause instanceof ApplicationFailure && err.cause.type === COMMENT_PERIOD_OPEN ? new CommentPeriodOpen(message) : new DecisionRefused(message);
-    }
-    // The server answers an Update to a completed workflow with NOT_FOUND ("workflow execution already completed").
-    if (err instanceof WorkflowNotFoundError) throw (await closedAs(handle)) ?? err;
-    throw err;
+    throw await updateError(err, handle);
   }
+}
+
+/** What an Update's failure means to the caller: refused by the workflow (why), or the decision already closed. */
+async function updateError(err: unknown, handle: WorkflowHandle): Promise<unknown> {
+  if (err instanceof WorkflowUpdateFailedError) {
+    const message = err.cause?.message ?? err.message;
+    return err.cause instanceof ApplicationFailure && err.cause.type === COMMENT_PERIOD_OPEN ? new CommentPeriodOpen(message) : new DecisionRefused(message);
+  }
+  // The server answers an Update to a completed workflow with NOT_FOUND ("workflow execution already completed").
+  if (err instanceof WorkflowNotFoundError) return (await closedAs(handle)) ?? err;
+  return err;
 }
 
 /** If the workflow exists and has closed: the DecisionClosed error naming where it ended. */
@@ -326,6 +332,43 @@ export class JueceClient {
    * resolved here and pinned in the workflow's input, so a later change to the rules never touches this decision.
    */
   async startDecision(proposal: unknown): Promise<DecisionHandle> {
+    const options = await this.decisionStart(proposal);
+    const handle = await this.startOnce(options.args[0].proposal.decisionId, 'a major decision', () =>
+      this.client.workflow.start<typeof majorDecision>('majorDecision', options),
+    );
+    return new DecisionHandle(handle);
+  }
+
+  /**
+   * Starts a decision and takes its first action in the same call to the server (update-with-start), e.g. opens its
+   * consultation: one round trip and one workflow task fewer than startDecision and then the action. The action is
+   * answered as by DecisionHandle; refused (DecisionRefused), the decision has started all the same. Needs a server
+   * that takes multi-operations (Temporal 1.28 or later, the dev server; not the time-skipping test server).
+   */
+  async startDecisionWith<A extends ActionName>(proposal: unknown, action: A, input: ActionInput<A>): Promise<{ decision: DecisionHandle; ack: StepAck }> {
+    if (!isActionName(action)) throw new InvalidInput(`Unknown action "${action}"; one of: ${ACTION_NAMES.join(', ')}.`);
+    const options = await this.decisionStart(proposal);
+    const args = validated(ACTIONS[action].schema as z.ZodType<{ requestId: string }>, input, action);
+    const start = new WithStartWorkflowOperation<typeof majorDecision>('majorDecision', { ...options, workflowIdConflictPolicy: 'FAIL' });
+    const update = msg.actions[action] as unknown as UpdateDefinition<StepAck, [{ requestId: string }]>;
+    let ack: StepAck | undefined;
+    let failure: unknown;
+    await this.startOnce(options.args[0].proposal.decisionId, 'a major decision', async () => {
+      try {
+        ack = await this.client.workflow.executeUpdateWithStart(update, { args: [args], updateId: args.requestId, startWorkflowOperation: start });
+      } catch (err) {
+        if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+        failure = err; // the action refused: the decision has started
+      }
+    });
+    const decision = new DecisionHandle(await start.workflowHandle());
+    if (failure) throw await updateError(failure, decision.handle);
+    if (ack!.standing) decision.lastStanding = ack!.standing;
+    return { decision, ack: ack! };
+  }
+
+  /** A proposal validated and checked (its id unused by a case, its catalog item published): how it starts. */
+  private async decisionStart(proposal: unknown) {
     const p = validated(ProposalSchema, proposal, 'proposal');
     let rules;
     try {
@@ -335,20 +378,17 @@ export class JueceClient {
     }
     await this.refuseUsedId(p.decisionId, caseWorkflowId(p.decisionId), 'an enforcement case');
     await this.checkCatalogRef(p);
-    const handle = await this.startOnce(p.decisionId, 'a major decision', () =>
-      this.client.workflow.start<typeof majorDecision>('majorDecision', {
-        taskQueue: this.taskQueue,
-        workflowId: workflowIdFor(p.decisionId),
-        // A decision id, once used, never starts again: not while it runs, nor after it closed.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ proposal: p, rules }],
-        typedSearchAttributes: [
-          { key: JueceAuthority, value: p.authority.code },
-          { key: JueceStatus, value: STARTED_STATUS },
-        ],
-      }),
-    );
-    return new DecisionHandle(handle);
+    return {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIdFor(p.decisionId),
+      // A decision id, once used, never starts again: not while it runs, nor after it closed.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+      args: [{ proposal: p, rules }] as [{ proposal: typeof p; rules: typeof rules }],
+      typedSearchAttributes: [
+        { key: JueceAuthority, value: p.authority.code },
+        { key: JueceStatus, value: STARTED_STATUS },
+      ],
+    };
   }
 
   /**

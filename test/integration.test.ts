@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { JueceClient } from '../client';
+import { DecisionRefused, JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
 import { retroactiveConsultation, driveSampleDecision, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import { JueceOpenSteps, JueceStep } from '../domain/searchAttributes';
@@ -130,6 +130,30 @@ describe('on the dev server with NATS JetStream', () => {
       await calWorker.close();
       rmSync(calendarDir, { recursive: true, force: true });
     }
+  });
+
+  it('starts a decision with its consultation opened in the same call (update-with-start), and never starts its id twice', async () => {
+    const proposal = sampleProposal(uniqueId('with'));
+    const opening = sampleInput.openConsultation(retroactiveConsultation());
+    const { decision, ack } = await client.startDecisionWith(proposal, 'openConsultation', opening);
+    expect(ack.step).toBe('publicParticipation');
+    expect(decision.lastStanding?.status).toBe('inProgress'); // the answer says where it stands, as any action's
+    const status = await decision.status();
+    expect(status.history.map((e) => e.type)).toContain('consultationOpened');
+    expect(status.history.filter((e) => e.type === 'consultationOpened')).toHaveLength(1);
+    // One history: the start and the first Update in one workflow task.
+    const events = (await decision.handle.fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);
+    await expect(client.startDecisionWith(proposal, 'openConsultation', { ...opening, requestId: uniqueId('req') })).rejects.toThrow(
+      `The id ${proposal.decisionId} is already used by a major decision; a decision or case id is never reused.`,
+    );
+
+    // A first action the workflow refuses: refused with its reason, the decision started all the same.
+    const other = sampleProposal(uniqueId('with-refused'));
+    await expect(client.startDecisionWith(other, 'recordCollectiveDecision', sampleInput.collectiveDecision())).rejects.toThrow(DecisionRefused);
+    expect((await client.decision(other.decisionId).status()).status).toBe('inProgress');
+    await decision.handle.terminate('test done');
+    await client.decision(other.decisionId).handle.terminate('test done');
   });
 
   it('refuses to start the same decision twice', async () => {
