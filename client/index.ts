@@ -341,30 +341,32 @@ export class JueceClient {
 
   /**
    * Starts a decision and takes its first action in the same call to the server (update-with-start), e.g. opens its
-   * consultation: one round trip and one workflow task fewer than startDecision and then the action. The action is
-   * answered as by DecisionHandle; refused (DecisionRefused), the decision has started all the same. Needs a server
-   * that takes multi-operations (Temporal 1.28 or later, the dev server; not the time-skipping test server).
+   * consultation: one round trip and one workflow task fewer than startDecision and then the action. Bad input is
+   * refused before anything starts (InvalidInput), a used id as by startDecision (IdAlreadyUsed). Once the decision
+   * has started, a failure of the action comes as from DecisionHandle (DecisionRefused with the workflow's reason,
+   * DecisionClosed) and the decision stays started: `client.decision(id)` reaches it. A server without
+   * multi-operations (before Temporal 1.28; the dev server and the time-skipping test server here have them) refuses
+   * the call and starts nothing: use startDecision and then the action there.
    */
   async startDecisionWith<A extends ActionName>(proposal: unknown, action: A, input: ActionInput<A>): Promise<{ decision: DecisionHandle; ack: StepAck }> {
     if (!isActionName(action)) throw new InvalidInput(`Unknown action "${action}"; one of: ${ACTION_NAMES.join(', ')}.`);
-    const options = await this.decisionStart(proposal);
     const args = validated(ACTIONS[action].schema as z.ZodType<{ requestId: string }>, input, action);
+    const options = await this.decisionStart(proposal);
     const start = new WithStartWorkflowOperation<typeof majorDecision>('majorDecision', { ...options, workflowIdConflictPolicy: 'FAIL' });
     const update = msg.actions[action] as unknown as UpdateDefinition<StepAck, [{ requestId: string }]>;
-    let ack: StepAck | undefined;
-    let failure: unknown;
-    await this.startOnce(options.args[0].proposal.decisionId, 'a major decision', async () => {
+    return this.startOnce(options.args[0].proposal.decisionId, 'a major decision', async () => {
       try {
-        ack = await this.client.workflow.executeUpdateWithStart(update, { args: [args], updateId: args.requestId, startWorkflowOperation: start });
+        const ack = await this.client.workflow.executeUpdateWithStart(update, { args: [args], updateId: args.requestId, startWorkflowOperation: start });
+        const decision = new DecisionHandle(await start.workflowHandle());
+        if (ack.standing) decision.lastStanding = ack.standing;
+        return { decision, ack };
       } catch (err) {
-        if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-        failure = err; // the action refused: the decision has started
+        // The start failed (its handle is rejected with the same error): nothing started, the error as it is.
+        const started = await start.workflowHandle().catch(() => undefined);
+        if (!started) throw err;
+        throw await updateError(err, started);
       }
     });
-    const decision = new DecisionHandle(await start.workflowHandle());
-    if (failure) throw await updateError(failure, decision.handle);
-    if (ack!.standing) decision.lastStanding = ack!.standing;
-    return { decision, ack: ack! };
   }
 
   /** A proposal validated and checked (its id unused by a case, its catalog item published): how it starts. */

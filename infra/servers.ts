@@ -34,14 +34,16 @@ export function isListening(host: string, port: number): Promise<boolean> {
 }
 
 /** The range the kernel hands out for listen(0) and outgoing connections (Linux), read once. */
+let ephemeral: [number, number] | undefined;
 function ephemeralRange(): [number, number] {
+  if (ephemeral) return ephemeral;
   try {
     const [low = NaN, high = NaN] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low > 0 && high >= low) return [low, high];
+    if (low > 0 && high >= low) return (ephemeral = [low, high]);
   } catch {
     // not Linux: the IANA dynamic range
   }
-  return [49152, 65535];
+  return (ephemeral = [49152, 65535]);
 }
 
 function canBind(port: number): Promise<boolean> {
@@ -52,18 +54,33 @@ function canBind(port: number): Promise<boolean> {
   });
 }
 
+/** A port the kernel picks (listen(0)): inside its ephemeral range. */
+function kernelPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 const handedOut = new Set<number>();
 
 /**
- * A free TCP port on the loopback interface, chosen at random below the kernel's ephemeral range. A port from
- * listen(0) lies inside that range, where the kernel may give it to anyone's next listen(0) or outgoing connection
- * before our server binds it (the Temporal dev server picks its own internal ports that way: once it took the Web
- * UI port we had just chosen for it). Below the range only another explicit choice can take it.
+ * A free TCP port on the loopback interface, chosen at random outside the kernel's ephemeral range (below it, or above
+ * it if there is no room below). A port from listen(0) lies inside that range, where the kernel may give it to anyone's
+ * next listen(0) or outgoing connection before our server binds it (the Temporal dev server picks its own internal
+ * ports that way: once it took the Web UI port we had just chosen for it). Outside the range only another explicit
+ * choice can take it. A kernel whose range leaves no room outside it (e.g. 1024-65535) gets listen(0)'s port.
  */
 export async function freePort(): Promise<number> {
-  const [ephemeralLow] = ephemeralRange();
-  const low = 10_000;
-  const high = Math.max(low + 1_000, ephemeralLow) - 1;
+  const [ephemeralLow, ephemeralHigh] = ephemeralRange();
+  const room: [number, number] | undefined =
+    ephemeralLow - 1 >= 11_000 ? [10_000, ephemeralLow - 1] : ephemeralHigh + 1_000 <= 65_535 ? [ephemeralHigh + 1, 65_535] : undefined;
+  if (!room) return kernelPort();
+  const [low, high] = room;
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
     if (handedOut.has(port) || !(await canBind(port))) continue;

@@ -141,8 +141,10 @@ describe('on the dev server with NATS JetStream', () => {
     const status = await decision.status();
     expect(status.history.map((e) => e.type)).toContain('consultationOpened');
     expect(status.history.filter((e) => e.type === 'consultationOpened')).toHaveLength(1);
-    // One history: the start and the first Update in one workflow task.
+    // The start and the first Update in one workflow task: the Update accepted by the run's first task.
     const events = (await decision.handle.fetchHistory()).events ?? [];
+    const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(events.slice(0, accepted).filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
     expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);
     await expect(client.startDecisionWith(proposal, 'openConsultation', { ...opening, requestId: uniqueId('req') })).rejects.toThrow(
       `The id ${proposal.decisionId} is already used by a major decision; a decision or case id is never reused.`,

@@ -62,20 +62,22 @@ describe('replay of saved workflow histories', () => {
   });
 
   it('has each run of release 10 record one patch marker (release-10) and compute its deadlines in the workflow task, no activity of the server', () => {
-    let computed = 0;
     for (const file of saved.filter((f) => f.endsWith('.v10.json'))) {
       const events = historyFromJSON(read(file)).events!;
       const patches = events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [e] : []));
-      expect(patches, file).toHaveLength(1);
+      const patchId = (e: (typeof patches)[number]) =>
+        (JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()) as { id: string }).id;
+      expect(patches.map(patchId), file).toEqual(['release-10']);
       const upserted = events.flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
       expect(upserted.filter((k) => k === 'TemporalChangeVersion'), file).toHaveLength(1);
       const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
       expect(scheduled, file).not.toContain('computeDeadline');
       expect(scheduled, file).not.toContain('workingDaysEarly');
-      computed += events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+      // Every case and decision holds a deadline from its first run, computed by a local activity (a marker); a run it
+      // continued into (run2) may hold only what it carried.
+      const computed = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+      if (!file.includes('-run2.')) expect(computed, file).toBeGreaterThan(0);
     }
-    // Every case and decision holds at least one deadline, each computed by a local activity (a marker).
-    expect(computed).toBeGreaterThanOrEqual(saved.filter((f) => f.endsWith('.v10.json') && !f.includes('run2')).length);
   });
 
   it.each(saved)('%s replays through the current workflow code', async (file) => {

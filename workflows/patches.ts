@@ -1,7 +1,7 @@
 /**
  * Which code a workflow run follows (Temporal's `patched`). A patch asked for costs the run a marker in its history
  * and, the first time, an upsert of the `TemporalChangeVersion` search attribute (a visibility write on the server):
- * a run started since RELEASE_PATCH asks for that one patch alone, which stands for every patch before it. A run
+ * a run started since RELEASE_10_PATCH asks for that one patch alone, which stands for every patch before it. A run
  * started earlier replays by the patches it recorded, and goes on with the current code once it runs live again.
  */
 import { patched } from '@temporalio/workflow';
@@ -11,13 +11,13 @@ import { patched } from '@temporalio/workflow';
  * itself needs to find a workflow (JueceAuthority, JueceStatus, JueceDeadlineProvisional), each upserted when its
  * value changes (where a decision stands is in the procedure record), and answers settled in condition rounds.
  */
-export const RELEASE_PATCH = 'release-9';
+export const RELEASE_9_PATCH = 'release-9';
 
 /**
- * Release 10: the working-day arithmetic (computeDeadline, workingDaysEarly) runs as local activities, inside the
- * workflow task that needs it: its result is a marker in the history, as a deadline computed by an activity always
- * was, without a round trip through the server: the deadline is pure calculation on the pinned calendar.
- * A run started since asks for this one patch alone, which stands for release 9 and every patch before it.
+ * Release 10: the working-day arithmetic (computeDeadline, workingDaysEarly), pure calculation on the calendar, runs
+ * as local activities inside the workflow task that needs it: the result is recorded in the history (a marker) as the
+ * activity's was, so a replay never computes it again, and it costs no round trip through the server. A run started
+ * since asks for this one patch alone, which stands for release 9 and every patch before it.
  */
 export const RELEASE_10_PATCH = 'release-10';
 
@@ -28,7 +28,7 @@ export function release10(): boolean {
 
 /** Whether this run follows the code of release 9 or later. */
 export function released(): boolean {
-  return release10() || patched(RELEASE_PATCH);
+  return release10() || patched(RELEASE_9_PATCH);
 }
 
 /** Whether this run follows the code of `patchId`: a run of release 9 or later does, without its own marker. */
