@@ -12,7 +12,8 @@
  *    per second and their ratio (juece / baseline), and where the time goes: CPU time per decision of the worker
  *    (its own process.cpuUsage()), the dev server, NATS, PostgreSQL and this process (the clients and the projector),
  *    and the server round trips per decision (Updates + activities not local + workflow tasks, counted in the histories), the
- *    client's calls by kind, and Update latency;
+ *    client's calls by kind, and the latency of a decision's parts alike on both sides: the start with its first Update,
+ *    the other Updates, the last answer to the result;
  *  - decisions started per second, batch by batch, as open decisions pile up on the dev server;
  *  - listing the decisions waiting on legality review among RECORD_OPEN open ones in the procedure record;
  *  - end-to-end latency from a step's completion (its Update answered) to its event in the procedure record.
@@ -96,7 +97,12 @@ interface BatchResult {
   counted: Counted;
   /** Client calls to the Temporal frontend during the batch, by method. */
   rpcs: Map<string, number>;
+  /** The Updates after the first (the first goes with the start: in `started`). */
   updateLatencies: number[];
+  /** From asking for the start to the first Update's answer (juece: one call, with the checks before it). */
+  started: number[];
+  /** From the last Update's answer to the workflow's result. */
+  ended: number[];
   /** juece: the clients' time before each Update (by name) waiting for its step to open (polling the status), in all. */
   waits: Map<string, number>;
   /** Procedure events published (juece: the record's sequence numbers; the baseline: one per activity). */
@@ -200,6 +206,8 @@ async function main(shutdown: Shutdown): Promise<void> {
   /** n juece decisions through every step, C at a time. */
   const jueceBatch = async (n: number, label: string, track: boolean): Promise<BatchResult> => {
     const latencies: number[] = [];
+    const started: number[] = [];
+    const ended: number[] = [];
     const ids: { workflowId: string; firstRunId?: string }[] = [];
     const waits = new Map<string, number>();
     let events = 0;
@@ -210,8 +218,10 @@ async function main(shutdown: Shutdown): Promise<void> {
           const consultation = retroactiveConsultation();
           // The start carries the first step (update-with-start): the consultation opens with it. (Not among the Update
           // latencies: it includes the start, which the baseline's first Update does not.)
+          const asked = performance.now();
           const { decision: d, ack: opened } = await client.startDecisionWith(proposal, 'openConsultation', sampleInput.openConsultation(consultation));
           let stepStart = performance.now();
+          started.push(stepStart - asked);
           if (track) updateDone.set(`${proposal.decisionId}/${opened.seq}`, stepStart);
           // The time from the last answer (or the start) to the next Update, by the Update's name.
           const original = d.handle.executeUpdate.bind(d.handle);
@@ -236,6 +246,7 @@ async function main(shutdown: Shutdown): Promise<void> {
           ];
           for (const step of steps) await step();
           const status = await d.result(); // (not `events += await …`: that would read `events` before the wait)
+          ended.push(performance.now() - stepStart);
           events += status.events ?? 0;
           ids.push({ workflowId: d.workflowId }); // its first run asked once the batch is timed (update-with-start names none)
         }),
@@ -243,29 +254,36 @@ async function main(shutdown: Shutdown): Promise<void> {
       );
     });
     const c = await countAll(ids);
-    return { side: 'juece', decisions: n, ...t, ...c, updateLatencies: latencies, waits, events };
+    return { side: 'juece', decisions: n, ...t, ...c, updateLatencies: latencies, started, ended, waits, events };
   };
 
   /** One baseline workflow for each juece decision of `like`, with its shape. */
   const baselineBatch = async (like: BatchResult, label: string): Promise<BatchResult> => {
     const latencies: number[] = [];
+    const started: number[] = [];
+    const ended: number[] = [];
     const ids: { workflowId: string; firstRunId: string }[] = [];
     let events = 0;
     const t = await timed(async () => {
       await pool(
         like.shapes.map((shape, i) => async () => {
           const id = `baseline-${label}-${i}-${Date.now()}`;
+          const asked = performance.now();
           const h: WorkflowHandleWithFirstExecutionRunId<typeof baselineDecision> = await client.client.workflow.start(baselineDecision, {
             taskQueue,
             workflowId: id,
             args: [{ decisionId: id, shape }],
           });
+          let answered = performance.now();
           for (let u = 0; u < shape.updates.length; u++) {
             const t0 = performance.now();
             await h.executeUpdate(baselineStep, { args: [u] });
-            latencies.push(performance.now() - t0);
+            answered = performance.now();
+            if (u === 0) started.push(answered - asked);
+            else latencies.push(answered - t0);
           }
           const result = await h.result();
+          ended.push(performance.now() - answered);
           events += result.activities;
           ids.push({ workflowId: id, firstRunId: h.firstExecutionRunId });
         }),
@@ -278,7 +296,7 @@ async function main(shutdown: Shutdown): Promise<void> {
         `the baseline ran ${c.counted.updates} Updates / ${c.counted.activities} activities against juece's ${like.counted.updates} / ${like.counted.activities}`,
       );
     }
-    return { side: 'baseline', decisions: like.decisions, ...t, ...c, updateLatencies: latencies, waits: new Map(), events };
+    return { side: 'baseline', decisions: like.decisions, ...t, ...c, updateLatencies: latencies, started, ended, waits: new Map(), events };
   };
 
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
@@ -343,12 +361,11 @@ async function main(shutdown: Shutdown): Promise<void> {
     .filter(([, w]) => w >= 1)
     .map(([u, w]) => `${u} ${w.toFixed(0)}`);
   console.log(`    before (ms): ${waitsBefore.length ? waitsBefore.join(', ') : 'none of 1 ms or more'}`);
-  const allLatencies = (bs: BatchResult[]) => bs.flatMap((b) => b.updateLatencies);
-  row(
-    'Update latency p50 / p95 / p99',
-    [50, 95, 99].map((p) => pct(allLatencies(juece), p).toFixed(0)).join(' / ') + ' ms',
-    [50, 95, 99].map((p) => pct(allLatencies(baseline), p).toFixed(0)).join(' / ') + ' ms',
-  );
+  const percentiles = (label: string, f: (b: BatchResult) => number[]) =>
+    row(label, ...[juece, baseline].map((bs) => [50, 95, 99].map((p) => pct(bs.flatMap(f), p).toFixed(0)).join(' / ') + ' ms'));
+  percentiles('start with the first Update p50 / p95 / p99', (b) => b.started);
+  percentiles('Update latency (the others) p50 / p95 / p99', (b) => b.updateLatencies);
+  percentiles('last answer → result p50 / p95 / p99', (b) => b.ended);
   row('step completed → event in the record p50 / p95 / p99', [50, 95, 99].map((p) => pct(recordLatency, p).toFixed(0)).join(' / ') + ' ms');
   const usage = await worker.usage();
   row('worker peak RSS', `${(usage.maxRssKiB / 1024).toFixed(0)} MiB (both sides)`);
