@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DecisionRefused, JueceClient } from '../client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { DecisionRefused, InvalidInput, JueceClient } from '../client';
 import { readDecisionEvents } from '../client/events';
 import { retroactiveConsultation, driveSampleDecision, sampleActors, sampleEnforcementCase, sampleInput, sampleProposal } from '../client/sample';
 import { JueceOpenSteps, JueceStep } from '../domain/searchAttributes';
@@ -156,6 +157,15 @@ describe('on the dev server with NATS JetStream', () => {
     expect((await client.decision(other.decisionId).status()).status).toBe('inProgress');
     await decision.handle.terminate('test done');
     await client.decision(other.decisionId).handle.terminate('test done');
+  });
+
+  it('refuses bad input to startDecisionWith before anything starts', async () => {
+    const proposal = sampleProposal(uniqueId('with-bad'));
+    await expect(client.startDecisionWith(proposal, 'openConsultation', { ...sampleInput.openConsultation(retroactiveConsultation()), periodDays: -3 })).rejects.toThrow(
+      /^Invalid openConsultation: periodDays/,
+    );
+    await expect(client.startDecisionWith(proposal, 'noSuchAction' as never, {} as never)).rejects.toThrow(InvalidInput);
+    await expect(client.decision(proposal.decisionId).handle.describe()).rejects.toThrow(WorkflowNotFoundError);
   });
 
   it('refuses to start the same decision twice', async () => {

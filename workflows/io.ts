@@ -1,7 +1,8 @@
 /**
  * How workflow code reaches the outside world and takes its input: every activity through one proxy (the deadline
  * arithmetic through a local one), retried with backoff and no maximum of attempts (an event, a notice or a deadline
- * waits for its server rather than being lost), and input parsed with its zod schema, a bad one failing the workflow at once with the reasons.
+ * waits for its server rather than being lost), and input parsed with its zod schema, a bad one failing the workflow
+ * at once with the reasons.
  */
 import { ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { z } from 'zod';
