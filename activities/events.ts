@@ -81,5 +81,14 @@ export function createEventActivities(nc: NatsConnection, opts: { replicas?: num
     return { published: events.length - duplicates, duplicates };
   }
 
-  return { publishEvent, publishEvents };
+  /**
+   * publishEvents as a local activity (release 11, run by the worker inside the workflow task): it answers with the
+   * events it published, so that the marker its result is recorded in holds them, as an activity's input does, and the
+   * workflow's history stays the source of every event (projector/source.ts).
+   */
+  async function publishEventsLocally(events: ProcedureEvent[]): Promise<{ published: number; duplicates: number; events: ProcedureEvent[] }> {
+    return { ...(await publishEvents(events)), events };
+  }
+
+  return { publishEvent, publishEvents, publishEventsLocally };
 }

@@ -1,7 +1,8 @@
 /**
  * The source of every procedure event, read back from Temporal: a workflow records each event and hands it, in
- * order, to the `publishEvents` activity, so the input of those activities in its history (over every run of a
- * continued workflow) is the event exactly as it was published. The record is repaired from here when the stream has
+ * order, to the `publishEvents` activity (since release 11 first to the local `publishEventsLocally`, whose result,
+ * the events, is recorded in its marker), so those activities' input and markers in its history (over every run of
+ * a continued workflow) are the events exactly as they were published. The record is repaired from here when the stream has
  * lost an event, and checked against it (the workflow is the one writer; the record stores what it was told).
  */
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -13,6 +14,9 @@ type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory'
 
 /** Activities whose input is procedure events (publishEvent: runs before events were batched). */
 const PUBLISHING_ACTIVITIES = new Set(['publishEvents', 'publishEvent']);
+/** The local activity that publishes since release 11: its result, recorded in the SDK's marker, is the events. */
+const LOCAL_PUBLISHING_ACTIVITY = 'publishEventsLocally';
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 export const workflowIdOf = (kind: RecordKind, decisionId: string) =>
   kind === 'enforcement' ? caseWorkflowId(decisionId) : kind === 'catalog' ? `catalog-${decisionId}` : workflowIdFor(decisionId);
@@ -77,16 +81,31 @@ async function readRun(client: Client, workflowId: string, runId?: string): Prom
 }
 
 function publishedIn(h: HistoryEvent): ProcedureEvent[] {
-  const a = h.activityTaskScheduledEventAttributes;
-  if (!a || !PUBLISHING_ACTIVITIES.has(a.activityType?.name ?? '')) return [];
-  const [payload] = a.input?.payloads ?? [];
-  if (!payload) return [];
-  const value = defaultPayloadConverter.fromPayload<unknown>(payload);
+  const value = handedToPublish(h);
+  if (value === undefined) return [];
   const list = Array.isArray(value) ? value : [value];
   return list.flatMap((v) => {
     const parsed = ProcedureEventSchema.safeParse(v);
     return parsed.success ? [parsed.data] : [];
   });
+}
+
+/** The events an event of the history holds: a publishing activity's input, or a local one's result (release 11). */
+function handedToPublish(h: HistoryEvent): unknown {
+  const a = h.activityTaskScheduledEventAttributes;
+  if (a) {
+    if (!PUBLISHING_ACTIVITIES.has(a.activityType?.name ?? '')) return undefined;
+    const [payload] = a.input?.payloads ?? [];
+    return payload ? defaultPayloadConverter.fromPayload<unknown>(payload) : undefined;
+  }
+  const m = h.markerRecordedEventAttributes;
+  if (m?.markerName !== LOCAL_ACTIVITY_MARKER) return undefined;
+  const [about] = m.details?.data?.payloads ?? [];
+  const [result] = m.details?.result?.payloads ?? []; // none when the attempt failed
+  if (!about || !result) return undefined;
+  const { activity_type } = defaultPayloadConverter.fromPayload<{ activity_type?: string }>(about);
+  if (activity_type !== LOCAL_PUBLISHING_ACTIVITY) return undefined;
+  return defaultPayloadConverter.fromPayload<{ events?: unknown }>(result).events;
 }
 
 const notFound = (err: unknown) => err instanceof WorkflowNotFoundError || (err as { code?: number })?.code === 5;

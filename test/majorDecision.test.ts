@@ -499,7 +499,7 @@ describe('majorDecision: the statutory procedure', () => {
     expect([...upserted].filter((k) => k !== 'JueceDeadlineProvisional')).toEqual(['JueceStatus']);
     expect(statusUpserts).toEqual(['"withdrawn"']);
     // One patch for the whole release: one marker, one TemporalChangeVersion upsert, not one for each patch.
-    expect(versions).toEqual(['["release-10"]']);
+    expect(versions).toEqual(['["release-11"]']);
     expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
   });
 

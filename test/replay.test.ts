@@ -33,6 +33,8 @@ describe('replay of saved workflow histories', () => {
     expect(saved).toEqual(expect.arrayContaining(['full-decision.v9.json', 'full-decision-run2.v9.json', 'enforcement-provisional.v9.json', 'legal-review-passed.v9.json']));
     // v10 (release 10): the deadline arithmetic as local activities.
     expect(saved).toEqual(expect.arrayContaining(['full-decision.v10.json', 'full-decision-run2.v10.json', 'enforcement-provisional.v10.json', 'legal-review-passed.v10.json']));
+    // v11 (release 11): the events published by a local activity within the workflow task.
+    expect(saved).toEqual(expect.arrayContaining(['full-decision.v11.json', 'full-decision-run2.v11.json', 'enforcement-provisional.v11.json', 'legal-review-passed.v11.json']));
     const first = historyFromJSON(read('full-decision.v6.json')).events!;
     expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
@@ -61,13 +63,21 @@ describe('replay of saved workflow histories', () => {
     }
   });
 
-  it('has each run of release 10 record one patch marker (release-10) and compute its deadlines in the workflow task, no activity of the server', () => {
-    for (const file of saved.filter((f) => f.endsWith('.v10.json'))) {
+  const patchIds = (events: ReturnType<typeof historyFromJSON>['events'] & object) =>
+    events.flatMap((e) =>
+      e.markerRecordedEventAttributes?.markerName === 'core_patch'
+        ? [(JSON.parse(Buffer.from(e.markerRecordedEventAttributes.details!['patch-data']!.payloads![0]!.data!).toString()) as { id: string }).id]
+        : [],
+    );
+  const json = (p: { data?: Uint8Array | null } | undefined) => (p?.data ? JSON.parse(Buffer.from(p.data).toString()) : undefined);
+
+  it.each([
+    ['v10', 'release-10'],
+    ['v11', 'release-11'],
+  ])('has each run of %s record one patch marker (%s) and compute its deadlines in the workflow task, no activity of the server', (tag, patch) => {
+    for (const file of saved.filter((f) => f.endsWith(`.${tag}.json`))) {
       const events = historyFromJSON(read(file)).events!;
-      const patches = events.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [e] : []));
-      const patchId = (e: (typeof patches)[number]) =>
-        (JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()) as { id: string }).id;
-      expect(patches.map(patchId), file).toEqual(['release-10']);
+      expect(patchIds(events), file).toEqual([patch]);
       const upserted = events.flatMap((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
       expect(upserted.filter((k) => k === 'TemporalChangeVersion'), file).toHaveLength(1);
       const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
@@ -75,8 +85,24 @@ describe('replay of saved workflow histories', () => {
       expect(scheduled, file).not.toContain('workingDaysEarly');
       // Every case and decision holds a deadline from its first run, computed by a local activity (a marker); a run it
       // continued into (run2) may hold only what it carried.
-      const computed = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
-      if (!file.includes('-run2.')) expect(computed, file).toBeGreaterThan(0);
+      const computed = events.filter((e) => json(e.markerRecordedEventAttributes?.details?.data?.payloads?.[0])?.activity_type === 'computeDeadline');
+      if (!file.includes('-run2.')) expect(computed.length, file).toBeGreaterThan(0);
+    }
+  });
+
+  it('has each run of release 11 publish its events inside the workflow task, each event once and in order in the markers', () => {
+    for (const file of saved.filter((f) => f.endsWith('.v11.json'))) {
+      const events = historyFromJSON(read(file)).events!;
+      const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+      expect(scheduled, file).not.toContain('publishEvents'); // NATS was there: no attempt fell back to the server
+      const published = events
+        .filter((e) => json(e.markerRecordedEventAttributes?.details?.data?.payloads?.[0])?.activity_type === 'publishEventsLocally')
+        .flatMap((e) => (json(e.markerRecordedEventAttributes!.details!.result!.payloads![0]) as { events: { seq: number; type: string }[] }).events);
+      expect(published.length, file).toBeGreaterThan(0);
+      const seqs = published.map((e) => e.seq);
+      // A run continued from an earlier one starts where that one stopped; each run's events run on without a gap.
+      expect(seqs, file).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i));
+      if (!file.includes('-run2.')) expect(seqs[0], file).toBe(1);
     }
   });
 

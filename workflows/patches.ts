@@ -1,7 +1,7 @@
 /**
  * Which code a workflow run follows (Temporal's `patched`). A patch asked for costs the run a marker in its history
  * and, the first time, an upsert of the `TemporalChangeVersion` search attribute (a visibility write on the server):
- * a run started since RELEASE_10_PATCH asks for that one patch alone, which stands for every patch before it. A run
+ * a run started since RELEASE_11_PATCH asks for that one patch alone, which stands for every patch before it. A run
  * started earlier replays by the patches it recorded, and goes on with the current code once it runs live again.
  */
 import { patched } from '@temporalio/workflow';
@@ -21,9 +21,22 @@ export const RELEASE_9_PATCH = 'release-9';
  */
 export const RELEASE_10_PATCH = 'release-10';
 
-/** Whether this run follows the code of release 10 (a run of release 9 that goes on live switches to it). */
+/**
+ * Release 11: events are published by a local activity within the workflow task that records them (the marker of its
+ * result holds the events), and only if that fails within seconds through the server's activity as before: an
+ * enforcement case is recorded in one workflow task (was three, and two activities). A run started since asks for
+ * this one patch alone, which stands for release 10 and every patch before it.
+ */
+export const RELEASE_11_PATCH = 'release-11';
+
+/** Whether this run follows the code of release 11 (a run of release 10 or 9 that goes on live switches to it). */
+export function release11(): boolean {
+  return patched(RELEASE_11_PATCH);
+}
+
+/** Whether this run follows the code of release 10 or later. */
 export function release10(): boolean {
-  return patched(RELEASE_10_PATCH);
+  return release11() || patched(RELEASE_10_PATCH);
 }
 
 /** Whether this run follows the code of release 9 or later. */

@@ -13,7 +13,7 @@ import type { StepName } from '../domain/procedure';
 import { describeZodError, RECENT_ENTRIES, type HistoryEntry } from '../domain/schemas';
 import { JueceAuthority, JueceDeadlineProvisional, JueceNextDeadline, JueceOpenSteps, JueceStatus, JueceStep } from '../domain/searchAttributes';
 import { Deadlines, type HeldDeadline } from './deadlines';
-import { io } from './io';
+import { io, publishEvents } from './io';
 import { released, since } from './patches';
 
 /** A refusal the caller sees as the Update's failure message (and `type`); nothing in the record changes. */
@@ -157,7 +157,7 @@ export abstract class ProcedureRecord {
         // Not cancellable: a withdrawal that cancels the procedure must not cancel the publication of its record.
         // Since release 9 every batch in the one scope made for it (a scope costs the SDK a few promises).
         const batch = this.inFlight;
-        await (released() ? this.publisher.run(() => io.publishEvents(batch)) : CancellationScope.nonCancellable(() => io.publishEvents(batch)));
+        await (released() ? this.publisher.run(() => publishEvents(batch)) : CancellationScope.nonCancellable(() => io.publishEvents(batch)));
         this.inFlight = [];
       }
     } finally {
