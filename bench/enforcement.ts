@@ -3,18 +3,21 @@
  * real servers started here in a temporary folder (the Temporal dev server on SQLite, NATS, PostgreSQL), the worker in
  * a process of its own, the HTTP API and the projector in this one. It writes an office's CSV export of BENCH_CASES
  * generated cases and imports it as `juece enforcement import` does (the same code: cli/enforcementImport.ts, batches
- * of 500 to POST /enforcement-cases/batch), and prints:
+ * of 500 to POST /enforcement-cases/batch), BENCH_BAD_ROWS of its rows bad in four ways, and prints:
  *  - cases started per second (answered by the API) and recorded per second (in the procedure record), per 10% slice,
  *    as open cases pile up on the dev server;
  *  - the RSS of the worker, the dev server, NATS, PostgreSQL and this process (the API, the importer, the projector)
  *    at each slice;
  *  - how long the record takes to hold every case after the import;
+ *  - the bad rows, each reported by its line (checked against the lines written bad), and the same file imported
+ *    again: nothing started, every good case answered alreadyRecorded;
  *  - the redacted texts then arriving in bulk: publishNotice for BENCH_NOTICES of the cases, BENCH_CONCURRENCY at a
  *    time, notices issued per second and the latency of each, and the notices in the stream.
  * Then it stops everything it started, says if anything is still open, and exits (90 s at most for the shutdown).
  *
  * Sizes (environment variables):
- *   BENCH_CASES              cases in the file (default 100000; e.g. 5000 for a quick run)
+ *   BENCH_CASES              rows in the file (default 100000; e.g. 5000 for a quick run)
+ *   BENCH_BAD_ROWS           share of the rows that are bad (default 0.01: one row in a hundred)
  *   BENCH_NOTICES            notices published afterwards (default 1000, at most BENCH_CASES; 0: skip)
  *   BENCH_CONCURRENCY        concurrent publishNotice calls (default 20)
  *   BENCH_PARALLEL           import batches in flight (default 2, as the CLI)
@@ -46,7 +49,15 @@ import { runBench, type Shutdown } from './shutdown';
 import { startWorker } from './worker';
 import { size, pool } from './common';
 
-const CASES = size('BENCH_CASES', 100_000, 10);
+const ROWS = size('BENCH_CASES', 100_000, 10);
+const BAD_SHARE = Number(process.env.BENCH_BAD_ROWS ?? 0.01);
+if (!(BAD_SHARE >= 0 && BAD_SHARE < 1)) throw new Error(`BENCH_BAD_ROWS must be a share from 0 to below 1, not ${process.env.BENCH_BAD_ROWS}`);
+/** Every `BAD_EVERY`-th row is bad (none at 0). */
+const BAD_EVERY = BAD_SHARE > 0 ? Math.max(2, Math.round(1 / BAD_SHARE)) : Infinity;
+const isBad = (i: number) => i % BAD_EVERY === BAD_EVERY - 1;
+const BAD_ROWS = Number.isFinite(BAD_EVERY) ? Math.floor(ROWS / BAD_EVERY) : 0;
+/** The good cases in the file: what the import records. */
+const CASES = ROWS - BAD_ROWS;
 const NOTICES = Math.min(size('BENCH_NOTICES', 1000, 0), CASES);
 const CONCURRENCY = size('BENCH_CONCURRENCY', 20, 1);
 const PARALLEL = size('BENCH_PARALLEL', 2, 1);
@@ -95,8 +106,19 @@ function treeRssKiB(pid: number | undefined): number {
 }
 const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
 
-/** An office's export: CSV with a BOM and Chinese headers, as a case-handling system writes it; written as a stream. */
-async function writeExport(file: string, cases: number, prefix: string): Promise<void> {
+/** A bad row of four kinds in turn, each a mistake an export really has; the reason the import must give. */
+const BAD_KINDS = [
+  { cells: (i: number, today: string) => [`${i}`, '行政处罚', `示市监决〔2026〕${i}号`, '2026-02-30'], reason: /decidedOn/ },
+  { cells: (i: number, today: string) => [`${i}`, '行政奖励', `示市监决〔2026〕${i}号`, today], reason: /kind/ },
+  { cells: (i: number, today: string) => [`${i}`, '行政许可', '', today], reason: /documentNumber/ },
+  { cells: (i: number, today: string) => ['', '行政处罚', `示市监决〔2026〕${i}号`, today], reason: /caseId/ },
+] as const;
+
+/**
+ * An office's export: CSV with a BOM and Chinese headers, as a case-handling system writes it; written as a stream.
+ * Case `${prefix}-${i}` is on line i + 2 (the header is line 1); every BAD_EVERY-th row is bad.
+ */
+async function writeExport(file: string, rows: number, prefix: string): Promise<void> {
   const out = createWriteStream(file);
   const write = async (s: string) => {
     if (!out.write(s)) await once(out, 'drain');
@@ -104,8 +126,12 @@ async function writeExport(file: string, cases: number, prefix: string): Promise
   await write('\ufeff案件编号,机关代码,机关名称,行政执法机关,决定类别,决定名称,文书号,决定日期\r\n');
   const today = shanghaiDate(Date.now());
   const kinds = ['行政处罚', '行政许可', '其他'];
-  for (let i = 0; i < cases; i++) {
-    await write(`${prefix}-${i},${AUTHORITY.code},${AUTHORITY.name},${AUTHORITY.name},${kinds[i % 3]},对第${i}号当事人的行政执法决定,示市监决〔2026〕${i}号,${today}\r\n`);
+  for (let i = 0; i < rows; i++) {
+    const [id, kind, documentNumber, decidedOn] = isBad(i)
+      ? BAD_KINDS[Math.floor(i / BAD_EVERY) % BAD_KINDS.length]!.cells(i, today)
+      : [`${i}`, kinds[i % 3]!, `示市监决〔2026〕${i}号`, today];
+    const caseId = id ? `${prefix}-${id}` : '';
+    await write(`${caseId},${AUTHORITY.code},${AUTHORITY.name},${AUTHORITY.name},${kind},对第${i}号当事人的行政执法决定,${documentNumber},${decidedOn}\r\n`);
   }
   out.end();
   await once(out, 'finish');
@@ -118,7 +144,7 @@ async function main(shutdown: Shutdown): Promise<void> {
   shutdown.add('the temporary folder', async () => rmSync(dir, { recursive: true, force: true }));
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   console.log(
-    `importing ${n(CASES)} enforcement cases (CSV, batches of 500, ${PARALLEL} in flight, the API starting ${START_CONCURRENCY} at once); Temporal CLI dev server (SQLite), nats-server, PostgreSQL`,
+    `importing ${n(ROWS)} rows of enforcement decisions, ${n(BAD_ROWS)} of them bad (CSV, batches of 500, ${PARALLEL} in flight, the API starting ${START_CONCURRENCY} at once); Temporal CLI dev server (SQLite), nats-server, PostgreSQL`,
   );
 
   const [cli, natsBin, pgBin] = [await ensureTemporalCli(cfg), await ensureNatsServer(cfg), await ensurePostgres(cfg)];
@@ -157,8 +183,8 @@ async function main(shutdown: Shutdown): Promise<void> {
 
   const prefix = `bench-${Date.now().toString(36)}`;
   const file = path.join(dir, 'cases.csv');
-  progress(`writing ${n(CASES)} cases to ${file}`);
-  await writeExport(file, CASES, prefix);
+  progress(`writing ${n(ROWS)} rows to ${file}`);
+  await writeExport(file, ROWS, prefix);
 
   const recordedCases = async () => Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM decisions WHERE kind = 'enforcement'"))[0]!.n);
   const memory = () =>
@@ -198,9 +224,7 @@ async function main(shutdown: Shutdown): Promise<void> {
     }
   })();
   const onProgress = (p: ImportProgress) => void (latest = p.started + p.alreadyRecorded);
-  const summary = await importEnforcementFile({
-    file,
-    post: async (body) => {
+  const post = async (body: unknown) => {
       const res = await fetch(`${apiUrl}/enforcement-cases/batch`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -208,23 +232,35 @@ async function main(shutdown: Shutdown): Promise<void> {
       });
       if (!res.ok) throw Object.assign(new Error(`the API answered ${res.status}: ${await res.text()}`), { status: res.status });
       return (await res.json()) as never;
-    },
-    retryable: (err) => (err as { status?: number }).status === undefined || (err as { status: number }).status >= 500,
+  };
+  const importOptions = {
+    file,
+    post,
+    retryable: (err: unknown) => (err as { status?: number }).status === undefined || (err as { status: number }).status >= 500,
     // Batches small enough that every 10% slice is seen (500 at most, as the CLI).
-    batchSize: Math.max(1, Math.min(500, Math.floor(CASES / 20))),
+    batchSize: Math.max(1, Math.min(500, Math.floor(ROWS / 20))),
     parallel: PARALLEL,
-    onProgress,
-  });
+  };
+  const summary = await importEnforcementFile({ ...importOptions, onProgress });
   const importSeconds = (performance.now() - t0) / 1000;
   importing = false;
   latest = summary.started + summary.alreadyRecorded;
   await watcher;
-  if (summary.started !== CASES || summary.badRows.length) throw new Error(`the import started ${summary.started} of ${CASES} (${summary.badRows.length} bad: ${summary.badRows[0]?.reason})`);
+  if (summary.started !== CASES) throw new Error(`the import started ${summary.started} of the ${CASES} good cases (${summary.badRows.length} bad: ${summary.badRows[0]?.reason})`);
   console.log('');
   row('import: cases started', `${n(summary.started)} in ${importSeconds.toFixed(0)} s, ${(summary.started / importSeconds).toFixed(1)} a second`);
+  // Each bad row reported by its line with the reason its mistake calls for, and nothing else reported.
+  const badLines = Array.from({ length: ROWS }, (_, i) => i).filter(isBad);
+  const reported = new Map(summary.badRows.map((b) => [b.line, b]));
+  const wrong = badLines.filter((i) => !BAD_KINDS[Math.floor(i / BAD_EVERY) % BAD_KINDS.length]!.reason.test(reported.get(i + 2)?.reason ?? ''));
+  if (wrong.length || summary.badRows.length !== BAD_ROWS) {
+    throw new Error(`bad rows: ${summary.badRows.length} reported, ${BAD_ROWS} written; line ${(wrong[0] ?? 0) + 2} reported as ${JSON.stringify(reported.get((wrong[0] ?? 0) + 2)?.reason)}`);
+  }
+  row('import: bad rows', `${n(BAD_ROWS)} reported, each by its line and reason (e.g. line ${badLines[0]! + 2}: ${reported.get(badLines[0]! + 2)?.reason})`);
   const tr = performance.now();
   let recorded = await recordedCases();
-  for (let said = performance.now(); recorded < CASES && performance.now() - tr < 15 * 60_000; ) {
+  const patience = Math.max(15 * 60_000, CASES * 200); // 5 cases a second at the least
+  for (let said = performance.now(); recorded < CASES && performance.now() - tr < patience; ) {
     await new Promise((r) => setTimeout(r, 2_000));
     recorded = await recordedCases();
     if (performance.now() - said > 30_000) {
@@ -233,13 +269,24 @@ async function main(shutdown: Shutdown): Promise<void> {
     }
   }
   const total = (performance.now() - t0) / 1000;
-  row('the record holds every case', recorded === CASES ? `${total.toFixed(0)} s after the import began (${(CASES / total).toFixed(1)} a second)` : `NOT within 15 min: ${n(recorded)} of ${n(CASES)}`);
+  row('the record holds every case', recorded === CASES ? `${total.toFixed(0)} s after the import began (${(CASES / total).toFixed(1)} a second)` : `NOT within ${(patience / 60_000).toFixed(0)} min: ${n(recorded)} of ${n(CASES)}`);
   row('RSS with every case open', memory());
+
+  // The same file again (an office that runs its export twice): nothing recorded twice.
+  const ta = performance.now();
+  const again = await importEnforcementFile({ ...importOptions, restart: true });
+  const againSeconds = (performance.now() - ta) / 1000;
+  const recordedAfter = await recordedCases();
+  row(
+    'the same file imported again',
+    `${n(again.started)} started, ${n(again.alreadyRecorded)} already recorded, ${n(again.badRows.length)} bad, in ${againSeconds.toFixed(0)} s (${(ROWS / againSeconds).toFixed(0)} rows a second); the record holds ${n(recordedAfter)}`,
+  );
+  if (again.started !== 0 || again.alreadyRecorded !== CASES || recordedAfter !== CASES) throw new Error('the second import recorded something twice');
 
   if (NOTICES) {
     // The redacted texts arrive in bulk: a notice for a sample of the cases, spread over the file.
     const step = Math.max(1, Math.floor(CASES / NOTICES));
-    const ids = Array.from({ length: NOTICES }, (_, i) => `${prefix}-${i * step}`);
+    const ids = Array.from({ length: NOTICES }, (_, i) => `${prefix}-${isBad(i * step) ? i * step + 1 : i * step}`);
     const latencies: number[] = [];
     const tn = performance.now();
     await pool(
